@@ -1,0 +1,7 @@
+//! examfn's domain: the wire formats kept from the AWS exam generator and the
+//! logic that works on them. Nothing in this crate performs I/O; every function
+//! takes values and returns values, so it is tested without servers.
+
+pub mod email;
+pub mod exam;
+pub mod names;

@@ -1,0 +1,144 @@
+//! The HTTP side: the CloudEvents endpoint (`POST /`), health and metrics.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use cloudevents::Event;
+use serde_json::json;
+use tracing::Instrument;
+
+use crate::event;
+use crate::handler::{Handler, Outcome};
+use crate::metrics::Metrics;
+use crate::FnError;
+
+/// Run a handler on one event with a span naming the event, record metrics
+/// and log the outcome. Both transports call this.
+pub async fn dispatch<H: Handler>(handler: &H, metrics: &Metrics, ev: Event) -> Result<Outcome, FnError> {
+    let (id, ty, source) = event::describe(&ev);
+    let span = tracing::info_span!("event", ce.id = %id, ce.type = %ty, ce.source = %source);
+    async move {
+        let started = Instant::now();
+        let result = handler.handle(ev).await;
+        let took = started.elapsed();
+        match &result {
+            Ok(Outcome::Done(_)) => {
+                metrics.observe("ok", took);
+                tracing::info!(took_ms = took.as_secs_f64() * 1e3, "handled");
+            }
+            Ok(Outcome::Skipped(reason)) => {
+                metrics.observe("skipped", took);
+                tracing::info!(%reason, "skipped");
+            }
+            Err(e) => {
+                metrics.observe(e.kind(), took);
+                tracing::warn!(kind = e.kind(), error = %e.message(), "failed");
+            }
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+struct EventState<H> {
+    handler: Arc<H>,
+    metrics: Arc<Metrics>,
+}
+
+impl<H> Clone for EventState<H> {
+    fn clone(&self) -> Self {
+        Self { handler: self.handler.clone(), metrics: self.metrics.clone() }
+    }
+}
+
+/// `POST /`: the endpoint a KafkaSource, Trigger or webhook delivers to.
+/// Success is 200 with the outcome; errors carry their class's status.
+pub fn event_routes<H: Handler>(handler: Arc<H>, metrics: Arc<Metrics>) -> Router {
+    Router::new().route("/", post(receive::<H>)).with_state(EventState { handler, metrics })
+}
+
+async fn receive<H: Handler>(
+    State(st): State<EventState<H>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => return body_rejection(rejection),
+    };
+    let ev = match event::from_http(&headers, &body, uri.path()) {
+        Ok(ev) => ev,
+        Err(e) => {
+            st.metrics.observe(e.kind(), Duration::ZERO);
+            tracing::warn!(error = %e.message(), "rejected request");
+            return e.into_response();
+        }
+    };
+    match dispatch(&*st.handler, &st.metrics, ev).await {
+        Ok(Outcome::Done(v)) => (StatusCode::OK, Json(json!({"status": "done", "result": v}))).into_response(),
+        Ok(Outcome::Skipped(reason)) => (StatusCode::OK, Json(json!({"status": "skipped", "reason": reason}))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Map a body-reading failure to JSON: 413 over the limit, 400 otherwise.
+pub fn body_rejection(rejection: BytesRejection) -> Response {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "request body is larger than the configured limit (MAX_BODY_BYTES)".to_string()
+    } else {
+        rejection.body_text()
+    };
+    (status, Json(json!({"error": message, "kind": "bad_input", "status": status.as_u16()}))).into_response()
+}
+
+/// The readiness check a service runs for `/health/readiness`.
+pub type ReadyFn = Arc<dyn Fn() -> futures::future::BoxFuture<'static, Result<(), String>> + Send + Sync>;
+
+/// `/health/liveness`, `/health/readiness`, `/metrics`.
+pub fn health_routes(ready: ReadyFn, metrics: Arc<Metrics>) -> Router {
+    Router::new()
+        .route("/health/liveness", get(|| async { Json(json!({"status": "alive"})) }))
+        .route(
+            "/health/readiness",
+            get(move || {
+                let ready = ready.clone();
+                async move {
+                    match tokio::time::timeout(Duration::from_secs(3), ready()).await {
+                        Ok(Ok(())) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+                        Ok(Err(reason)) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "not ready", "reason": reason}))),
+                        Err(_) => (
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            Json(json!({"status": "not ready", "reason": "readiness check timed out"})),
+                        ),
+                    }
+                }
+            }),
+        )
+        .route(
+            "/metrics",
+            get(move || {
+                let m = metrics.clone();
+                async move { ([("content-type", "text/plain; version=0.0.4")], m.render()) }
+            }),
+        )
+}
+
+/// Apply the body limit to a router (413 past it).
+pub fn limit_body(router: Router, max_body_bytes: usize) -> Router {
+    router.layer(DefaultBodyLimit::max(max_body_bytes))
+}
+
+/// A JSON 404 for unknown paths.
+pub async fn not_found(uri: Uri) -> impl IntoResponse {
+    (StatusCode::NOT_FOUND, Json(json!({"error": format!("no route for {}", uri.path()), "status": 404})))
+}
