@@ -2,6 +2,12 @@
 //! logic that works on them. Nothing in this crate performs I/O; every function
 //! takes values and returns values, so it is tested without servers.
 
+pub mod debezium;
 pub mod email;
 pub mod exam;
+pub mod generator;
+pub mod grading;
 pub mod names;
+pub mod pdftext;
+pub mod scorecard;
+pub mod upload;

@@ -23,8 +23,14 @@ pub mod handler;
 pub mod http;
 pub mod kafka;
 pub mod metrics;
+#[cfg(feature = "mongo")]
+pub mod mongo;
+#[cfg(feature = "s3")]
+pub mod s3;
 pub mod server;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use cloudevents;
 pub use config::{CommonConfig, ConfigError, Env, Transport};
