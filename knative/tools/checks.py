@@ -949,15 +949,31 @@ def check_gateway(objs: list[Obj], third_by_env: dict[str, dict[str, dict]], rep
             for p in ("/health", "/metrics"):
                 if p not in prefixes:
                     rep.fail(v.ref, "spec.http", f"{p} must be blocked (directResponse) at the public Gateway")
+        for svc in svcs.values():
+            for n, e in container_env((get(svc.body, "spec.template.spec.containers") or [{}])[0]).items():
+                if n in ("PUBLIC_S3_ENDPOINT", "PUBLIC_BASE_URL", "CORS_ALLOWED_ORIGINS") and e.get("value"):
+                    for url in re.split(r"[,\s]+", e["value"].strip()):
+                        host = re.sub(r"^https?://", "", url).split("/")[0].split(":")[0]
+                        if host not in public_hosts:
+                            rep.fail(svc.ref, f"spec.template.spec.containers[0].env[{n}]",
+                                     f"{host} is not a host of the public Gateway ({', '.join(sorted(public_hosts))})")
         for h in sorted(public_hosts - covered):
             rep.fail(f"Gateway/-/- [{env}]", "spec.servers.hosts", f"host {h} has no VirtualService")
         # Oathkeeper rules
         rules = {o.name: o for o in eo if o.kind == "Rule"}
+        tenants = {o.ns for o in eo if o.kind == "Tenant"}
         for r in rules.values():
             up = get(r.body, "spec.upstream.url") or ""
             m = re.fullmatch(r"http://([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local(:\d+)?/?", up)
-            if not m or m.group(1) not in svcs or svcs[m.group(1)].ns != m.group(2):
-                rep.fail(r.ref, "spec.upstream.url", f"{up} is not a rendered Knative Service's cluster-local address")
+            is_ksvc = bool(m) and m.group(1) in svcs and svcs[m.group(1)].ns == m.group(2)
+            is_minio = bool(m) and m.group(1) == "minio" and m.group(2) in tenants
+            if not (is_ksvc or is_minio):
+                rep.fail(r.ref, "spec.upstream.url",
+                         f"{up} is neither a rendered Knative Service's nor the MinIO tenant's cluster-local address")
+            if is_minio and [a.get("handler") for a in get(r.body, "spec.mutators") or []] != ["noop"]:
+                rep.fail(r.ref, "spec.mutators", "presigned S3 requests must pass unchanged (noop)")
+            if is_minio and not get(r.body, "spec.upstream.preserveHost"):
+                rep.fail(r.ref, "spec.upstream.preserveHost", "must be true: the S3 signature covers the Host header")
             if not get(r.body, "spec.authenticators"):
                 rep.fail(r.ref, "spec.authenticators", "missing")
         take = rules.get("take-exam")
