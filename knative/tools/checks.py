@@ -1312,6 +1312,35 @@ check("func.yaml files")(lambda i, r: check_func_yaml(i.repo, i.objs, r, i.funct
 check("Dockerfile")(lambda i, r: check_dockerfile(i.repo, r))
 
 
+@check("helmfile.yaml: remote charts pinned, tiers, local charts present")
+def _helmfile(i: Inputs, r: Report) -> None:
+    path = i.repo / "helmfile.yaml"
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    repos = {rp.get("name") for d in docs for rp in d.get("repositories") or []}
+    envs = {e for d in docs for e in (d.get("environments") or {})}
+    if not {"dev", "prod"} <= envs:
+        r.fail("helmfile.yaml", "environments", f"dev and prod expected, got {sorted(envs)}")
+    releases = [rel for d in docs for rel in d.get("releases") or []]
+    if not releases:
+        r.fail("helmfile.yaml", "releases", "none")
+    for rel in releases:
+        label = f"helmfile.yaml release {rel.get('name')}"
+        chart = str(rel.get("chart", ""))
+        tier = (rel.get("labels") or {}).get("tier")
+        if chart.startswith("./"):
+            if tier != "examfn":
+                r.fail(label, "labels.tier", "local charts are tier=examfn (rendered offline)")
+            if not (i.repo / chart / "Chart.yaml").exists():
+                r.fail(label, "chart", f"{chart} has no Chart.yaml")
+            continue
+        if tier not in ("operator", "third-party"):
+            r.fail(label, "labels.tier", "remote charts are tier=operator or tier=third-party (skipped offline)")
+        if chart.split("/")[0] not in repos:
+            r.fail(label, "chart", f"repository {chart.split('/')[0]} is not declared")
+        if not re.fullmatch(r"v?\d+\.\d+\.\d+", str(rel.get("version", ""))):
+            r.fail(label, "version", f"remote chart must be pinned to an exact version, got {rel.get('version')!r}")
+
+
 def run_all(inp: Inputs, only: set[str] | None = None) -> Report:
     rep = Report()
     for name, fn in ALL_CHECKS:

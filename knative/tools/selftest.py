@@ -341,6 +341,19 @@ def _(c: Ctx) -> None:
     c.expect(c.run(inp, "public entry"), "values/kratos [prod]", "user_type.enum")
 
 
+@case("an unpinned remote chart in helmfile.yaml fails naming the release's version")
+def _(c: Ctx) -> None:
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = pathlib.Path(tmp)
+        text = (c.base.repo / "helmfile.yaml").read_text().replace("version: 0.45.0", "version: '>=0.45'", 1)
+        (repo / "helmfile.yaml").write_text(text)
+        shutil.copytree(c.base.repo / "knative" / "charts", repo / "knative" / "charts")
+        inp = c.inputs(repo=repo)
+        c.expect(c.run(inp, "helmfile.yaml"), "helmfile.yaml release strimzi", "version", "exact version")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("checks_args", nargs=argparse.REMAINDER, help="the same arguments as checks.py")
