@@ -1253,7 +1253,7 @@ class Inputs:
     doc: pathlib.Path
     k8s_version: str = "1.30.0"
     ory_ns: str = "ory"
-    ingress_ns: str = "istio-ingress"
+    ingress_ns: str = "istio-system"
     extra_yaml: list[pathlib.Path] = dataclasses.field(default_factory=list)
 
 
