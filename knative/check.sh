@@ -20,7 +20,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
-CACHE=${EXAMFN_CACHE:-$HOME/.cache/examfn}
+CACHE=${EXAMFN_CACHE:-${HOME:-/tmp}/.cache/examfn}
 PYTHON=${PYTHON:-python3}
 
 HELM_VERSION=3.15.3
@@ -181,6 +181,26 @@ yaml_lint() {
   yamllint --strict -c knative/.yamllint.yaml "${files[@]}"
 }
 
+k8s_validate_cli() {
+  # The CLI on every core-kind object, one file each (checks.py runs the same
+  # library in process and names object and field on failure).
+  local dir=$WORK/core
+  rm -rf "$dir" && mkdir -p "$dir"
+  "$PY" - "$dir" "$WORK/rendered-dev.yaml" "$WORK/rendered-prod.yaml" <<'PY'
+import pathlib, sys, yaml
+out = pathlib.Path(sys.argv[1])
+core = {"v1", "apps/v1", "batch/v1", "rbac.authorization.k8s.io/v1", "networking.k8s.io/v1", "policy/v1"}
+n = 0
+for f in sys.argv[2:]:
+    for d in yaml.safe_load_all(open(f)):
+        if isinstance(d, dict) and d.get("apiVersion") in core:
+            n += 1
+            (out / f"{n:03d}-{d['kind']}-{d['metadata']['name']}.yaml").write_text(yaml.safe_dump(d))
+print(f"{n} core-kind objects")
+PY
+  kubernetes-validate --strict --quiet -k "$K8S_VERSION" "$dir"/*.yaml
+}
+
 CHECK_ARGS=(--repo "$REPO"
             --rendered "dev=$WORK/rendered-dev.yaml" --rendered "prod=$WORK/rendered-prod.yaml"
             --third-party "dev=$WORK/third-party-dev" --third-party "prod=$WORK/third-party-prod"
@@ -197,6 +217,7 @@ step "helmfile -e dev template -l tier=examfn + write-values" render dev
 step "helmfile -e prod template -l tier=examfn + write-values" render prod
 step "examfn-functions refuses to render without image.digest" digest_is_required
 step "yamllint --strict (rendered + repository YAML)" yaml_lint
+step "kubernetes-validate --strict -k $K8S_VERSION (core kinds, CLI)" k8s_validate_cli
 step "checks.py (schemas, names and env vs code, Kafka, secrets, images)" "$PY" knative/tools/checks.py "${CHECK_ARGS[@]}"
 CHECKS_OUT=$LAST_OUT
 step "selftest.py (broken objects fail naming object and field)" "$PY" knative/tools/selftest.py -- "${CHECK_ARGS[@]}"
