@@ -456,6 +456,13 @@ def check_jobs(objs: list[Obj], rep: Report) -> None:
             check_restricted(o, f"{path}.securityContext", c.get("securityContext") or {}, rep)
             if not get(c, "resources.limits.memory"):
                 rep.fail(o.ref, f"{path}.resources.limits.memory", "missing")
+            cmd = c.get("command") or []
+            flag = cmd[1] if len(cmd) > 1 else ""
+            if cmd[:1] in (["/bin/sh"], ["sh"]) and flag.startswith("-") and "c" in flag and c.get("args"):
+                import subprocess
+                res = subprocess.run(["sh", "-n", "-c", c["args"][0]], capture_output=True, text=True)
+                if res.returncode != 0:
+                    rep.fail(o.ref, f"{path}.args[0]", f"shell syntax: {res.stderr.strip()}")
 
 
 # --------------------------------------------------------------------------

@@ -188,6 +188,14 @@ def _(c: Ctx) -> None:
              "automountServiceAccountTokens")
 
 
+@case("a Job script with a shell syntax error fails naming its args")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    ctr = c.find(inp, "Job", "examfn-minio-setup").body["spec"]["template"]["spec"]["containers"][0]
+    ctr["args"][0] += "\nif then fi\n"
+    c.expect(c.run(inp, "Jobs/Deployments"), "Job/examfn-data/examfn-minio-setup [prod]", "args[0]", "shell syntax")
+
+
 # --- environment variables against the code ---------------------------------
 
 @case("env scanner: comments, test modules, strings and unused feature modules are not reads")
