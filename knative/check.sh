@@ -38,6 +38,13 @@ K8S_VERSION=1.30.0
 # (helmfile -e prod --state-values-set image.digest=sha256:... apply).
 RENDER_DIGEST=sha256:$(printf 'examfn offline render' | sha256sum | cut -d' ' -f1)
 
+UPDATE_FUNC_YAML=false
+case "${1:-}" in
+  --update-func-yaml) UPDATE_FUNC_YAML=true ;;
+  "") ;;
+  *) echo "usage: bash knative/check.sh [--update-func-yaml]" >&2; exit 2 ;;
+esac
+
 START=$(date +%s)
 log() { printf '[check] %s\n' "$*" >&2; }
 die() { printf '[check] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -215,6 +222,9 @@ step "helm lint --strict (every local chart)" lint_charts
 step "helm template (every local chart, default values)" template_charts_standalone
 step "helmfile -e dev template -l tier=examfn + write-values" render dev
 step "helmfile -e prod template -l tier=examfn + write-values" render prod
+if $UPDATE_FUNC_YAML; then
+  "$PY" knative/tools/funcyaml.py --repo "$REPO" --rendered "$WORK/rendered-prod.yaml"
+fi
 step "examfn-functions refuses to render without image.digest" digest_is_required
 step "yamllint --strict (rendered + repository YAML)" yaml_lint
 step "kubernetes-validate --strict -k $K8S_VERSION (core kinds, CLI)" k8s_validate_cli

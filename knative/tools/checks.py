@@ -43,6 +43,8 @@ SOURCE_TOPIC_CONST = {
 }
 #: HTTP functions (no KafkaSource).
 HTTP_FUNCTIONS = {"take-exam"}
+#: Variables that switch on local-development behaviour: never in the cluster.
+DEV_ONLY_ENV = {"AUTH_DEV_KEYS_DIR"}
 #: Environment variables Knative sets itself and rejects on a Service.
 KNATIVE_RESERVED_ENV = {"PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"}
 HEALTH = {"livenessProbe": "/health/liveness", "readinessProbe": "/health/readiness"}
@@ -435,6 +437,8 @@ def check_ksvc(objs: list[Obj], rep: Report, repo: pathlib.Path) -> None:
         for e in c.get("env") or []:
             if e.get("name") in KNATIVE_RESERVED_ENV:
                 rep.fail(o.ref, f"{base}.env[{e.get('name')}]", "reserved: Knative sets it")
+            if e.get("name") in DEV_ONLY_ENV:
+                rep.fail(o.ref, f"{base}.env[{e.get('name')}]", "local development only: never set in the cluster")
 
 
 def check_restricted(o: Obj, field: str, sc: dict, rep: Report) -> None:
