@@ -860,7 +860,7 @@ def referenced_secrets(objs: list[Obj], third: dict[str, dict], ory_ns: str, ing
 
 #: Keys the Ory charts read from their existing Secret (secret.enabled=false).
 THIRD_PARTY_SECRET_KEYS = {
-    "kratos": ["dsn", "secretsCookie", "secretsCipher", "secretsDefault"],
+    "kratos": ["dsn", "secretsCookie", "secretsCipher", "secretsDefault", "smtpConnectionURI"],
     "oathkeeper": ["@filename"],
     "kratos-selfservice-ui-node": ["cookieSecret", "csrfCookieSecret"],
 }
