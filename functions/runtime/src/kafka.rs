@@ -112,6 +112,32 @@ fn owned_record(msg: &impl Message) -> KafkaRecord {
     }
 }
 
+/// Create topics that do not exist yet (the broker does not auto-create).
+/// Existing topics are left as they are.
+pub async fn ensure_topics(brokers: &str, names: &[&str], partitions: i32) -> Result<(), FnError> {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::types::RDKafkaErrorCode;
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .map_err(|e| FnError::unavailable(format!("kafka admin client: {e}")))?;
+    let topics: Vec<NewTopic<'_>> =
+        names.iter().map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1))).collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+    let results = admin
+        .create_topics(&topics, &opts)
+        .await
+        .map_err(|e| FnError::unavailable(format!("creating topics: {e}")))?;
+    for r in results {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((name, code)) => return Err(FnError::unavailable(format!("cannot create topic {name}: {code:?}"))),
+        }
+    }
+    Ok(())
+}
+
 /// Exponential backoff for attempt `n` (1-based), capped.
 pub fn backoff(base: Duration, max: Duration, n: u32) -> Duration {
     let factor = 2u32.saturating_pow(n.saturating_sub(1).min(20));

@@ -7,12 +7,6 @@
 //! A test that needs a server and finds no address fails with a message that
 //! says how to run it; it never skips silently.
 
-use std::time::Duration;
-
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::config::ClientConfig;
-
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run the tests with `cargo run -- test`, which starts the real servers they use")
@@ -46,19 +40,7 @@ pub fn unique(prefix: &str) -> String {
 
 /// Create topics (the broker does not auto-create them).
 pub async fn create_topics(brokers: &str, names: &[&str], partitions: i32) {
-    let admin: AdminClient<DefaultClientContext> =
-        ClientConfig::new().set("bootstrap.servers", brokers).create().expect("admin client");
-    let topics: Vec<NewTopic<'_>> =
-        names.iter().map(|n| NewTopic::new(n, partitions, TopicReplication::Fixed(1))).collect();
-    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    let results = admin.create_topics(&topics, &opts).await.expect("create_topics request");
-    for r in results {
-        match r {
-            Ok(_) => {}
-            Err((name, rdkafka::types::RDKafkaErrorCode::TopicAlreadyExists)) => {
-                let _ = name;
-            }
-            Err((name, code)) => panic!("cannot create topic {name}: {code:?}"),
-        }
+    if let Err(e) = crate::kafka::ensure_topics(brokers, names, partitions).await {
+        panic!("{e}");
     }
 }

@@ -1,0 +1,78 @@
+//! `test`: the one test command. Installs what is missing, starts the real
+//! servers on free loopback ports, runs `cargo test --workspace` against them,
+//! then the offline deployment checks, and stops everything.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::procs::free_port;
+use crate::servers::{self, Secrets, ServerPorts};
+use crate::tools::Cache;
+
+pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
+    let started = Instant::now();
+    let cache = Cache::from_env();
+    let data = project.join("target/examfn-test");
+    let _ = std::fs::remove_dir_all(&data);
+    std::fs::create_dir_all(&data)?;
+    let chromium = cache.chromium()?;
+    let playwright = cache.playwright()?;
+    let ports = ServerPorts { kafka: free_port()?, mongo: free_port()?, s3: free_port()?, s3_backend: free_port()?, smtp: free_port()? };
+    let secrets = Secrets::load_or_create(&data)?;
+    eprintln!("==> starting the test servers (data in {})", data.display());
+    let mut s = servers::start(&cache, &data, ports, &secrets).await?;
+    let (s3_access, s3_secret) = (secrets.s3_access_key.clone(), secrets.s3_secret_key.clone());
+    let env = [
+        ("EXAMFN_TEST_KAFKA", s.kafka.clone()),
+        ("EXAMFN_TEST_MONGODB_URI", s.mongodb_uri.clone()),
+        ("EXAMFN_TEST_S3_ENDPOINT", s.s3_endpoint.clone()),
+        ("EXAMFN_TEST_S3_ACCESS_KEY", s3_access),
+        ("EXAMFN_TEST_S3_SECRET_KEY", s3_secret),
+        ("EXAMFN_TEST_SMTP", s.smtp.clone()),
+        ("EXAMFN_TEST_MAILDIR", s.maildir.display().to_string()),
+        ("EXAMFN_TEST_PLAYWRIGHT_DIR", playwright.display().to_string()),
+        ("EXAMFN_TEST_CHROMIUM", chromium.display().to_string()),
+        ("EXAMFN_TEST_DATA_DIR", data.display().to_string()),
+    ];
+    eprintln!("==> cargo test --workspace {}", cargo_args.join(" "));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = tokio::process::Command::new(&cargo)
+        .current_dir(project)
+        .args(["test", "--workspace"])
+        .args(cargo_args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .spawn()
+        .context("cannot run cargo test")?;
+    let mut stop = crate::signals::stop_signal();
+    let status = tokio::select! {
+        st = child.wait() => st?,
+        _ = stop.recv() => {
+            let _ = child.kill().await;
+            s.stop().await;
+            anyhow::bail!("interrupted");
+        }
+    };
+    s.stop().await;
+    let mut code = status.code().unwrap_or(1);
+
+    let check = project.join("knative/check.sh");
+    if check.exists() {
+        eprintln!("==> offline deployment checks (knative/check.sh)");
+        let st = tokio::process::Command::new("bash").arg(&check).current_dir(project).status().await?;
+        if !st.success() {
+            eprintln!("!!  deployment checks failed");
+            if code == 0 {
+                code = st.code().unwrap_or(1);
+            }
+        }
+    }
+    eprintln!("==> tests finished in {:.0} s with exit code {code}", started.elapsed().as_secs_f64());
+    if code == 0 {
+        let _ = std::fs::remove_dir_all(&data);
+    } else {
+        eprintln!("    server logs kept in {}", data.join("logs").display());
+    }
+    Ok(code)
+}
