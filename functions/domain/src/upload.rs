@@ -1,1 +1,410 @@
-//! (being written)
+//! Bucket notifications about uploaded lectures, in every shape the cluster
+//! and its peers send them, and the exam parameters an upload carries.
+//!
+//! * MinIO's Kafka target: `{"EventName", "Key", "Records": [...]}` (the record
+//!   value, delivered as the data of a KafkaSource CloudEvent);
+//! * MinIO's webhook target: the same JSON POSTed without CloudEvents headers;
+//! * AWS S3: `{"Records": [...]}` (also inside an SNS `Notification`, whose
+//!   `Message` is that JSON as a string);
+//! * S3's `s3:TestEvent` and anything without records parse to no records.
+//!
+//! Object keys arrive URL-encoded (`+` for spaces, `%XX` for bytes of UTF-8)
+//! and are decoded here. Exam parameters come from user metadata: MinIO puts
+//! them in the event (`userMetadata: {"X-Amz-Meta-N_mcq": "5"}`); with AWS the
+//! function reads them with a HeadObject (`{"n_mcq": "5"}`). Both are read
+//! case-insensitively by [`ExamParams::from_metadata`].
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::names;
+
+/// One object event, normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObjectEvent {
+    /// `s3:ObjectCreated:Put` (MinIO) or `ObjectCreated:Put` (AWS).
+    pub event_name: String,
+    pub bucket: String,
+    /// The decoded object key (`exams/My Lecture.pdf`).
+    pub key: String,
+    pub size: Option<u64>,
+    /// Without quotes; empty when the sender had none.
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    pub version_id: Option<String>,
+    pub sequencer: Option<String>,
+    /// User metadata as sent (MinIO: `X-Amz-Meta-*` names), possibly empty.
+    pub user_metadata: BTreeMap<String, String>,
+    /// `minio:s3` or `aws:s3` when the sender said.
+    pub event_source: Option<String>,
+}
+
+impl ObjectEvent {
+    /// Whether this event reports a created (or overwritten) object.
+    pub fn is_created(&self) -> bool {
+        self.event_name.contains("ObjectCreated")
+    }
+}
+
+/// Why a notification could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    #[error("not a bucket notification: {0}")]
+    Shape(String),
+    #[error("object key {key:?} is not valid URL encoding: {reason}")]
+    Key { key: String, reason: String },
+}
+
+/// Parse a bucket notification in any supported shape into its object
+/// events. A notification without records (S3's test event) gives none.
+pub fn parse_notification(value: &Value) -> Result<Vec<ObjectEvent>, EventError> {
+    let Some(obj) = value.as_object() else {
+        return Err(EventError::Shape(format!("expected a JSON object, got {}", kind_of(value))));
+    };
+    // SNS → HTTP subscription: the S3 event is a JSON string in `Message`.
+    if obj.get("Type").and_then(Value::as_str) == Some("Notification") {
+        if let Some(msg) = obj.get("Message").and_then(Value::as_str) {
+            let inner: Value = serde_json::from_str(msg)
+                .map_err(|e| EventError::Shape(format!("SNS Message is not JSON: {e}")))?;
+            return parse_notification(&inner);
+        }
+    }
+    let records = match obj.get("Records") {
+        Some(Value::Array(r)) => r.as_slice(),
+        Some(Value::Null) | None => {
+            if obj.contains_key("EventName") || obj.contains_key("Event") || obj.contains_key("Service") {
+                // MinIO without records, or `{"Service":"Amazon S3","Event":"s3:TestEvent"}`.
+                return Ok(Vec::new());
+            }
+            return Err(EventError::Shape(
+                "no `Records` array (expected a MinIO `{EventName, Key, Records}` or an S3 `{Records}` event)".into(),
+            ));
+        }
+        Some(other) => return Err(EventError::Shape(format!("`Records` is {}, not an array", kind_of(other)))),
+    };
+    let mut out = Vec::with_capacity(records.len());
+    for (i, rec) in records.iter().enumerate() {
+        out.push(parse_record(rec).map_err(|e| match e {
+            EventError::Shape(m) => EventError::Shape(format!("Records[{i}]: {m}")),
+            other => other,
+        })?);
+    }
+    Ok(out)
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+fn parse_record(rec: &Value) -> Result<ObjectEvent, EventError> {
+    if !rec.is_object() {
+        return Err(EventError::Shape(format!("a record is {}, not an object", kind_of(rec))));
+    }
+    let event_name = str_at(rec, &["eventName"])
+        .ok_or_else(|| EventError::Shape("record has no eventName".into()))?
+        .to_string();
+    let s3 = rec.get("s3").ok_or_else(|| EventError::Shape("record has no s3 section".into()))?;
+    let bucket = str_at(s3, &["bucket", "name"]).unwrap_or_default().to_string();
+    let raw_key =
+        str_at(s3, &["object", "key"]).ok_or_else(|| EventError::Shape("record has no s3.object.key".into()))?;
+    let key = decode_key(raw_key)?;
+    let object = &s3["object"];
+    let size = object.get("size").and_then(Value::as_u64);
+    let etag = object
+        .get("eTag")
+        .or_else(|| object.get("etag"))
+        .and_then(Value::as_str)
+        .map(|e| e.trim_matches('"').to_string())
+        .filter(|e| !e.is_empty());
+    let content_type = object.get("contentType").and_then(Value::as_str).map(str::to_string);
+    let version_id = object.get("versionId").and_then(Value::as_str).map(str::to_string).filter(|v| !v.is_empty());
+    let sequencer = object.get("sequencer").and_then(Value::as_str).map(str::to_string);
+    let mut user_metadata = BTreeMap::new();
+    if let Some(m) = object.get("userMetadata").and_then(Value::as_object) {
+        for (k, v) in m {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                Value::Null => continue,
+                other => other.to_string(),
+            };
+            user_metadata.insert(k.clone(), v);
+        }
+    }
+    let event_source = str_at(rec, &["eventSource"]).map(str::to_string);
+    Ok(ObjectEvent {
+        event_name,
+        bucket,
+        key,
+        size,
+        etag,
+        content_type,
+        version_id,
+        sequencer,
+        user_metadata,
+        event_source,
+    })
+}
+
+/// Decode an S3 notification key: `+` is a space, `%XX` a byte; the bytes
+/// must be UTF-8.
+pub fn decode_key(raw: &str) -> Result<String, EventError> {
+    let bad = |reason: &str| EventError::Key { key: raw.to_string(), reason: reason.to_string() };
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or_else(|| bad("truncated %-escape"))?;
+                let hi = (hex[0] as char).to_digit(16).ok_or_else(|| bad("invalid %-escape"))?;
+                let lo = (hex[1] as char).to_digit(16).ok_or_else(|| bad("invalid %-escape"))?;
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad("decoded bytes are not UTF-8"))
+}
+
+/// What an object event means for exam-gen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A lecture to turn into `questions_bank/<name>.json`.
+    Lecture { name: String },
+    /// Not ours; the reason is logged.
+    Ignore(String),
+}
+
+/// Act only on created `exams/*.pdf` objects (extension case-insensitive).
+pub fn target(ev: &ObjectEvent) -> Target {
+    if !ev.is_created() {
+        return Target::Ignore(format!("{} on {:?} is not an object creation", ev.event_name, ev.key));
+    }
+    let Some(rest) = ev.key.strip_prefix(names::UPLOAD_PREFIX) else {
+        return Target::Ignore(format!("{:?} is not under {}", ev.key, names::UPLOAD_PREFIX));
+    };
+    let lower = rest.to_lowercase();
+    if !lower.ends_with(".pdf") || rest.len() < 5 {
+        return Target::Ignore(format!("{:?} is not a .pdf lecture", ev.key));
+    }
+    let name = &rest[..rest.len() - 4];
+    if name.trim().is_empty() || name.ends_with('/') {
+        return Target::Ignore(format!("{:?} has an empty name", ev.key));
+    }
+    Target::Lecture { name: name.to_string() }
+}
+
+/// The exam's shape, from the upload's metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExamParams {
+    pub n_mcq: u32,
+    pub n_tfq: u32,
+    pub n_mcq_options: u32,
+}
+
+impl Default for ExamParams {
+    /// The AWS sample's defaults: 5 multiple-choice, 3 true/false, 4 options.
+    fn default() -> Self {
+        Self { n_mcq: 5, n_tfq: 3, n_mcq_options: 4 }
+    }
+}
+
+/// An out-of-range or non-numeric exam parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParamError(pub String);
+
+pub const MAX_MCQ: u32 = 50;
+pub const MAX_TFQ: u32 = 50;
+pub const MIN_OPTIONS: u32 = 2;
+pub const MAX_OPTIONS: u32 = 8;
+
+/// The bare parameter name of a metadata entry: `X-Amz-Meta-N_mcq` and
+/// `x-amz-meta-n-mcq` are both `n_mcq`.
+fn bare_name(k: &str) -> String {
+    let lower = k.trim().to_ascii_lowercase();
+    let bare = lower.strip_prefix("x-amz-meta-").unwrap_or(&lower);
+    bare.replace('-', "_")
+}
+
+impl ExamParams {
+    /// Read `n_mcq`, `n_tfq`, `n_mcq_options` from user metadata (either
+    /// MinIO's `X-Amz-Meta-*` names or HeadObject's bare names, any case);
+    /// missing values take the defaults. Out of range or non-numeric values
+    /// are an error naming the parameter.
+    pub fn from_metadata<'a>(meta: impl IntoIterator<Item = (&'a String, &'a String)>) -> Result<Self, ParamError> {
+        let mut p = Self::default();
+        let mut found: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in meta {
+            found.insert(bare_name(k), v.clone());
+        }
+        let read = |name: &str, default: u32, min: u32, max: u32| -> Result<u32, ParamError> {
+            let Some(raw) = found.get(name) else { return Ok(default) };
+            let t = raw.trim();
+            if t.is_empty() {
+                return Ok(default);
+            }
+            let v: u32 = t.parse().map_err(|_| {
+                ParamError(format!("metadata {name}={raw:?} is not a whole number (allowed {min}–{max})"))
+            })?;
+            if v < min || v > max {
+                return Err(ParamError(format!("metadata {name}={v} is out of range (allowed {min}–{max})")));
+            }
+            Ok(v)
+        };
+        p.n_mcq = read("n_mcq", p.n_mcq, 0, MAX_MCQ)?;
+        p.n_tfq = read("n_tfq", p.n_tfq, 0, MAX_TFQ)?;
+        p.n_mcq_options = read("n_mcq_options", p.n_mcq_options, MIN_OPTIONS, MAX_OPTIONS)?;
+        if p.n_mcq + p.n_tfq == 0 {
+            return Err(ParamError("metadata asks for no questions: n_mcq + n_tfq must be at least 1".into()));
+        }
+        Ok(p)
+    }
+
+    /// Whether the event carried any exam parameter (MinIO sends metadata in
+    /// the event; AWS does not, so the function asks S3).
+    pub fn present_in<'a>(meta: impl IntoIterator<Item = (&'a String, &'a String)>) -> bool {
+        meta.into_iter().any(|(k, _)| matches!(bare_name(k).as_str(), "n_mcq" | "n_tfq" | "n_mcq_options"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn minio(key: &str, name: &str, meta: Value) -> Value {
+        json!({
+            "EventName": name,
+            "Key": format!("exams/{key}"),
+            "Records": [{
+                "eventVersion": "2.0", "eventSource": "minio:s3", "awsRegion": "",
+                "eventTime": "2024-08-12T14:40:04.000Z", "eventName": name,
+                "userIdentity": {"principalId": "minio"},
+                "requestParameters": {"sourceIPAddress": "10.0.0.1"},
+                "responseElements": {"x-amz-request-id": "17E"},
+                "s3": {
+                    "s3SchemaVersion": "1.0", "configurationId": "Config",
+                    "bucket": {"name": "exams", "ownerIdentity": {"principalId": "minio"}, "arn": "arn:aws:s3:::exams"},
+                    "object": {"key": key, "size": 1234, "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                               "contentType": "application/pdf", "userMetadata": meta, "sequencer": "17E0"}
+                },
+                "source": {"host": "10.0.0.1", "port": "", "userAgent": "MinIO"}
+            }]
+        })
+    }
+
+    #[test]
+    fn minio_record_with_encoded_key_and_metadata() {
+        let v = minio(
+            "exams/Intro+to+Caf%C3%A9+Chemistry%2B%2B.pdf",
+            "s3:ObjectCreated:Put",
+            json!({"X-Amz-Meta-N_mcq": "7", "X-Amz-Meta-N_tfq": "2", "content-type": "application/pdf"}),
+        );
+        let evs = parse_notification(&v).unwrap();
+        assert_eq!(evs.len(), 1);
+        let e = &evs[0];
+        assert_eq!(e.key, "exams/Intro to Café Chemistry++.pdf");
+        assert_eq!(e.bucket, "exams");
+        assert_eq!(e.etag.as_deref(), Some("d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(e.is_created());
+        assert_eq!(target(e), Target::Lecture { name: "Intro to Café Chemistry++".into() });
+        assert!(ExamParams::present_in(&e.user_metadata));
+        let p = ExamParams::from_metadata(&e.user_metadata).unwrap();
+        assert_eq!(p, ExamParams { n_mcq: 7, n_tfq: 2, n_mcq_options: 4 });
+    }
+
+    #[test]
+    fn aws_record_with_quoted_etag() {
+        let v = json!({"Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "exams"}, "object": {"key": "exams/week%201.PDF", "size": 9, "eTag": "\"abc\""}}
+        }]});
+        let e = &parse_notification(&v).unwrap()[0];
+        assert_eq!(e.key, "exams/week 1.PDF");
+        assert_eq!(e.etag.as_deref(), Some("abc"));
+        assert_eq!(target(e), Target::Lecture { name: "week 1".into() });
+        assert!(!ExamParams::present_in(&e.user_metadata));
+    }
+
+    #[test]
+    fn sns_wrapped_and_test_events() {
+        let inner = json!({"Records": [{"eventName": "ObjectCreated:Post",
+            "s3": {"bucket": {"name": "exams"}, "object": {"key": "exams/a.pdf"}}}]});
+        let sns = json!({"Type": "Notification", "Message": inner.to_string()});
+        assert_eq!(parse_notification(&sns).unwrap()[0].key, "exams/a.pdf");
+        let test = json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "exams"});
+        assert!(parse_notification(&test).unwrap().is_empty());
+        assert!(parse_notification(&json!({"EventName": "s3:ObjectRemoved:Delete", "Key": "exams/x"})).unwrap().is_empty());
+    }
+
+    #[test]
+    fn malformed_notifications_are_explained() {
+        assert!(matches!(parse_notification(&json!([1, 2])), Err(EventError::Shape(_))));
+        assert!(parse_notification(&json!({"hello": "world"})).unwrap_err().to_string().contains("Records"));
+        let err = parse_notification(&json!({"Records": [{"eventName": "x"}]})).unwrap_err();
+        assert!(err.to_string().contains("Records[0]"), "{err}");
+        let bad_key = json!({"Records": [{"eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": "b"}, "object": {"key": "exams/%E9.pdf"}}}]});
+        assert!(matches!(parse_notification(&bad_key), Err(EventError::Key { .. })));
+        assert!(decode_key("a%2").is_err());
+        assert!(decode_key("a%zz").is_err());
+    }
+
+    #[test]
+    fn only_created_pdfs_under_exams_are_lectures() {
+        let ev = |name: &str, key: &str| ObjectEvent { event_name: name.into(), key: key.into(), ..Default::default() };
+        assert!(matches!(target(&ev("s3:ObjectRemoved:Delete", "exams/a.pdf")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/a.docx")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "questions_bank/a.json")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/.pdf")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "other/a.pdf")), Target::Ignore(_)));
+        assert_eq!(
+            target(&ev("s3:ObjectCreated:CompleteMultipartUpload", "exams/Week 3/Ω.Pdf")),
+            Target::Lecture { name: "Week 3/Ω".into() }
+        );
+    }
+
+    #[test]
+    fn params_defaults_case_and_ranges() {
+        let m = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(ExamParams::from_metadata(&m(&[])).unwrap(), ExamParams::default());
+        let p = ExamParams::from_metadata(&m(&[("n_mcq", "0"), ("N_TFQ", " 4 "), ("x-amz-meta-n-mcq-options", "8")]))
+            .unwrap();
+        assert_eq!(p, ExamParams { n_mcq: 0, n_tfq: 4, n_mcq_options: 8 });
+        let err = ExamParams::from_metadata(&m(&[("X-Amz-Meta-N_mcq", "ten")])).unwrap_err();
+        assert!(err.0.contains("n_mcq") && err.0.contains("not a whole number"), "{err}");
+        let err = ExamParams::from_metadata(&m(&[("n_mcq_options", "1")])).unwrap_err();
+        assert!(err.0.contains("n_mcq_options=1") && err.0.contains("2–8"), "{err}");
+        assert!(ExamParams::from_metadata(&m(&[("n_tfq", "51")])).is_err());
+        assert!(ExamParams::from_metadata(&m(&[("n_mcq", "-1")])).is_err());
+        let err = ExamParams::from_metadata(&m(&[("n_mcq", "0"), ("n_tfq", "0")])).unwrap_err();
+        assert!(err.0.contains("at least 1"), "{err}");
+    }
+}
