@@ -1,0 +1,180 @@
+//! Exams in S3 (`questions_bank/<name>.json`), served from an in-memory cache
+//! validated by the object's ETag: a cached exam is trusted for `ttl`, then one
+//! HeadObject revalidates it and only a changed ETag reads the object again.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+use examfn_domain::exam::{Exam, Question};
+use examfn_domain::grading::ExamName;
+use examfn_domain::names::QUESTIONS_PREFIX;
+use examfn_runtime::FnError;
+use serde::Serialize;
+
+/// An exam as loaded, with both JSON views serialised once.
+#[derive(Debug)]
+pub struct LoadedExam {
+    pub name: ExamName,
+    pub etag: String,
+    pub questions: Exam,
+    /// The complete file (educators).
+    pub full_json: Bytes,
+    /// Questions and options only (students before they submit).
+    pub student_json: Bytes,
+}
+
+#[derive(Serialize)]
+struct StudentQuestion<'a> {
+    question: &'a str,
+    options: &'a [String],
+}
+
+impl LoadedExam {
+    fn parse(name: ExamName, etag: String, body: &[u8]) -> Result<Self, FnError> {
+        let questions: Exam = serde_json::from_slice(body)
+            .map_err(|e| FnError::permanent(format!("exam {name} is not a valid exam file: {e}")))?;
+        if questions.is_empty() {
+            return Err(FnError::permanent(format!("exam {name} has no questions")));
+        }
+        let student: Vec<StudentQuestion<'_>> =
+            questions.iter().map(|q: &Question| StudentQuestion { question: &q.question, options: &q.options }).collect();
+        let student_json = Bytes::from(serde_json::to_vec(&student).expect("json"));
+        let full_json = Bytes::from(serde_json::to_vec(&questions).expect("json"));
+        Ok(Self { name, etag, questions, full_json, student_json })
+    }
+}
+
+struct Entry {
+    exam: Arc<LoadedExam>,
+    checked: Instant,
+}
+
+/// Reads exams from the bucket, caching them.
+pub struct ExamStore {
+    s3: Client,
+    bucket: String,
+    ttl: Duration,
+    cache: RwLock<HashMap<ExamName, Entry>>,
+}
+
+/// An exam lookup failure.
+#[derive(Debug)]
+pub enum ExamError {
+    NotFound(ExamName),
+    Failed(FnError),
+}
+
+impl From<FnError> for ExamError {
+    fn from(e: FnError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl ExamStore {
+    pub fn new(s3: Client, bucket: impl Into<String>, ttl: Duration) -> Self {
+        Self { s3, bucket: bucket.into(), ttl, cache: RwLock::new(HashMap::new()) }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Exam file names in `questions_bank/` (sidecars and nested keys ignored), sorted.
+    pub async fn list(&self) -> Result<Vec<String>, FnError> {
+        let mut names = Vec::new();
+        let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(QUESTIONS_PREFIX).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| examfn_runtime::s3::classify("list exams", e))?;
+            for o in page.contents() {
+                if let Some(n) = o.key().and_then(ExamName::from_key) {
+                    names.push(n.as_str().to_string());
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Object keys under a prefix (for uploads without a status yet).
+    pub async fn keys(&self, prefix: &str) -> Result<Vec<String>, FnError> {
+        let mut keys = Vec::new();
+        let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| examfn_runtime::s3::classify("list objects", e))?;
+            keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_string)));
+        }
+        Ok(keys)
+    }
+
+    /// The exam, from the cache when its ETag is unchanged.
+    pub async fn get(&self, name: &ExamName) -> Result<Arc<LoadedExam>, ExamError> {
+        let cached = {
+            let c = self.cache.read().expect("exam cache lock");
+            c.get(name).map(|e| (e.exam.clone(), e.checked.elapsed() < self.ttl))
+        };
+        if let Some((exam, fresh)) = &cached {
+            if *fresh {
+                return Ok(exam.clone());
+            }
+            match self.s3.head_object().bucket(&self.bucket).key(name.key()).send().await {
+                Ok(head) => {
+                    if head.e_tag().is_some_and(|t| t == exam.etag) {
+                        if let Some(e) = self.cache.write().expect("exam cache lock").get_mut(name) {
+                            e.checked = Instant::now();
+                        }
+                        return Ok(exam.clone());
+                    }
+                }
+                Err(e) => {
+                    if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                        self.cache.write().expect("exam cache lock").remove(name);
+                        return Err(ExamError::NotFound(name.clone()));
+                    }
+                    return Err(examfn_runtime::s3::classify("head exam", e).into());
+                }
+            }
+        }
+        let out = match self.s3.get_object().bucket(&self.bucket).key(name.key()).send().await {
+            Ok(o) => o,
+            Err(e) => {
+                if e.as_service_error().is_some_and(|s| s.is_no_such_key()) {
+                    self.cache.write().expect("exam cache lock").remove(name);
+                    return Err(ExamError::NotFound(name.clone()));
+                }
+                return Err(examfn_runtime::s3::classify("get exam", e).into());
+            }
+        };
+        let etag = out.e_tag().unwrap_or_default().to_string();
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| FnError::unavailable(format!("s3 get exam: reading the body: {e}")))?
+            .into_bytes();
+        let exam = Arc::new(LoadedExam::parse(name.clone(), etag, &body)?);
+        self.cache
+            .write()
+            .expect("exam cache lock")
+            .insert(name.clone(), Entry { exam: exam.clone(), checked: Instant::now() });
+        Ok(exam)
+    }
+
+    /// Readiness: the bucket is reachable.
+    pub async fn ping(&self) -> Result<(), String> {
+        self.s3
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("s3 bucket {}: {}", self.bucket, aws_sdk_s3::error::DisplayErrorContext(&e)))
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.s3
+    }
+}
