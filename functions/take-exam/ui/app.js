@@ -1,0 +1,451 @@
+// examfn take-exam web UI: a small hash-routed app over the JSON API.
+// The token lives in sessionStorage and goes out as a Bearer header. Every
+// string from the server is inserted as text (never as HTML).
+"use strict";
+
+const TOKEN = "examfn.token";
+const $main = () => document.getElementById("main");
+let authMode = "gateway";
+let me = null;
+let pollTimer = null;
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+function show(...nodes) {
+  const m = $main();
+  m.replaceChildren(...nodes);
+  const title = m.querySelector("h1");
+  if (title) document.title = title.textContent + " · examfn";
+}
+
+function announce(text) {
+  document.getElementById("status").textContent = text;
+}
+
+function errorBox(e) {
+  return h("p", { class: "error", role: "alert" }, e && e.message ? e.message : String(e));
+}
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, opts = {}) {
+  const headers = Object.assign({}, opts.headers || {});
+  const token = sessionStorage.getItem(TOKEN);
+  if (token) headers["Authorization"] = "Bearer " + token;
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(opts.json);
+  }
+  const resp = await fetch(path, { method: opts.method || "GET", headers, body });
+  let data = null;
+  const text = await resp.text();
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
+  if (!resp.ok) {
+    const msg = (data && data.error) || ("HTTP " + resp.status);
+    if (resp.status === 401 && !path.startsWith("/dev/")) {
+      sessionStorage.removeItem(TOKEN);
+      me = null;
+      renderWho();
+      location.hash = "#/signin";
+    }
+    throw new ApiError(resp.status, msg);
+  }
+  return { status: resp.status, data };
+}
+
+function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+// ---- identity -------------------------------------------------------------
+
+function renderWho() {
+  const who = document.getElementById("who");
+  const nav = document.getElementById("nav");
+  if (!me) {
+    who.replaceChildren();
+    nav.replaceChildren();
+    return;
+  }
+  who.replaceChildren(
+    h("span", { "data-testid": "who" }, me.email + " (" + me.role + ")"),
+    h("button", { class: "secondary", type: "button", onclick: signOut }, "Sign out"),
+  );
+  nav.replaceChildren(
+    ...(me.role === "student"
+      ? [h("a", { href: "#/" }, "Exams"), h("a", { href: "#/results" }, "My results")]
+      : [h("a", { href: "#/" }, "Exams & uploads")]),
+  );
+}
+
+function signOut() {
+  sessionStorage.removeItem(TOKEN);
+  me = null;
+  renderWho();
+  location.hash = "#/signin";
+  route();
+}
+
+async function loadMe() {
+  if (!sessionStorage.getItem(TOKEN) && authMode === "development") return null;
+  try {
+    me = (await api("/me")).data;
+  } catch (_) {
+    me = null;
+  }
+  renderWho();
+  return me;
+}
+
+function signInPage() {
+  if (authMode !== "development") {
+    show(h("h1", {}, "Sign in"),
+      h("p", {}, "Sign in through your examfn account; this page is reached through the gateway, which passes your identity on."),
+      h("p", {}, h("a", { href: "/" }, "Try again")));
+    return;
+  }
+  const err = h("div", {});
+  const email = h("input", { id: "email", type: "email", required: true, autocomplete: "email", value: "student@example.org" });
+  const role = h("select", { id: "role" }, h("option", { value: "student" }, "Student"), h("option", { value: "educator" }, "Educator"));
+  const form = h("form", { class: "card dev", "aria-labelledby": "signin-title" },
+    h("p", { class: "dev-badge" }, "Development sign-in"),
+    h("h1", { id: "signin-title" }, "Development sign-in"),
+    h("p", {}, "Local development only: this mints a token for any email with the dev key pair. It is not available when real identities are configured."),
+    h("label", { for: "email" }, "Email"), email,
+    h("label", { for: "role" }, "Role"), role,
+    h("p", {}, h("button", { type: "submit" }, "Sign in")),
+    err);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    err.replaceChildren();
+    try {
+      const r = await api("/dev/token", { method: "POST", json: { email: email.value, role: role.value } });
+      sessionStorage.setItem(TOKEN, r.data.token);
+      await loadMe();
+      location.hash = "#/";
+      route();
+    } catch (e) {
+      err.replaceChildren(errorBox(e));
+    }
+  });
+  show(form);
+  email.focus();
+}
+
+// ---- student --------------------------------------------------------------
+
+async function studentHome() {
+  show(h("h1", {}, "Exams"), h("p", {}, "Loading…"));
+  try {
+    const names = (await api("/exam")).data;
+    const list = names.length
+      ? h("ul", { class: "list", "data-testid": "exam-list" }, names.map((n) =>
+          h("li", {}, h("span", {}, n.replace(/\.json$/, "")),
+            h("a", { class: "button", href: "#/take/" + encodeURIComponent(n), "aria-label": "Take exam " + n }, "Take exam"))))
+      : h("p", {}, "No exams yet.");
+    show(h("h1", {}, "Exams"), list);
+  } catch (e) {
+    show(h("h1", {}, "Exams"), errorBox(e));
+  }
+}
+
+function attemptStore(name) {
+  const k = "examfn.attempt." + name;
+  return {
+    load: () => { try { return JSON.parse(sessionStorage.getItem(k)); } catch (_) { return null; } },
+    save: (v) => sessionStorage.setItem(k, JSON.stringify(v)),
+    clear: () => sessionStorage.removeItem(k),
+  };
+}
+
+async function takeExam(name) {
+  show(h("h1", {}, "Exam " + name), h("p", {}, "Loading…"));
+  let questions;
+  try {
+    questions = (await api("/exam?object_name=" + encodeURIComponent(name))).data;
+  } catch (e) {
+    show(h("h1", {}, "Exam " + name), errorBox(e));
+    return;
+  }
+  const store = attemptStore(name);
+  let att = store.load();
+  if (!att || !Array.isArray(att.answers) || att.answers.length !== questions.length) {
+    // One Idempotency-Key per attempt: a retry, double click or reload re-sends the same key.
+    att = { key: newKey(), answers: questions.map(() => null), index: 0 };
+    store.save(att);
+  }
+  const total = questions.length;
+
+  function page() {
+    const i = att.index;
+    if (i >= total) return review();
+    const q = questions[i];
+    const fs = h("fieldset", {},
+      h("legend", {}, "Question " + (i + 1) + ": " + q.question),
+      q.options.map((opt, j) => {
+        const id = "q" + i + "o" + j;
+        const input = h("input", { type: "radio", name: "q" + i, id, value: opt, checked: att.answers[i] === opt });
+        input.addEventListener("change", () => { att.answers[i] = opt; store.save(att); next.disabled = false; });
+        return h("label", { class: "option", for: id }, input, h("span", {}, opt));
+      }));
+    const back = h("button", { type: "button", class: "secondary", disabled: i === 0, onclick: () => { att.index--; store.save(att); page(); } }, "Back");
+    const next = h("button", { type: "submit", disabled: att.answers[i] === null }, i === total - 1 ? "Review" : "Next");
+    const form = h("form", {}, fs, h("div", { class: "nav-buttons" }, back, next));
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (att.answers[i] === null) return;
+      att.index++;
+      store.save(att);
+      page();
+    });
+    show(h("h1", {}, "Exam " + name.replace(/\.json$/, "")),
+      h("p", { class: "progress" }, "Question " + (i + 1) + " of " + total), form);
+    const first = form.querySelector("input:checked") || form.querySelector("input");
+    if (first) first.focus();
+  }
+
+  function review() {
+    const err = h("div", {});
+    const submit = h("button", { type: "button" }, "Submit answers");
+    const back = h("button", { type: "button", class: "secondary", onclick: () => { att.index = total - 1; store.save(att); page(); } }, "Back");
+    const unanswered = att.answers.filter((a) => a === null).length;
+    submit.disabled = unanswered > 0;
+    submit.addEventListener("click", async () => {
+      submit.disabled = true;
+      submit.textContent = "Submitting…";
+      try {
+        const r = await api("/exam/" + encodeURIComponent(name) + "/attempts", {
+          method: "POST", json: { answers: att.answers }, headers: { "Idempotency-Key": att.key },
+        });
+        store.clear();
+        showResult(r.data);
+      } catch (e) {
+        submit.disabled = false;
+        submit.textContent = "Submit answers";
+        err.replaceChildren(errorBox(e));
+      }
+    });
+    show(h("h1", {}, "Review your answers"),
+      h("ol", {}, questions.map((q, i) => h("li", {}, h("strong", {}, q.question), h("br"),
+        att.answers[i] === null ? h("em", {}, "not answered") : "Your answer: " + att.answers[i], " ",
+        h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); att.index = i; store.save(att); page(); } }, "change")))),
+      unanswered ? h("p", { class: "error" }, unanswered + " question(s) not answered yet.") : null,
+      h("div", { class: "nav-buttons" }, back, submit), err);
+    submit.focus();
+  }
+
+  page();
+}
+
+function resultView(r) {
+  return [
+    h("p", { class: "score", "data-testid": "score" },
+      "Score: " + r.score + " / " + r.total + " (" + r.percentage + "%) — " + String(r.result).toUpperCase()),
+    h("ol", { "data-testid": "details" }, (r.details || []).map((d) =>
+      h("li", { class: d.is_correct ? "correct" : "incorrect" },
+        h("strong", {}, d.question), h("br"),
+        "Your answer: " + d.user_answer + " — " + (d.is_correct ? "correct" : "incorrect"),
+        d.is_correct ? null : h("span", {}, h("br"), "Correct answer: " + d.correct_answer)))),
+  ];
+}
+
+function showResult(r) {
+  show(h("h1", {}, "Your result"), h("p", {}, "Exam " + r.exam), ...resultView(r),
+    h("p", {}, h("a", { href: "#/results" }, "All my results"), " · ", h("a", { href: "#/" }, "Back to exams")));
+  announce("Submitted. Score " + r.score + " of " + r.total + ", " + r.result + ".");
+}
+
+async function myResults() {
+  show(h("h1", {}, "My results"), h("p", {}, "Loading…"));
+  try {
+    const rows = (await api("/me/attempts")).data;
+    show(h("h1", {}, "My results"), rows.length
+      ? h("ul", { class: "list" }, rows.map((r) => h("li", {},
+          h("span", {}, r.exam + " · " + (r.submitted_at || "").replace("T", " ").slice(0, 16)),
+          h("span", { class: r.result === "passed" ? "correct" : "incorrect" }, r.score + "/" + r.total + " " + r.result))))
+      : h("p", {}, "No results yet."));
+  } catch (e) {
+    show(h("h1", {}, "My results"), errorBox(e));
+  }
+}
+
+// ---- educator -------------------------------------------------------------
+
+function uploadForm(onDone) {
+  const msg = h("div", { role: "status" });
+  const file = h("input", { id: "pdf", type: "file", accept: "application/pdf,.pdf", required: true });
+  const name = h("input", { id: "lecture", type: "text", required: true, placeholder: "lecture1", pattern: "[^\\/\\\\]+" });
+  const num = (id, v, min, max) => h("input", { id, type: "number", min, max, value: v, required: true, inputmode: "numeric" });
+  const mcq = num("n_mcq", 5, 0, 50), tfq = num("n_tfq", 3, 0, 50), opts = num("n_mcq_options", 4, 2, 8);
+  file.addEventListener("change", () => {
+    if (file.files[0] && !name.value) name.value = file.files[0].name.replace(/\.pdf$/i, "");
+  });
+  const button = h("button", { type: "submit" }, "Upload");
+  const form = h("form", { class: "card", "aria-labelledby": "upload-title" },
+    h("h2", { id: "upload-title" }, "Upload a lecture (PDF)"),
+    h("label", { for: "pdf" }, "PDF file"), file,
+    h("label", { for: "lecture" }, "Exam name"), name,
+    h("div", { class: "row" },
+      h("div", {}, h("label", { for: "n_mcq" }, "Multiple-choice questions"), mcq),
+      h("div", {}, h("label", { for: "n_tfq" }, "True/false questions"), tfq),
+      h("div", {}, h("label", { for: "n_mcq_options" }, "Options per question"), opts)),
+    h("p", {}, button), msg);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    msg.replaceChildren();
+    const f = file.files[0];
+    if (!f) { msg.replaceChildren(errorBox("Choose a PDF file.")); return; }
+    button.disabled = true;
+    try {
+      const q = new URLSearchParams({ name: name.value.trim(), n_mcq: mcq.value, n_tfq: tfq.value, n_mcq_options: opts.value });
+      const r = await api("/educator/uploads?" + q, { method: "POST", body: f, headers: { "Content-Type": "application/pdf" } });
+      msg.replaceChildren(h("p", { class: "correct" }, "Uploaded " + r.data.key + ". Generation starts shortly."));
+      form.reset();
+      onDone();
+    } catch (e) {
+      msg.replaceChildren(errorBox(e));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}
+
+async function educatorHome() {
+  const table = h("div", { "data-testid": "educator-exams" }, h("p", {}, "Loading…"));
+  async function refresh() {
+    clearTimeout(pollTimer);
+    try {
+      const rows = (await api("/educator/exams")).data;
+      table.replaceChildren(rows.length ? h("table", {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Exam"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Actions"))),
+        h("tbody", {}, rows.map((r) => h("tr", { "data-exam": r.name },
+          h("td", {}, r.name.replace(/\.json$/, "")),
+          h("td", {}, h("span", { class: "state state-" + r.state }, r.state),
+            r.reason ? h("span", {}, " " + r.reason) : null),
+          h("td", {}, r.available
+            ? [h("a", { href: "#/preview/" + encodeURIComponent(r.name) }, "Preview"), " · ",
+               h("a", { href: "#/board/" + encodeURIComponent(r.name) }, "Scoreboard")]
+            : "—")))))
+        : h("p", {}, "No exams yet: upload a lecture."));
+      if (rows.some((r) => r.state === "generating" || r.state === "uploaded")) {
+        pollTimer = setTimeout(() => { if (location.hash === "#/" || location.hash === "") refresh(); }, 2000);
+      }
+    } catch (e) {
+      table.replaceChildren(errorBox(e));
+    }
+  }
+  show(h("h1", {}, "Exams & uploads"), uploadForm(refresh), h("h2", {}, "Exams"), table);
+  refresh();
+}
+
+async function preview(name) {
+  show(h("h1", {}, "Preview " + name), h("p", {}, "Loading…"));
+  try {
+    const qs = (await api("/educator/exams/" + encodeURIComponent(name))).data;
+    show(h("h1", {}, "Preview " + name.replace(/\.json$/, "")),
+      h("ol", {}, qs.map((q) => h("li", {}, h("strong", {}, q.question),
+        h("ul", {}, q.options.map((o) => h("li", { class: o === q.correct_answer ? "correct" : "" },
+          o, o === q.correct_answer ? " ✓ (correct)" : "")))))),
+      h("p", {}, h("a", { href: "#/board/" + encodeURIComponent(name) }, "Scoreboard"), " · ", h("a", { href: "#/" }, "Back")));
+  } catch (e) {
+    show(h("h1", {}, "Preview " + name), errorBox(e));
+  }
+}
+
+function histogram(counts) {
+  const W = 330, H = 160, pad = 24, bw = (W - pad) / 11;
+  const max = Math.max(1, ...counts);
+  const chart = svg("svg", { viewBox: "0 0 " + W + " " + (H + 30), class: "chart", role: "img",
+    "aria-label": "Score distribution: " + counts.map((c, i) => (i === 10 ? "100%" : i * 10 + "–" + (i * 10 + 9) + "%") + " " + c).join(", ") });
+  counts.forEach((c, i) => {
+    const bh = Math.round((c / max) * (H - 10));
+    const x = pad + i * bw;
+    chart.append(svg("rect", { class: "bar", x: x + 2, y: H - bh, width: bw - 4, height: bh }));
+    chart.append(svg("text", { x: x + bw / 2, y: H - bh - 3, "text-anchor": "middle" }, String(c)));
+    chart.append(svg("text", { x: x + bw / 2, y: H + 14, "text-anchor": "middle" }, i === 10 ? "100" : String(i * 10)));
+  });
+  chart.append(svg("text", { x: W / 2, y: H + 28, "text-anchor": "middle" }, "percentage"));
+  return chart;
+}
+
+async function board(name) {
+  show(h("h1", {}, "Scoreboard " + name), h("p", {}, "Loading…"));
+  try {
+    const b = (await api("/educator/exams/" + encodeURIComponent(name) + "/scoreboard")).data;
+    show(h("h1", {}, "Scoreboard " + name.replace(/\.json$/, "")),
+      h("div", { class: "stats", "data-testid": "stats" },
+        h("div", {}, h("strong", {}, String(b.attempts)), "attempts"),
+        h("div", {}, h("strong", {}, Math.round(b.pass_rate * 100) + "%"), "pass rate"),
+        h("div", {}, h("strong", {}, b.mean_percentage + "%"), "mean")),
+      h("h2", {}, "Score distribution"), histogram(b.histogram || []),
+      h("h2", {}, "Best per student"),
+      (b.best || []).length ? h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "Student"), h("th", {}, "Best"))),
+        h("tbody", {}, b.best.map((r) => h("tr", {}, h("td", {}, r.email), h("td", {}, r.best_percentage + "% (" + r.best_score + ")")))))
+        : h("p", {}, "No attempts yet."),
+      h("p", {}, h("a", { href: "#/" }, "Back")));
+  } catch (e) {
+    show(h("h1", {}, "Scoreboard " + name), errorBox(e));
+  }
+}
+
+// ---- routing ----------------------------------------------------------------
+
+async function route() {
+  clearTimeout(pollTimer);
+  const hash = location.hash || "#/";
+  if (hash === "#/signin" || !me) {
+    if (!me && hash !== "#/signin") {
+      await loadMe();
+      if (me) return route();
+    }
+    return signInPage();
+  }
+  const [, page, arg] = hash.match(/^#\/([^/]*)\/?(.*)$/) || [];
+  const name = arg ? decodeURIComponent(arg) : "";
+  if (me.role === "student") {
+    if (page === "take" && name) return takeExam(name);
+    if (page === "results") return myResults();
+    return studentHome();
+  }
+  if (page === "preview" && name) return preview(name);
+  if (page === "board" && name) return board(name);
+  return educatorHome();
+}
+
+async function boot() {
+  try {
+    const cfg = (await api("/auth/config")).data;
+    authMode = cfg.mode;
+  } catch (_) { /* gateway by default */ }
+  await loadMe();
+  window.addEventListener("hashchange", () => { route(); $main().focus({ preventScroll: true }); });
+  route();
+}
+
+document.addEventListener("DOMContentLoaded", boot);

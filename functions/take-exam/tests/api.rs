@@ -1,0 +1,435 @@
+//! The API against the real MongoDB and S3 servers (`cargo run -- test`),
+//! driven through the whole app (`tower::ServiceExt::oneshot`, no socket).
+
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use examfn_runtime::config::Env;
+use examfn_runtime::mongo::MongoConfig;
+use examfn_runtime::s3::S3Config;
+use examfn_runtime::testing;
+use examfn_take_exam::auth::Role;
+use examfn_take_exam::{devauth, service, AppState, AuthConfig, Config, Inner};
+use http_body_util::BodyExt;
+use mongodb::bson::{doc, Document};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Fixture {
+    app: Router,
+    state: AppState,
+    keys: devauth::DevKeys,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    db: mongodb::Database,
+}
+
+fn exam_json() -> Value {
+    json!([
+        {"question": "2+2?", "options": ["3", "4", "5", "22"], "correct_answer": "4"},
+        {"question": "The sky is green.", "options": ["True", "False"], "correct_answer": "False"},
+        {"question": "Capital of France?", "options": ["Paris", "Rome", "Oslo"], "correct_answer": "Paris"},
+        {"question": "Rust has a GC.", "options": ["True", "False"], "correct_answer": "False"}
+    ])
+}
+
+async fn fixture_with(ttl: Duration) -> Fixture {
+    let (endpoint, ak, sk) = testing::s3();
+    let bucket = testing::unique("te").to_lowercase();
+    let dbname = testing::unique("te").replace('-', "_");
+    let keys_dir = std::env::temp_dir().join(testing::unique("te-keys"));
+    let cfg = Config {
+        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
+        s3: S3Config {
+            endpoint: Some(endpoint),
+            access_key: ak,
+            secret_key: sk,
+            region: "us-east-1".into(),
+            bucket: bucket.clone(),
+        },
+        auth: AuthConfig::Dev {
+            dir: keys_dir.clone(),
+            issuer: devauth::DEV_ISSUER.into(),
+            audience: devauth::DEV_AUDIENCE.into(),
+        },
+        cors_allowed_origins: vec![],
+        upload_max_bytes: 64 * 1024,
+        exam_cache_ttl: ttl,
+    };
+    let state = Inner::from_config(&cfg).await.unwrap();
+    let s3 = examfn_runtime::s3::client(&cfg.s3);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    put(&s3, &bucket, "questions_bank/lecture1.json", exam_json().to_string()).await;
+    put(&s3, &bucket, "questions_bank/lecture1.meta.json", "{}".into()).await;
+    let client = examfn_runtime::mongo::client(&cfg.mongo).await.unwrap();
+    let db = client.database(&dbname);
+    let app = service(state.clone()).app(1024 * 1024);
+    let keys = devauth::ensure_keys(&keys_dir).unwrap();
+    Fixture { app, state, keys, s3, bucket, db }
+}
+
+async fn fixture() -> Fixture {
+    fixture_with(Duration::from_secs(1)).await
+}
+
+async fn put(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, body: String) {
+    s3.put_object().bucket(bucket).key(key).body(ByteStream::from(body.into_bytes())).send().await.unwrap();
+}
+
+impl Fixture {
+    fn token(&self, email: &str, role: Role) -> String {
+        self.keys.mint(email, role, Duration::from_secs(300)).unwrap()
+    }
+
+    async fn call(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()));
+        (status, headers, v)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        let mut b = Request::get(path);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let (s, _, v) = self.call(b.body(Body::empty()).unwrap()).await;
+        (s, v)
+    }
+
+    async fn submit(&self, name: &str, token: &str, answers: Value, key: Option<&str>) -> (StatusCode, Value) {
+        let mut b = Request::post(format!("/exam/{name}/attempts"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            b = b.header("Idempotency-Key", k);
+        }
+        let (s, _, v) = self.call(b.body(Body::from(json!({"answers": answers}).to_string())).unwrap()).await;
+        (s, v)
+    }
+
+    async fn score_docs(&self) -> Vec<Document> {
+        use futures::TryStreamExt;
+        self.db.collection::<Document>("score").find(doc! {}).await.unwrap().try_collect().await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn lists_exams_and_hides_answers_from_students() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let ed = f.token("ed@example.org", Role::Educator);
+
+    let (s, v) = f.get("/exam", Some(&st)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, json!(["lecture1.json"]), "sidecars are not exams");
+
+    let (s, v) = f.get("/exam?object_name=lecture1.json", Some(&st)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    assert_eq!(v[0]["options"], json!(["3", "4", "5", "22"]));
+    assert!(!v.to_string().contains("correct_answer"), "student view leaks answers: {v}");
+
+    let (s, v) = f.get("/exam?object_name=lecture1.json", Some(&ed)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v, exam_json());
+    let (s, v) = f.get("/educator/exams/lecture1.json", Some(&ed)).await;
+    assert_eq!((s, v), (StatusCode::OK, exam_json()));
+
+    let (s, v) = f.get("/exam?object_name=nope.json", Some(&st)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    for bad in ["..%2Fsecret.json", "lecture1", "a%2Fb.json", "lecture1.meta.json", "%2E%2E.json"] {
+        let (s, v) = f.get(&format!("/exam?object_name={bad}"), Some(&st)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {v}");
+    }
+}
+
+#[tokio::test]
+async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let answers = json!(["4", "True", "Paris", "False"]);
+
+    let (s, first) = f.submit("lecture1.json", &st, answers.clone(), Some("attempt-1")).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert_eq!(first["score"], 3);
+    assert_eq!(first["percentage"], 75);
+    assert_eq!(first["result"], "passed");
+    assert_eq!(first["email"], "stu@example.org");
+    assert_eq!(first["exam"], "lecture1.json");
+    assert_eq!(first["replayed"], false);
+    assert_eq!(
+        first["details"][1],
+        json!({"question": "The sky is green.", "user_answer": "True", "correct_answer": "False", "is_correct": false})
+    );
+
+    // A retry / double click with the same key: the first result, one document.
+    let (s, again) = f.submit("lecture1.json", &st, answers.clone(), Some("attempt-1")).await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(again["attempt_id"], first["attempt_id"]);
+    assert_eq!(again["replayed"], true);
+    let docs = f.score_docs().await;
+    assert_eq!(docs.len(), 1);
+    let d = &docs[0];
+    assert_eq!(d.get_str("email").unwrap(), "stu@example.org");
+    assert_eq!(d.get_str("result").unwrap(), "passed");
+    assert_eq!(d.get_str("idempotency_key").unwrap(), "attempt-1");
+    assert!(d.get_datetime("submitted_at").is_ok());
+    assert_eq!(d.get_array("details").unwrap().len(), 4);
+
+    // Without a key every submit is a new attempt.
+    let (s1, _) = f.submit("lecture1.json", &st, json!(["3", "True", "Rome", "True"]), None).await;
+    let (s2, failed) = f.submit("lecture1.json", &st, json!(["3", "True", "Rome", "True"]), None).await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!((failed["score"].as_i64(), failed["result"].as_str()), (Some(0), Some("failed")));
+    assert_eq!(f.score_docs().await.len(), 3);
+
+    // Own results only.
+    let (s, mine) = f.get("/me/attempts", Some(&st)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(mine.as_array().unwrap().len(), 3);
+    let other = f.token("other@example.org", Role::Student);
+    let (_, theirs) = f.get("/me/attempts", Some(&other)).await;
+    assert_eq!(theirs, json!([]));
+    // The same key from another student is a different attempt.
+    let (s, _) = f.submit("lecture1.json", &other, answers, Some("attempt-1")).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn invalid_submissions_are_refused_without_writing() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let (s, v) = f.submit("lecture1.json", &st, json!(["4", "False"]), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("expected 4 answers"));
+    let (s, v) = f.submit("lecture1.json", &st, json!(["4", "Maybe", "Paris", "False"]), None).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, _) = f.submit("missing.json", &st, json!(["4"]), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = f.submit("lecture1", &st, json!(["4"]), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = f.submit("lecture1.json", &st, json!([1, 2]), None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = f.submit("lecture1.json", &st, json!(["4", "False", "Paris", "False"]), Some("bad key with spaces")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(f.score_docs().await.is_empty());
+}
+
+#[tokio::test]
+async fn tokens_and_roles_are_enforced() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let ed = f.token("ed@example.org", Role::Educator);
+
+    let (s, h, v) = f.call(Request::get("/exam").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(v["error"].as_str().unwrap().contains("missing bearer token"));
+    assert!(h.get(header::WWW_AUTHENTICATE).is_some());
+    let (s, v) = f.get("/exam", Some("eyJhbGciOiJub25lIn0.e30.")).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+
+    // A token minted by another dev key pair (a forgery) is refused.
+    let other = devauth::ensure_keys(&std::env::temp_dir().join(testing::unique("te-other"))).unwrap();
+    let forged = other.mint("stu@example.org", Role::Educator, Duration::from_secs(60)).unwrap();
+    let (s, v) = f.get("/educator/exams", Some(&forged)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    // Signed by the right key for another audience (expiry is covered in tests/auth.rs).
+    let wrong_aud =
+        f.keys.mint_with(devauth::DEV_ISSUER, "someone-else", "stu@example.org", Role::Student, Duration::from_secs(60)).unwrap();
+    let (s, v) = f.get("/exam", Some(&wrong_aud)).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(v["error"].as_str().unwrap().contains("audience"), "{v}");
+
+    // Wrong role: 403.
+    let (s, v) = f.submit("lecture1.json", &ed, json!(["4", "False", "Paris", "False"]), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, _) = f.get("/me/attempts", Some(&ed)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    for p in ["/educator/exams", "/educator/exams/lecture1.json", "/educator/exams/lecture1.json/scoreboard"] {
+        let (s, _) = f.get(p, Some(&st)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}");
+    }
+    let (s, me) = f.get("/me", Some(&ed)).await;
+    assert_eq!((s, me), (StatusCode::OK, json!({"email": "ed@example.org", "role": "educator"})));
+}
+
+#[tokio::test]
+async fn educator_upload_status_and_scoreboard() {
+    let f = fixture().await;
+    let ed = f.token("ed@example.org", Role::Educator);
+    let st = f.token("stu@example.org", Role::Student);
+    f.db.collection::<Document>("exams")
+        .insert_one(doc! {"_id": "lecture2", "source_key": "exams/lecture2.pdf", "state": "generating",
+            "requested": {"mcq": 5, "tfq": 3, "options": 4}})
+        .await
+        .unwrap();
+
+    let upload = |q: &str, body: &'static [u8], ctype: &str| {
+        Request::post(format!("/educator/uploads?{q}"))
+            .header(header::AUTHORIZATION, format!("Bearer {ed}"))
+            .header(header::CONTENT_TYPE, ctype)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (s, _, v) = f.call(upload("name=lecture3.pdf&n_mcq=4&n_tfq=2&n_mcq_options=3", b"%PDF-1.4\n%fake\n", "application/pdf")).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["key"], "exams/lecture3.pdf");
+    let head = f.s3.head_object().bucket(&f.bucket).key("exams/lecture3.pdf").send().await.unwrap();
+    let meta = head.metadata().unwrap();
+    assert_eq!(meta.get("n_mcq").map(String::as_str), Some("4"));
+    assert_eq!(meta.get("n_tfq").map(String::as_str), Some("2"));
+    assert_eq!(meta.get("n_mcq_options").map(String::as_str), Some("3"));
+
+    let (s, _, v) = f.call(upload("name=notes", b"hello, not a pdf", "application/pdf")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let (s, _, _) = f.call(upload("name=..%2Fx&n_mcq=1", b"%PDF-1.4", "application/pdf")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = f.call(upload("name=x&n_mcq=0&n_tfq=0", b"%PDF-1.4", "application/pdf")).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) = f.call(upload("name=x", b"%PDF-1.4", "multipart/form-data; boundary=x")).await;
+    assert_eq!(s, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    static BIG: [u8; 70 * 1024] = [b'%'; 70 * 1024];
+    let (s, _, v) = f.call(upload("name=big", &BIG, "application/pdf")).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    let req = Request::post("/educator/uploads?name=x")
+        .header(header::AUTHORIZATION, format!("Bearer {st}"))
+        .body(Body::from("%PDF-1.4"))
+        .unwrap();
+    assert_eq!(f.call(req).await.0, StatusCode::FORBIDDEN);
+
+    let (s, v) = f.get("/educator/exams", Some(&ed)).await;
+    assert_eq!(s, StatusCode::OK);
+    let rows: Vec<(String, String, bool)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap().into(), r["state"].as_str().unwrap().into(), r["available"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("lecture1.json".into(), "ready".into(), true),
+            ("lecture2.json".into(), "generating".into(), false),
+            ("lecture3.json".into(), "uploaded".into(), false),
+        ]
+    );
+
+    // Scoreboard before score-calc ran: aggregated from exams.score.
+    f.submit("lecture1.json", &st, json!(["4", "False", "Paris", "False"]), None).await; // 100
+    f.submit("lecture1.json", &st, json!(["3", "True", "Rome", "True"]), None).await; // 0
+    let st2 = f.token("b@example.org", Role::Student);
+    f.submit("lecture1.json", &st2, json!(["4", "False", "Rome", "True"]), None).await; // 50
+    let (s, b) = f.get("/educator/exams/lecture1.json/scoreboard", Some(&ed)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["source"], "score");
+    assert_eq!(b["attempts"], 3);
+    assert_eq!(b["passes"], 2);
+    assert_eq!(b["mean_percentage"], 50.0);
+    assert_eq!(b["histogram"], json!([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]));
+    assert_eq!(b["best"][0], json!({"email": "stu@example.org", "best_percentage": 100, "best_score": 4}));
+
+    // Once score-calc has written the scoreboard, it is read from there.
+    f.db.collection::<Document>("scoreboard")
+        .insert_one(doc! {"_id": "lecture1.json", "attempts": 10i64, "passes": 7i64, "percentage_sum": 600i64,
+            "histogram": [0, 0, 1, 1, 1, 0, 2, 2, 2, 1, 0]})
+        .await
+        .unwrap();
+    f.db.collection::<Document>("scoreboard_best")
+        .insert_one(doc! {"_id": {"exam": "lecture1.json", "email": "x@example.org"}, "best_percentage": 90, "best_score": 9})
+        .await
+        .unwrap();
+    let (_, b) = f.get("/educator/exams/lecture1.json/scoreboard", Some(&ed)).await;
+    assert_eq!(b["source"], "scoreboard");
+    assert_eq!(b["attempts"], 10);
+    assert_eq!(b["pass_rate"], 0.7);
+    assert_eq!(b["mean_percentage"], 60.0);
+    assert_eq!(b["best"], json!([{"email": "x@example.org", "best_percentage": 90, "best_score": 9}]));
+}
+
+#[tokio::test]
+async fn cached_exam_is_revalidated_by_etag() {
+    let f = fixture_with(Duration::ZERO).await;
+    let ed = f.token("ed@example.org", Role::Educator);
+    let (_, v) = f.get("/exam?object_name=lecture1.json", Some(&ed)).await;
+    assert_eq!(v.as_array().unwrap().len(), 4);
+    let changed = json!([{"question": "Only one?", "options": ["True", "False"], "correct_answer": "True"}]);
+    put(&f.s3, &f.bucket, "questions_bank/lecture1.json", changed.to_string()).await;
+    let (_, v) = f.get("/exam?object_name=lecture1.json", Some(&ed)).await;
+    assert_eq!(v, changed);
+    f.s3.delete_object().bucket(&f.bucket).key("questions_bank/lecture1.json").send().await.unwrap();
+    let (s, _) = f.get("/exam?object_name=lecture1.json", Some(&ed)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let _ = &f.state;
+}
+
+#[tokio::test]
+async fn health_headers_ui_and_openapi() {
+    let f = fixture().await;
+    let (s, v) = f.get("/health/readiness", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, h, body) = f.call(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.as_str().unwrap().contains("<html"));
+    let csp = h.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert_eq!(h.get(header::REFERRER_POLICY).unwrap(), "no-referrer");
+    let (s, _, spec) = f.call(Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    for p in ["/exam", "/exam/{name}/attempts", "/me/attempts", "/educator/exams", "/educator/uploads"] {
+        assert!(spec["paths"].get(p).is_some(), "openapi lacks {p}");
+    }
+    // No CORS unless configured: a cross-origin request gets no allow-origin.
+    let req = Request::get("/auth/config").header(header::ORIGIN, "https://evil.example.org").body(Body::empty()).unwrap();
+    let (s, h, v) = f.call(req).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["mode"], "development");
+    assert!(h.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+    // Dev sign-in mints a working token.
+    let req = Request::post("/dev/token")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"email": "new@example.org", "role": "student"}).to_string()))
+        .unwrap();
+    let (s, _, v) = f.call(req).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, me) = f.get("/me", v["token"].as_str()).await;
+    assert_eq!((s, me["email"].as_str()), (StatusCode::OK, Some("new@example.org")));
+}
+
+#[test]
+fn dev_mode_is_refused_with_a_real_jwks() {
+    let env = Env::from_pairs([
+        ("AUTH_DEV_KEYS_DIR", "/tmp/x"),
+        ("AUTH_JWKS_URL", "https://auth.example.org/.well-known/jwks.json"),
+        ("AUTH_ISSUER", "https://auth.example.org/"),
+        ("MONGODB_URI", "mongodb://127.0.0.1:1"),
+        ("AWS_ACCESS_KEY_ID", "a"),
+        ("AWS_SECRET_ACCESS_KEY", "b"),
+    ]);
+    let err = Config::from_env(&env).unwrap_err().to_string();
+    assert!(err.contains("AUTH_DEV_KEYS_DIR") && err.contains("refused"), "{err}");
+    let env = Env::from_pairs([("MONGODB_URI", "mongodb://127.0.0.1:1"), ("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]);
+    assert!(Config::from_env(&env).unwrap_err().to_string().contains("AUTH_JWKS_URL"));
+    let env = Env::from_pairs([
+        ("AUTH_JWKS_URL", "https://auth.example.org/jwks"),
+        ("MONGODB_URI", "mongodb://127.0.0.1:1"),
+        ("AWS_ACCESS_KEY_ID", "a"),
+        ("AWS_SECRET_ACCESS_KEY", "b"),
+    ]);
+    assert!(Config::from_env(&env).unwrap_err().to_string().contains("AUTH_ISSUER"));
+    let env = Env::from_pairs([
+        ("AUTH_DEV_KEYS_DIR", "/tmp/x"),
+        ("CORS_ALLOWED_ORIGINS", "*"),
+        ("MONGODB_URI", "mongodb://127.0.0.1:1"),
+        ("AWS_ACCESS_KEY_ID", "a"),
+        ("AWS_SECRET_ACCESS_KEY", "b"),
+    ]);
+    assert!(Config::from_env(&env).unwrap_err().to_string().contains("CORS_ALLOWED_ORIGINS"));
+}

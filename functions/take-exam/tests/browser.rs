@@ -1,0 +1,156 @@
+//! The web UI in a real browser: take-exam on a loopback socket (dev sign-in,
+//! real MongoDB and S3 with a seeded exam), driven by headless Debian chromium
+//! through playwright-core (`ui-tests/take-exam.js`). A student takes the exam
+//! and sees the result; an educator uploads a PDF, sees it become ready
+//! (exam-gen is simulated here by writing its status and exam file), previews
+//! an exam and reads its scoreboard. Screenshots land in `target/ui-artifacts/take-exam/`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::ByteStream;
+use examfn_runtime::mongo::MongoConfig;
+use examfn_runtime::s3::S3Config;
+use examfn_runtime::testing;
+use examfn_take_exam::{devauth, service, AuthConfig, Config, Inner};
+use mongodb::bson::{doc, Document};
+use serde_json::json;
+
+fn playwright_dir() -> String {
+    std::env::var("EXAMFN_TEST_PLAYWRIGHT_DIR").unwrap_or_else(|_| {
+        panic!(
+            "EXAMFN_TEST_PLAYWRIGHT_DIR is not set: run the tests with `cargo run -- test`, which installs \
+             playwright-core and Debian chromium and points this at the directory holding node_modules/playwright-core"
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
+    let pw = playwright_dir();
+    assert!(
+        PathBuf::from(&pw).join("node_modules/playwright-core/package.json").exists(),
+        "no playwright-core under {pw}"
+    );
+    assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
+
+    let (endpoint, ak, sk) = testing::s3();
+    let bucket = testing::unique("te-ui").to_lowercase();
+    let dbname = testing::unique("te_ui").replace('-', "_");
+    let cfg = Config {
+        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
+        s3: S3Config { endpoint: Some(endpoint), access_key: ak, secret_key: sk, region: "us-east-1".into(), bucket: bucket.clone() },
+        auth: AuthConfig::Dev {
+            dir: std::env::temp_dir().join(testing::unique("te-ui-keys")),
+            issuer: devauth::DEV_ISSUER.into(),
+            audience: devauth::DEV_AUDIENCE.into(),
+        },
+        cors_allowed_origins: vec![],
+        upload_max_bytes: 1024 * 1024,
+        exam_cache_ttl: Duration::from_secs(1),
+    };
+    let s3 = examfn_runtime::s3::client(&cfg.s3);
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let exam = json!([
+        {"question": "2+2?", "options": ["3", "4", "5"], "correct_answer": "4"},
+        {"question": "The sky is green.", "options": ["True", "False"], "correct_answer": "False"},
+        {"question": "Capital of France?", "options": ["Rome", "Paris", "Oslo"], "correct_answer": "Paris"},
+        {"question": "Rust has a garbage collector.", "options": ["True", "False"], "correct_answer": "False"}
+    ]);
+    s3.put_object()
+        .bucket(&bucket)
+        .key("questions_bank/lecture1.json")
+        .body(ByteStream::from(exam.to_string().into_bytes()))
+        .send()
+        .await
+        .unwrap();
+    let db = examfn_runtime::mongo::client(&cfg.mongo).await.unwrap().database(&dbname);
+
+    let state = Inner::from_config(&cfg).await.unwrap();
+    let app = service(state).app(4 * 1024 * 1024);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // exam-gen stand-in: once the PDF is in the bucket, report generating, then ready.
+    let upload_name = "uploaded-lecture";
+    let gen = {
+        let (s3, bucket, db) = (s3.clone(), bucket.clone(), db.clone());
+        tokio::spawn(async move {
+            let key = format!("exams/{upload_name}.pdf");
+            loop {
+                if let Ok(head) = s3.head_object().bucket(&bucket).key(&key).send().await {
+                    let meta = head.metadata().cloned().unwrap_or_default();
+                    assert_eq!(meta.get("n_mcq").map(String::as_str), Some("4"));
+                    assert_eq!(meta.get("n_tfq").map(String::as_str), Some("2"));
+                    assert_eq!(meta.get("n_mcq_options").map(String::as_str), Some("3"));
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            let exams = db.collection::<Document>("exams");
+            exams
+                .insert_one(doc! {"_id": upload_name, "source_key": &key, "state": "generating",
+                    "requested": {"mcq": 4, "tfq": 2, "options": 3}})
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            let q = json!([{"question": "Uploaded?", "options": ["True", "False"], "correct_answer": "True"}]);
+            s3.put_object()
+                .bucket(&bucket)
+                .key(format!("questions_bank/{upload_name}.json"))
+                .body(ByteStream::from(q.to_string().into_bytes()))
+                .send()
+                .await
+                .unwrap();
+            exams
+                .update_one(doc! {"_id": upload_name}, doc! {"$set": {"state": "ready", "written": {"mcq": 0, "tfq": 1}}})
+                .await
+                .unwrap();
+        })
+    };
+
+    let work = std::env::temp_dir().join(testing::unique("te-ui"));
+    std::fs::create_dir_all(&work).unwrap();
+    let pdf = work.join("lecture.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let artifacts = manifest.join("../../target/ui-artifacts/take-exam");
+    let script = manifest.join("ui-tests/take-exam.js");
+
+    let out = tokio::time::timeout(
+        Duration::from_secs(180),
+        tokio::process::Command::new("node")
+            .arg(&script)
+            .arg(&base)
+            .env("EXAMFN_TEST_PLAYWRIGHT_DIR", &pw)
+            .env("EXAMFN_UI_ARTIFACTS", &artifacts)
+            .env("EXAMFN_UI_PDF", &pdf)
+            .env("EXAMFN_UI_EXAM", "lecture1.json")
+            .env("EXAMFN_UI_ANSWERS", json!(["4", "False", "Rome", "False"]).to_string())
+            .env("EXAMFN_UI_EXPECT_SCORE", "3 / 4 (75%) — PASSED")
+            .env("EXAMFN_UI_UPLOAD_NAME", upload_name)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the browser test finishes within 180 s")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "browser test failed ({}):\n{stdout}\n{stderr}", out.status);
+
+    // What the browser did reached the database: one attempt despite the double click.
+    let docs: Vec<Document> = {
+        use futures::TryStreamExt;
+        db.collection::<Document>("score").find(doc! {}).await.unwrap().try_collect().await.unwrap()
+    };
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    assert_eq!(docs[0].get_str("email").unwrap(), "ui-student@example.org");
+    assert_eq!(docs[0].get_str("result").unwrap(), "passed");
+    assert!(artifacts.join("04-result.png").exists());
+    gen.await.unwrap();
+    server.abort();
+    let _ = std::fs::remove_dir_all(&work);
+}

@@ -1,0 +1,167 @@
+// Browser test of the take-exam web UI: headless Debian chromium driven by playwright-core.
+//
+//   node take-exam.js <base-url>
+//
+// env: EXAMFN_TEST_PLAYWRIGHT_DIR  a directory holding node_modules/playwright-core (required)
+//      EXAMFN_UI_ARTIFACTS         where screenshots go (default target/ui-artifacts)
+//      EXAMFN_UI_PDF               a PDF file the educator uploads (required)
+//      EXAMFN_UI_EXAM              the seeded exam's name (default lecture1.json)
+//      EXAMFN_UI_ANSWERS           JSON array of the answers the student picks
+//      EXAMFN_UI_EXPECT_SCORE      the score text expected after submitting, e.g. "3 / 4"
+//      EXAMFN_UI_UPLOAD_NAME       name of the uploaded exam (default uploaded-lecture)
+//
+// The browser is never downloaded: /usr/bin/chromium is used as installed.
+"use strict";
+
+const path = require("path");
+const fs = require("fs");
+const os = require("os");
+
+const base = process.argv[2];
+if (!base) {
+  console.error("usage: node take-exam.js <base-url>");
+  process.exit(2);
+}
+const pwDir = process.env.EXAMFN_TEST_PLAYWRIGHT_DIR;
+if (!pwDir) {
+  console.error("EXAMFN_TEST_PLAYWRIGHT_DIR is not set (a directory with node_modules/playwright-core)");
+  process.exit(2);
+}
+const { chromium } = require(path.join(pwDir, "node_modules", "playwright-core"));
+const artifacts = process.env.EXAMFN_UI_ARTIFACTS || path.join("target", "ui-artifacts");
+const pdf = process.env.EXAMFN_UI_PDF;
+const exam = process.env.EXAMFN_UI_EXAM || "lecture1.json";
+const answers = JSON.parse(process.env.EXAMFN_UI_ANSWERS || "[]");
+const expectScore = process.env.EXAMFN_UI_EXPECT_SCORE || "";
+const uploadName = process.env.EXAMFN_UI_UPLOAD_NAME || "uploaded-lecture";
+fs.mkdirSync(artifacts, { recursive: true });
+
+function check(cond, msg) {
+  if (!cond) throw new Error("check failed: " + msg);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
+}
+
+async function signIn(page, email, role) {
+  await page.goto(base + "/#/signin");
+  await page.getByText("Development sign-in").first().waitFor();
+  await page.fill("#email", email);
+  await page.selectOption("#role", role);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("who").filter({ hasText: email }).waitFor();
+}
+
+async function student(page) {
+  await signIn(page, "ui-student@example.org", "student");
+  await page.getByTestId("exam-list").waitFor();
+  await shot(page, "01-student-exams");
+  await page.getByRole("link", { name: "Take exam " + exam }).click();
+
+  for (let i = 0; i < answers.length; i++) {
+    await page.getByText("Question " + (i + 1) + " of " + answers.length).waitFor();
+    if (i === 0) {
+      // Keyboard only: the first option has focus; arrows move within the group,
+      // Space selects, Enter submits the form (Next).
+      const labels = await page.locator("fieldset label").allTextContents();
+      const target = labels.findIndex((l) => l.trim() === answers[i]);
+      check(target >= 0, "answer " + answers[i] + " is an option");
+      for (let k = 0; k < target; k++) await page.keyboard.press("ArrowDown");
+      await page.keyboard.press("Space");
+      check(await page.getByLabel(answers[i], { exact: true }).isChecked(), "keyboard selected the answer");
+      if (i === 0) await shot(page, "02-question-1");
+      await page.keyboard.press("Enter");
+    } else {
+      await page.getByLabel(answers[i], { exact: true }).check();
+      if (i === 1) {
+        // Back keeps the earlier answer.
+        await page.getByRole("button", { name: "Back" }).click();
+        check(await page.getByLabel(answers[0], { exact: true }).isChecked(), "back keeps answer 1");
+        await page.getByRole("button", { name: "Next" }).click();
+        check(await page.getByLabel(answers[1], { exact: true }).isChecked(), "next keeps answer 2");
+      }
+      await page.getByRole("button", { name: i === answers.length - 1 ? "Review" : "Next" }).click();
+    }
+  }
+  await page.getByRole("heading", { name: "Review your answers" }).waitFor();
+  await shot(page, "03-review");
+  // A double click must still store one attempt (same Idempotency-Key, button disabled).
+  await page.getByRole("button", { name: "Submit answers" }).dblclick();
+  const score = page.getByTestId("score");
+  await score.waitFor();
+  const text = await score.textContent();
+  check(text.includes(expectScore), "score shows " + expectScore + ": " + text);
+  const details = await page.getByTestId("details").locator("li").count();
+  check(details === answers.length, "one detail per question, got " + details);
+  await shot(page, "04-result");
+
+  await page.getByRole("link", { name: "All my results" }).click();
+  await page.getByRole("heading", { name: "My results" }).waitFor();
+  await page.locator("ul.list li").first().waitFor();
+  const rows = await page.locator("ul.list li").count();
+  check(rows === 1, "one stored attempt after a double click, got " + rows);
+  await shot(page, "05-my-results");
+  await page.getByRole("button", { name: "Sign out" }).click();
+}
+
+async function educator(page) {
+  await signIn(page, "ui-educator@example.org", "educator");
+  await page.getByTestId("educator-exams").locator("table").waitFor();
+  await shot(page, "06-educator-home");
+  await page.setInputFiles("#pdf", pdf);
+  await page.fill("#lecture", uploadName);
+  await page.fill("#n_mcq", "4");
+  await page.fill("#n_tfq", "2");
+  await page.fill("#n_mcq_options", "3");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByText("Uploaded exams/" + uploadName + ".pdf").waitFor();
+  const row = page.locator('tr[data-exam="' + uploadName + '.json"]');
+  await row.waitFor();
+  await shot(page, "07-uploaded");
+  // The page polls the status; exam-gen (simulated by the test) marks it ready.
+  await row.locator(".state-ready").waitFor({ timeout: 30000 });
+  await shot(page, "08-ready");
+
+  await page.locator('tr[data-exam="' + exam + '"]').getByRole("link", { name: "Preview" }).click();
+  await page.getByText("(correct)").first().waitFor();
+  await shot(page, "09-preview");
+  await page.getByRole("link", { name: "Scoreboard" }).click();
+  await page.getByTestId("stats").waitFor();
+  const stats = await page.getByTestId("stats").textContent();
+  check(/1\s*attempts/.test(stats), "scoreboard counts the student's attempt: " + stats);
+  check(await page.locator("svg.chart rect.bar").count() === 11, "11 histogram bars");
+  await shot(page, "10-scoreboard");
+}
+
+(async () => {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "examfn-ui-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 390, height: 844 },
+  });
+  const problems = [];
+  let page;
+  try {
+    page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(15000);
+    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
+    page.on("pageerror", (e) => problems.push("page error: " + e.message));
+    await student(page);
+    await educator(page);
+    const bad = problems.filter((p) => !/status of 40[134]/.test(p));
+    check(bad.length === 0, "no script errors or CSP violations:\n" + bad.join("\n"));
+    console.log("ui test passed; screenshots in " + artifacts);
+  } catch (e) {
+    if (page) await shot(page, "failure").catch(() => {});
+    console.error(e.stack || String(e));
+    if (problems.length) console.error(problems.join("\n"));
+    process.exitCode = 1;
+  } finally {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+})();
