@@ -1,0 +1,234 @@
+use std::collections::BTreeSet;
+
+use super::*;
+
+/// A six-page biology lecture written for these tests.
+pub(crate) fn biology() -> Vec<String> {
+    [
+        "Cell Biology\n\
+         The cell is the basic unit of life. Robert Hooke first described cells in 1665 while looking at cork. \
+         A cell membrane is a thin layer that separates the inside of the cell from its surroundings. \
+         The nucleus is the organelle that stores the genetic material of the cell. \
+         Most animal cells measure between 10 and 30 micrometres across. \
+         The cell theory was stated by Matthias Schleiden and Theodor Schwann in 1839.",
+        "Energy in Cells\n\
+         The mitochondrion is the organelle that releases energy from glucose. \
+         This process, called cellular respiration, uses oxygen and produces carbon dioxide. \
+         A single mitochondrion can contain 2 to 10 copies of its own DNA. \
+         Adenosine triphosphate (ATP) is the molecule that carries energy inside the cell. \
+         Cellular respiration yields about 36 molecules of ATP per molecule of glucose. \
+         The chloroplast is the organelle where photosynthesis takes place.",
+        "Photosynthesis\n\
+         Photosynthesis is the process by which plants turn light energy into chemical energy. \
+         The green pigment chlorophyll absorbs light energy mostly in the red and blue wavelengths. \
+         About 70% of the oxygen in the atmosphere comes from marine algae. \
+         The Calvin Cycle is the set of reactions that fixes carbon dioxide into sugar. \
+         Jan Ingenhousz showed in 1779 that plants need light to produce oxygen.",
+        "Genetics\n\
+         A gene is a segment of DNA that codes for a protein. \
+         Gregor Mendel studied inheritance in pea plants and published his results in 1866. \
+         Humans have 23 pairs of chromosomes in each body cell. \
+         About 1.5% of the human genome codes for proteins. \
+         The double helix structure of DNA was described by James Watson and Francis Crick in 1953. \
+         A mutation is a change in the sequence of DNA.",
+        "Cell Division\n\
+         Mitosis is the division of a cell nucleus into two identical nuclei. \
+         Meiosis is the division that produces gametes with half the number of chromosomes. \
+         The four phases of mitosis are:\n\
+         • prophase\n• metaphase\n• anaphase\n• telophase\n\
+         A human skin cell divides about every 24 hours. \
+         Cancer is a disease in which a cell divides without control.",
+        "Proteins and Enzymes\n\
+         An enzyme is a protein that speeds up a chemical reaction. \
+         Enzymes work best at about 37 degrees in the human body. \
+         The ribosome is the organelle that assembles a protein from amino acids. \
+         There are 20 different amino acids in human proteins. \
+         About 20% of the body mass of a cell consists of protein. \
+         Linus Pauling described the alpha helix of proteins in 1951.",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn check_exam(g: &Generation, pages: &[String], req: &Request) {
+    let text = pages.join("\n").to_lowercase();
+    let mut questions = BTreeSet::new();
+    for q in &g.questions {
+        let qq = &q.question;
+        assert!(questions.insert(qq.question.to_lowercase()), "duplicate question {:?}", qq.question);
+        assert_eq!(qq.options.iter().filter(|o| **o == qq.correct_answer).count(), 1, "{qq:?}");
+        let distinct: BTreeSet<String> = qq.options.iter().map(|o| o.to_lowercase()).collect();
+        assert_eq!(distinct.len(), qq.options.len(), "duplicate options {qq:?}");
+        assert!(text.contains(&q.source.to_lowercase()), "source not in the lecture: {:?}", q.source);
+        match q.kind {
+            QuestionType::MultipleChoice => {
+                assert_eq!(qq.options.len(), req.n_options, "{qq:?}");
+                assert!(!qq.is_true_false());
+                // The answer is something the lecture states; so is every distractor.
+                for o in &qq.options {
+                    assert!(text.contains(&o.to_lowercase()), "option {o:?} not in the lecture");
+                }
+                if q.answer_kind != "list item" {
+                    assert!(qq.question.contains("_____"), "{qq:?}");
+                    let filled = qq
+                        .question
+                        .trim_start_matches("Fill in the blank: ")
+                        .replacen("_____", &qq.correct_answer, 9)
+                        .replace("A(n) ", if q.source.starts_with("An ") { "An " } else { "A " })
+                        .replace("a(n) ", if q.source.contains(" an ") { "an " } else { "a " });
+                    assert_eq!(filled.to_lowercase(), q.source.to_lowercase(), "the answer completes the source");
+                    // No distractor appears in the sentence (it would give the question away).
+                    for o in qq.options.iter().filter(|o| **o != qq.correct_answer) {
+                        assert!(!q.source.to_lowercase().contains(&o.to_lowercase()), "{o:?} in {:?}", q.source);
+                    }
+                }
+            }
+            QuestionType::TrueFalse => {
+                assert!(qq.is_true_false());
+                let statement = qq.question.trim_start_matches("True or false: ").to_lowercase();
+                if qq.correct_answer == "True" {
+                    assert!(text.contains(&statement), "a true statement is in the lecture: {statement:?}");
+                } else {
+                    assert!(!text.contains(&statement), "a false statement is not in the lecture: {statement:?}");
+                    assert_ne!(statement, q.source.to_lowercase());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn writes_the_requested_exam_from_a_lecture() {
+    let pages = biology();
+    let req = Request { n_mcq: 10, n_tfq: 6, n_options: 4 };
+    let g = generate(&pages, &req);
+    for q in &g.questions {
+        eprintln!("[p{} {}] {} {:?} -> {}", q.page, q.answer_kind, q.question.question, q.question.options, q.question.correct_answer);
+    }
+    assert_eq!(g.count(QuestionType::MultipleChoice), 10, "{:?}", g.shortfall);
+    assert_eq!(g.count(QuestionType::TrueFalse), 6, "{:?}", g.shortfall);
+    assert!(g.shortfall.is_empty());
+    check_exam(&g, &pages, &req);
+    // Half of the true/false questions are false.
+    let falses = g.questions.iter().filter(|q| q.kind == QuestionType::TrueFalse && q.question.correct_answer == "False").count();
+    assert_eq!(falses, 3);
+    // The exam file is the AWS array: multiple-choice first.
+    let exam = g.exam();
+    assert_eq!(exam.len(), 16);
+    assert!(!exam[0].is_true_false() && exam[15].is_true_false());
+}
+
+#[test]
+fn questions_are_spread_over_the_document() {
+    let pages = biology();
+    let g = generate(&pages, &Request { n_mcq: 6, n_tfq: 0, n_options: 4 });
+    let pages_used: BTreeSet<usize> = g.questions.iter().map(|q| q.page).collect();
+    assert!(pages_used.len() >= 5, "pages used: {pages_used:?}");
+    let g = generate(&pages, &Request { n_mcq: 0, n_tfq: 6, n_options: 4 });
+    let pages_used: BTreeSet<usize> = g.questions.iter().map(|q| q.page).collect();
+    assert!(pages_used.len() >= 5, "pages used: {pages_used:?}");
+}
+
+#[test]
+fn same_lecture_same_exam_and_options_vary_in_position() {
+    let pages = biology();
+    let req = Request { n_mcq: 12, n_tfq: 4, n_options: 5 };
+    let a = generate(&pages, &req);
+    let b = generate(&pages, &req);
+    assert_eq!(a, b);
+    check_exam(&a, &pages, &req);
+    let positions: BTreeSet<usize> = a
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionType::MultipleChoice)
+        .map(|q| q.question.options.iter().position(|o| *o == q.question.correct_answer).unwrap())
+        .collect();
+    assert!(positions.len() >= 3, "the correct option is not always in one place: {positions:?}");
+    // A different lecture gives a different exam.
+    let mut other = pages.clone();
+    other.swap(0, 5);
+    assert_ne!(generate(&other, &req).exam(), a.exam());
+}
+
+#[test]
+fn distractors_are_of_the_answer_kind() {
+    let pages = biology();
+    let g = generate(&pages, &Request { n_mcq: 20, n_tfq: 0, n_options: 4 });
+    let is_year = |s: &str| s.len() == 4 && s.chars().all(|c| c.is_ascii_digit());
+    for q in &g.questions {
+        let o = &q.question.options;
+        match q.answer_kind.as_str() {
+            "year" => assert!(o.iter().all(|x| is_year(x)), "{o:?}"),
+            "percent" => assert!(o.iter().all(|x| x.ends_with('%')), "{o:?}"),
+            "number" => assert!(o.iter().all(|x| x.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')), "{o:?}"),
+            "term" => assert!(o.iter().all(|x| x.chars().next().unwrap().is_lowercase()), "{o:?}"),
+            "name" => assert!(o.iter().all(|x| x.chars().next().unwrap().is_uppercase()), "{o:?}"),
+            "acronym" => assert!(o.iter().all(|x| x.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())), "{o:?}"),
+            "list item" => {}
+            other => panic!("unexpected kind {other}"),
+        }
+    }
+    let kinds: BTreeSet<&str> = g.questions.iter().map(|q| q.answer_kind.as_str()).collect();
+    assert!(kinds.len() >= 4, "a mix of kinds: {kinds:?}");
+}
+
+#[test]
+fn list_questions_use_items_not_in_the_list_as_distractors() {
+    let pages = biology();
+    let g = generate(&pages, &Request { n_mcq: 30, n_tfq: 0, n_options: 3 });
+    let list_qs: Vec<&Generated> = g.questions.iter().filter(|q| q.answer_kind == "list item").collect();
+    assert!(!list_qs.is_empty(), "a list question among {:?}", g.questions.iter().map(|q| &q.answer_kind).collect::<Vec<_>>());
+    let items = ["prophase", "metaphase", "anaphase", "telophase"];
+    for q in list_qs {
+        assert!(items.contains(&q.question.correct_answer.as_str()));
+        for o in q.question.options.iter().filter(|o| **o != q.question.correct_answer) {
+            assert!(!items.contains(&o.as_str()), "{o} is in the list");
+        }
+    }
+}
+
+#[test]
+fn too_little_text_gives_fewer_questions_and_a_reason() {
+    let pages = vec!["Water boils at 100 degrees at sea level. Ice melts at 0 degrees.".to_string()];
+    let req = Request { n_mcq: 5, n_tfq: 3, n_options: 4 };
+    let g = generate(&pages, &req);
+    assert!(g.count(QuestionType::MultipleChoice) < 5);
+    assert!(g.reason().unwrap().contains("multiple-choice"), "{:?}", g.shortfall);
+    check_exam(&g, &pages, &req);
+    let empty = generate(&[String::new()], &req);
+    assert!(empty.questions.is_empty());
+    assert!(empty.reason().unwrap().contains("only 0 words"));
+}
+
+#[test]
+fn two_options_and_zero_counts() {
+    let pages = biology();
+    let req = Request { n_mcq: 3, n_tfq: 0, n_options: 2 };
+    let g = generate(&pages, &req);
+    assert_eq!(g.questions.len(), 3);
+    check_exam(&g, &pages, &req);
+    let req = Request { n_mcq: 0, n_tfq: 1, n_options: 4 };
+    let g = generate(&pages, &req);
+    assert_eq!(g.questions.len(), 1);
+    assert_eq!(g.questions[0].kind, QuestionType::TrueFalse);
+}
+
+#[test]
+fn a_long_lecture_is_quick_and_uses_all_of_it() {
+    // 120 pages made of the six, each with its page number in a sentence.
+    let base = biology();
+    let pages: Vec<String> = (0..120)
+        .map(|i| format!("{}\nSection {} ends with review number {} of the course.", base[i % 6], i + 1, 1000 + i))
+        .collect();
+    let req = Request { n_mcq: 20, n_tfq: 10, n_options: 4 };
+    let t = std::time::Instant::now();
+    let g = generate(&pages, &req);
+    let took = t.elapsed();
+    assert_eq!(g.questions.len(), 30, "{:?}", g.shortfall);
+    check_exam(&g, &pages, &req);
+    let first = g.questions.iter().map(|q| q.page).min().unwrap();
+    let last = g.questions.iter().map(|q| q.page).max().unwrap();
+    assert!(first <= 10 && last >= 100, "spread: pages {first}..{last}");
+    assert!(took.as_secs_f64() < 5.0, "took {took:?}");
+}

@@ -1,0 +1,287 @@
+//! Text analysis for the generator: tokens, sentences, list groups.
+
+/// A word-like token: byte range in its sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A sentence (or a list item) of the lecture.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    pub text: String,
+    /// 1-based page number.
+    pub page: usize,
+    /// Position in the document (0-based, over all pages).
+    pub index: usize,
+    pub toks: Vec<Tok>,
+    /// A list item (its marker removed).
+    pub item: bool,
+}
+
+impl Sentence {
+    pub fn tok(&self, i: usize) -> &str {
+        let t = self.toks[i];
+        &self.text[t.start..t.end]
+    }
+    pub fn words(&self) -> usize {
+        self.toks.len()
+    }
+}
+
+/// A list: an introducing sentence ending in `:` and its items.
+#[derive(Debug, Clone)]
+pub struct ListGroup {
+    pub intro: usize,
+    pub items: Vec<usize>,
+}
+
+pub const STOPWORDS: &[&str] = &[
+    "a", "about", "above", "after", "again", "against", "all", "also", "although", "always", "am", "among", "an",
+    "and", "another", "any", "are", "around", "as", "at", "be", "became", "because", "become", "becomes", "been",
+    "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does",
+    "doing", "done", "down", "due", "during", "each", "either", "else", "enough", "etc", "even", "ever", "every",
+    "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "like", "may",
+    "might", "more", "most", "much", "must", "my", "neither", "no", "nor", "not", "now", "of", "off", "often", "on",
+    "once", "one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "over", "own", "per",
+    "perhaps", "quite", "rather", "same", "several", "shall", "she", "should", "since", "so", "some", "such", "than",
+    "that", "the", "their", "theirs", "them", "then", "there", "therefore", "these", "they", "this", "those",
+    "though", "through", "thus", "to", "too", "toward", "towards", "under", "unless", "until", "up", "upon", "us",
+    "usually", "very", "via", "was", "we", "well", "were", "what", "when", "where", "whereas", "whether", "which",
+    "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your",
+    "yours", "called", "known", "named", "termed", "used", "using", "use", "uses", "make", "makes", "made", "many",
+    "new", "first", "second", "third", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "given", "gives", "give", "take", "takes", "took", "get", "gets", "got", "see", "seen", "shown", "show", "shows",
+    "include", "includes", "including", "example", "examples", "e.g", "i.e", "let", "lets", "called", "refers",
+    "referred", "means", "mean", "meant", "consists", "consist", "contains", "contain", "describes", "describe",
+];
+
+/// Words that are never good answers on their own.
+pub const GENERIC: &[&str] = &[
+    "lecture", "chapter", "section", "figure", "table", "page", "slide", "way", "ways", "thing", "things", "part",
+    "parts", "kind", "kinds", "type", "types", "number", "numbers", "case", "cases", "fact", "facts", "result",
+    "results", "time", "times", "point", "points", "form", "forms", "order", "end", "lot", "rest", "course",
+    "today", "student", "students", "class", "question", "questions", "answer", "answers", "idea", "ideas",
+    "important", "different", "following", "various", "general", "specific", "main", "major", "large", "small",
+    "high", "low", "long", "short", "good", "great", "possible", "certain", "able", "known", "common", "year",
+    "years", "day", "days", "people", "person", "term", "terms", "word", "words", "process", "system", "systems",
+    "level", "levels", "amount", "something", "anything", "everything", "nothing", "someone", "way", "called",
+    "summary", "introduction", "conclusion", "definition", "note", "notes", "overview", "topic", "topics",
+];
+
+/// Words before a number that make it a reference, not a fact.
+pub const REFERENCE_WORDS: &[&str] = &[
+    "figure", "fig", "table", "chapter", "section", "page", "pages", "lecture", "slide", "eq", "equation", "step",
+    "part", "unit", "week", "question", "exercise", "appendix", "item", "line", "lines", "module", "lesson", "pp",
+    "p", "no", "ref", "reference", "example", "session", "volume", "vol", "version",
+];
+
+const ABBREVIATIONS: &[&str] = &[
+    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "no", "approx", "al", "st", "jr", "sr",
+    "inc", "ltd", "co", "cf", "eq", "vol", "pp", "ca", "resp", "dept", "univ", "est", "min", "max", "sec",
+];
+
+fn set(words: &'static [&'static str]) -> std::collections::HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+pub fn is_stopword(w: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| set(STOPWORDS)).contains(w)
+}
+
+pub fn is_generic(w: &str) -> bool {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| set(GENERIC)).contains(w)
+}
+
+/// Tokenise: letters/digits with inner `-` `'` `’`, numbers with inner `.`
+/// `,` and a trailing `%`.
+pub fn tokenize(s: &str) -> Vec<Tok> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        if !c.is_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < chars.len() {
+            let (_, c) = chars[j];
+            if c.is_alphanumeric() {
+                j += 1;
+                continue;
+            }
+            let next_alnum = chars.get(j + 1).is_some_and(|(_, n)| n.is_alphanumeric());
+            let prev = chars[j - 1].1;
+            if matches!(c, '-' | '\'' | '’') && next_alnum && prev.is_alphanumeric() {
+                j += 1;
+                continue;
+            }
+            let next_digit = chars.get(j + 1).is_some_and(|(_, n)| n.is_ascii_digit());
+            if matches!(c, '.' | ',') && prev.is_ascii_digit() && next_digit && chars[i].1.is_ascii_digit() {
+                j += 1;
+                continue;
+            }
+            break;
+        }
+        if j < chars.len() && chars[j].1 == '%' && chars[j - 1].1.is_ascii_digit() {
+            j += 1;
+        }
+        let end = chars.get(j).map(|(b, _)| *b).unwrap_or(s.len());
+        toks.push(Tok { start, end });
+        i = j;
+    }
+    toks
+}
+
+/// Split a paragraph into sentences.
+pub fn split_sentences(p: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = p.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if matches!(b, b'.' | b'!' | b'?') {
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'"' | b')' | b'\'' | b']') {
+                end += 1;
+            }
+            // Closing curly quotes (multi-byte).
+            while p[end..].starts_with('”') || p[end..].starts_with('’') {
+                end += '”'.len_utf8();
+            }
+            let at_end = end >= bytes.len();
+            let followed_by_space = at_end || bytes[end] == b' ';
+            if followed_by_space {
+                let next = p[end..].trim_start().chars().next();
+                let next_ok = next.is_none_or(|c| c.is_uppercase() || c.is_ascii_digit() || "\"“('‘[".contains(c));
+                let word_before: String = p[start..i]
+                    .rsplit(|c: char| c.is_whitespace() || c == '(')
+                    .next()
+                    .unwrap_or("")
+                    .to_lowercase();
+                let abbrev = b == b'.'
+                    && (ABBREVIATIONS.contains(&word_before.as_str())
+                        || (word_before.chars().count() == 1 && word_before.chars().all(char::is_alphabetic))
+                        || word_before.contains('.'));
+                if next_ok && !abbrev {
+                    let s = p[start..end].trim();
+                    if !s.is_empty() {
+                        out.push(s.to_string());
+                    }
+                    start = end;
+                }
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    let rest = p[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest.to_string());
+    }
+    out
+}
+
+/// All sentences of the lecture with their pages, and its lists.
+pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
+    let mut out: Vec<Sentence> = Vec::new();
+    let mut groups: Vec<ListGroup> = Vec::new();
+    let mut open: Option<ListGroup> = None;
+    for (pi, page) in pages.iter().enumerate() {
+        for para in page.lines() {
+            let para = para.trim();
+            if para.is_empty() {
+                continue;
+            }
+            if let Some(m) = crate::pdftext::list_marker_len(para) {
+                let text = para[m..].trim().to_string();
+                if text.is_empty() {
+                    continue;
+                }
+                let index = out.len();
+                out.push(Sentence { toks: tokenize(&text), text, page: pi + 1, index, item: true });
+                if let Some(g) = open.as_mut() {
+                    g.items.push(index);
+                }
+                continue;
+            }
+            if let Some(g) = open.take() {
+                if g.items.len() >= 3 {
+                    groups.push(g);
+                }
+            }
+            for s in split_sentences(para) {
+                let index = out.len();
+                let intro = s.ends_with(':');
+                out.push(Sentence { toks: tokenize(&s), text: s, page: pi + 1, index, item: false });
+                if intro {
+                    open = Some(ListGroup { intro: index, items: Vec::new() });
+                }
+            }
+        }
+    }
+    if let Some(g) = open.take() {
+        if g.items.len() >= 3 {
+            groups.push(g);
+        }
+    }
+    (out, groups)
+}
+
+/// FNV-1a, for deterministic choices.
+pub fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut x = a ^ b.wrapping_mul(0x9E3779B97F4A7C15);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_keep_numbers_and_compounds() {
+        let s = "In 1,905 cases, 37.5% of well-known cells (e.g. the cell’s wall) grew.";
+        let t: Vec<&str> = tokenize(s).iter().map(|t| &s[t.start..t.end]).collect();
+        assert_eq!(t, ["In", "1,905", "cases", "37.5%", "of", "well-known", "cells", "e", "g", "the", "cell’s", "wall", "grew"]);
+    }
+
+    #[test]
+    fn sentences_respect_abbreviations_and_decimals() {
+        let p = "Water boils at 100 degrees, e.g. at sea level. Dr. Smith measured 3.5 litres. J. S. Bach wrote it! Was it 1750? Yes.";
+        assert_eq!(
+            split_sentences(p),
+            ["Water boils at 100 degrees, e.g. at sea level.", "Dr. Smith measured 3.5 litres.", "J. S. Bach wrote it!", "Was it 1750?", "Yes."]
+        );
+    }
+
+    #[test]
+    fn lists_are_grouped() {
+        let pages = vec!["The states of matter are:\n• solid\n• liquid\n• gas\nPlasma is rare.".to_string()];
+        let (s, g) = sentences(&pages);
+        assert_eq!(s.len(), 5);
+        assert_eq!(g.len(), 1);
+        assert_eq!(g[0].intro, 0);
+        assert_eq!(g[0].items, vec![1, 2, 3]);
+        assert!(s[1].item && s[1].text == "solid");
+    }
+}
