@@ -133,7 +133,7 @@ impl Store {
             .map_err(classify)?;
         let mut out: Vec<String> = Vec::with_capacity(docs.len());
         for d in docs {
-            if d.get_bool("active").ok() == Some(false) {
+            if is_inactive(&d) {
                 continue;
             }
             let Ok(raw) = d.get_str("email") else { continue };
@@ -178,7 +178,7 @@ impl Store {
                 .await;
             match res {
                 Ok(None) => return Ok(SubscribeOutcome::Created),
-                Ok(Some(before)) if before.get_bool("active").ok() == Some(false) => {
+                Ok(Some(before)) if is_inactive(&before) => {
                     return Ok(SubscribeOutcome::Reactivated)
                 }
                 Ok(Some(_)) => return Ok(SubscribeOutcome::AlreadyActive),
@@ -204,12 +204,12 @@ impl Store {
             .map_err(classify)?;
         Ok(match before {
             None => UnsubscribeOutcome::NotSubscribed,
-            Some(d) if d.get_bool("active").ok() == Some(false) => {
+            Some(d) if is_inactive(&d) => {
                 // Keep the first unsubscription time.
-                if let Ok(t) = d.get_datetime("unsubscribed_at") {
+                if let Some(t) = millis(&d, "unsubscribed_at") {
                     let _ = self
                         .subscribers()
-                        .update_one(doc! {"email": &email}, doc! {"$set": {"unsubscribed_at": *t}})
+                        .update_one(doc! {"email": &email}, doc! {"$set": {"unsubscribed_at": DateTime::from_millis(t)}})
                         .await;
                 }
                 UnsubscribeOutcome::AlreadyInactive
@@ -221,7 +221,7 @@ impl Store {
     /// Whether an address is an active subscriber.
     pub async fn is_active_subscriber(&self, email: &str) -> Result<bool, FnError> {
         let d = self.subscribers().find_one(doc! {"email": email}).await.map_err(classify)?;
-        Ok(d.is_some_and(|d| d.get_bool("active").ok() != Some(false)))
+        Ok(d.is_some_and(|d| !is_inactive(&d)))
     }
 
     /// Step 1 of the protocol.
@@ -251,7 +251,7 @@ impl Store {
         if existing.get_str("status").ok() == Some("sent") {
             return Ok(Claim::AlreadySent);
         }
-        let claimed_at = existing.get_datetime("claimed_at").map(|t| t.timestamp_millis()).unwrap_or(0);
+        let claimed_at = millis(&existing, "claimed_at").unwrap_or(0);
         let age_ms = now.timestamp_millis() - claimed_at;
         if age_ms < CLAIM_LEASE.as_millis() as i64 {
             return Ok(Claim::InFlight);
@@ -320,6 +320,27 @@ impl Store {
         let mut v: Vec<String> = docs.iter().filter_map(|d| d.get_str("recipient").ok().map(str::to_string)).collect();
         v.sort();
         Ok(v)
+    }
+}
+
+/// `active: false` (MongoDB) or `0` (the SQLite-backed test server stores a
+/// `$set` boolean as an integer); a missing field is active.
+pub fn is_inactive(d: &Document) -> bool {
+    use mongodb::bson::Bson;
+    matches!(d.get("active"), Some(Bson::Boolean(false)) | Some(Bson::Int32(0)) | Some(Bson::Int64(0)))
+}
+
+/// A time field as epoch milliseconds: a BSON date, or the
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` UTC string the SQLite-backed test server
+/// leaves after a `$set` of a date.
+pub fn millis(d: &Document, key: &str) -> Option<i64> {
+    use mongodb::bson::Bson;
+    match d.get(key)? {
+        Bson::DateTime(t) => Some(t.timestamp_millis()),
+        Bson::String(s) => chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+            .ok()
+            .map(|t| t.and_utc().timestamp_millis()),
+        _ => None,
     }
 }
 
