@@ -318,27 +318,21 @@ pub fn clean_pages(raw: &[String]) -> Vec<String> {
         .iter()
         .map(|p| normalize_chars(p).lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect())
         .collect();
-    // Repeated edge lines.
-    let with_text = pages.iter().filter(|p| p.iter().any(|l| !l.is_empty())).count();
-    let mut repeated: BTreeSet<String> = BTreeSet::new();
-    if with_text >= 2 {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for p in &pages {
-            let nonempty: Vec<&String> = p.iter().filter(|l| !l.is_empty()).collect();
-            let mut seen = BTreeSet::new();
-            let n = nonempty.len();
-            for (i, l) in nonempty.iter().enumerate() {
-                if i < EDGE_LINES || i + EDGE_LINES >= n {
-                    let s = shape_of(l);
-                    if s.chars().any(char::is_alphanumeric) && seen.insert(s.clone()) {
-                        *counts.entry(s).or_default() += 1;
-                    }
-                }
-            }
+    // Repeated edge lines: by shape (digits masked), or, when that would take
+    // most of a typical page (slides made from one template), exact repeats
+    // only, or nothing.
+    let masked = repeated_edges(&pages, shape_of);
+    let repeated = if share_removed(&pages, &masked, shape_of) <= 0.5 {
+        masked
+    } else {
+        let exact = |l: &str| l.trim().to_lowercase();
+        let e = repeated_edges(&pages, exact);
+        if share_removed(&pages, &e, exact) <= 0.5 {
+            e.into_iter().map(|l| shape_of(&l)).collect()
+        } else {
+            BTreeSet::new()
         }
-        let threshold = ((with_text as f64) * 0.6).ceil().max(2.0) as usize;
-        repeated = counts.into_iter().filter(|(_, c)| *c >= threshold).map(|(s, _)| s).collect();
-    }
+    };
     let mut kept: Vec<Vec<String>> = Vec::with_capacity(pages.len());
     for p in &pages {
         let nonempty_idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_empty()).collect();
@@ -371,6 +365,51 @@ pub fn clean_pages(raw: &[String]) -> Vec<String> {
         }
     }
     kept.iter().map(|p| paragraphs(p, &vocab)).collect()
+}
+
+/// Lines (by `key`) found in the top or bottom lines of at least 60% of the
+/// pages with text.
+fn repeated_edges(pages: &[Vec<String>], key: impl Fn(&str) -> String) -> BTreeSet<String> {
+    let with_text = pages.iter().filter(|p| p.iter().any(|l| !l.is_empty())).count();
+    if with_text < 2 {
+        return BTreeSet::new();
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for p in pages {
+        let nonempty: Vec<&String> = p.iter().filter(|l| !l.is_empty()).collect();
+        let mut seen = BTreeSet::new();
+        let n = nonempty.len();
+        for (i, l) in nonempty.iter().enumerate() {
+            if i < EDGE_LINES || i + EDGE_LINES >= n {
+                let s = key(l);
+                // Headers and footers are short; body sentences rarely repeat.
+                let short = l.split_whitespace().count() <= 15;
+                if short && s.chars().any(char::is_alphanumeric) && seen.insert(s.clone()) {
+                    *counts.entry(s).or_default() += 1;
+                }
+            }
+        }
+    }
+    let threshold = ((with_text as f64) * 0.6).ceil().max(2.0) as usize;
+    counts.into_iter().filter(|(_, c)| *c >= threshold).map(|(s, _)| s).collect()
+}
+
+/// The median share of a page's lines that `repeated` would remove.
+fn share_removed(pages: &[Vec<String>], repeated: &BTreeSet<String>, key: impl Fn(&str) -> String) -> f64 {
+    if repeated.is_empty() {
+        return 0.0;
+    }
+    let mut shares: Vec<f64> = pages
+        .iter()
+        .filter_map(|p| {
+            let lines: Vec<&String> = p.iter().filter(|l| !l.is_empty()).collect();
+            (!lines.is_empty()).then(|| {
+                lines.iter().filter(|l| repeated.contains(&key(l)) || is_page_number(l)).count() as f64 / lines.len() as f64
+            })
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    shares.get(shares.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// Whether a line starts a list item (`•`, `-`, `*`, `1.`, `a)`, ...).

@@ -1,0 +1,540 @@
+//! exam-gen: an uploaded lecture PDF in, an exam out.
+//!
+//! A bucket notification (MinIO Kafka record via KafkaSource, MinIO webhook,
+//! AWS S3 event) for `exams/<name>.pdf` →
+//!
+//! 1. HeadObject: the current version's ETag and user metadata (`n_mcq`,
+//!    `n_tfq`, `n_mcq_options`; MinIO's event metadata is used when S3 has
+//!    none);
+//! 2. the status document `exams.exams/<name>`: already `ready` or `failed`
+//!    for this ETag and notified → Skipped (a redelivery); else `generating`;
+//! 3. GetObject, then text extraction and generation on a blocking thread
+//!    under a deadline ([`GENERATION_DEADLINE`]); the LLM backend first when
+//!    configured, the built-in generator on any failure;
+//! 4. PutObject `questions_bank/<name>.json` (the AWS array) and the sidecar
+//!    `questions_bank/<name>.meta.json` (type, page and source sentence of
+//!    every question, the shortfall reason, stats);
+//! 5. status `ready` (counts requested/written, reason, timings), then the
+//!    "exam ready" notice on `email-topic` with message id
+//!    `exam-ready:<name>:<etag>`, then `notified: true`.
+//!
+//! A bad PDF (not a PDF, truncated, encrypted, image-only) or bad metadata
+//! ends in state `failed` with the reason and an "exam failed" notice
+//! (`exam-failed:<name>:<etag>`); the event is acknowledged (Done), never
+//! retried. S3, MongoDB or Kafka trouble is `Unavailable`: retried, then
+//! dead-lettered by the runtime. A crash between any two steps is repaired by
+//! the redelivery: the steps are overwrites, and a notice whose `notified`
+//! flag is not set is sent again with the same message id (the email
+//! function sends each message id once).
+
+pub mod llm;
+pub mod store;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use examfn_domain::email::{EmailMessage, Recipients};
+use examfn_domain::generator::{self, Generation, QuestionType, Request};
+use examfn_domain::names;
+use examfn_domain::pdftext::{self, PdfText};
+use examfn_domain::upload::{self, ExamParams, ObjectEvent, Target};
+use examfn_runtime::cloudevents::Event;
+use examfn_runtime::config::{ConfigError, Env};
+use examfn_runtime::event::data_json;
+use examfn_runtime::kafka::Emitter;
+use examfn_runtime::mongo::MongoConfig;
+use examfn_runtime::s3::S3Config;
+use examfn_runtime::{CommonConfig, FnError, Handler, Outcome, Service};
+use mongodb::bson::{doc, Bson, Document};
+use serde_json::{json, Value};
+
+pub use llm::{LlmBackend, LlmConfig};
+pub use store::{Bucket, Notices, State, Status, Statuses};
+
+pub const NAME: &str = "exam-gen";
+
+/// Longest time extraction + generation may take for one lecture.
+pub const GENERATION_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Largest lecture accepted (bytes).
+pub const MAX_PDF_BYTES: i64 = 100 * 1024 * 1024;
+
+/// exam-gen's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub s3: S3Config,
+    pub mongo: MongoConfig,
+    pub email_topic: String,
+    pub kafka_brokers: String,
+    pub llm: Option<LlmConfig>,
+}
+
+impl Config {
+    pub fn from_env(env: &Env, common: &CommonConfig) -> Result<Self, ConfigError> {
+        let kafka_brokers = common.kafka_brokers.clone().ok_or_else(|| ConfigError::Missing {
+            name: "KAFKA_BROKERS".into(),
+            hint: " (exam-gen produces its notices to email-topic)".into(),
+        })?;
+        let llm = match env.optional("LLM_BASE_URL") {
+            None => None,
+            Some(base_url) => {
+                if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                    return Err(ConfigError::invalid("LLM_BASE_URL", base_url, "must be an http(s) URL"));
+                }
+                let timeout_ms: u64 = env.parse_or("LLM_TIMEOUT_MS", 30_000u64)?;
+                if timeout_ms == 0 {
+                    return Err(ConfigError::invalid("LLM_TIMEOUT_MS", "0", "must be at least 1"));
+                }
+                Some(LlmConfig {
+                    base_url,
+                    model: env.string_or("LLM_MODEL", "gpt-4o-mini"),
+                    api_key: env.secret_optional("LLM_API_KEY"),
+                    timeout: Duration::from_millis(timeout_ms),
+                })
+            }
+        };
+        Ok(Self {
+            s3: S3Config::from_env(env)?,
+            mongo: MongoConfig::from_env(env)?,
+            email_topic: env.string_or("EMAIL_TOPIC", names::EMAIL_TOPIC),
+            kafka_brokers,
+            llm,
+        })
+    }
+}
+
+/// Timings of one generation, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Timings {
+    pub extract_ms: u64,
+    pub generate_ms: u64,
+}
+
+/// Extract the text of a PDF and generate with the built-in generator (no
+/// I/O; the benchmark runs exactly this).
+pub fn extract_and_generate(pdf: &[u8], req: &Request) -> Result<(PdfText, Generation, Timings), pdftext::PdfError> {
+    let t = Instant::now();
+    let text = pdftext::extract(pdf)?;
+    let extract_ms = t.elapsed().as_millis() as u64;
+    let t = Instant::now();
+    let g = generator::generate(&text.pages, req);
+    Ok((text, g, Timings { extract_ms, generate_ms: t.elapsed().as_millis() as u64 }))
+}
+
+/// The function.
+#[derive(Clone, Debug)]
+pub struct ExamGen {
+    pub bucket: Bucket,
+    pub statuses: Statuses,
+    pub notices: Notices,
+    pub llm: Option<LlmBackend>,
+}
+
+impl ExamGen {
+    /// Clients connect lazily: building this does not wait for the servers.
+    pub async fn from_config(cfg: &Config) -> anyhow::Result<Self> {
+        let client = examfn_runtime::mongo::client(&cfg.mongo).await?;
+        let llm = match &cfg.llm {
+            Some(c) => Some(LlmBackend::new(c.clone())?),
+            None => None,
+        };
+        Ok(Self {
+            bucket: Bucket { client: examfn_runtime::s3::client(&cfg.s3), name: cfg.s3.bucket.clone() },
+            statuses: Statuses { db: client.database(&cfg.mongo.database) },
+            notices: Notices { emitter: Emitter::new(&cfg.kafka_brokers)?, topic: cfg.email_topic.clone() },
+            llm,
+        })
+    }
+
+    async fn process(&self, ev: &ObjectEvent) -> Result<Outcome, FnError> {
+        let name = match upload::target(ev) {
+            Target::Ignore(why) => return Ok(Outcome::skipped(why)),
+            Target::Lecture { name } => name,
+        };
+        if !ev.bucket.is_empty() && ev.bucket != self.bucket.name {
+            return Ok(Outcome::skipped(format!("bucket {:?} is not {:?}", ev.bucket, self.bucket.name)));
+        }
+        let Some(head) = self.bucket.head(&ev.key).await? else {
+            return Ok(Outcome::skipped(format!("{:?} no longer exists", ev.key)));
+        };
+        let etag = if head.etag.is_empty() { ev.etag.clone().unwrap_or_default() } else { head.etag.clone() };
+        let status = self.statuses.get(&name).await?;
+        if let Some(s) = &status {
+            if s.etag == etag && matches!(s.state, State::Ready | State::Failed) {
+                if s.notified {
+                    return Ok(Outcome::skipped(format!(
+                        "exam {name:?} is already {} for this upload (etag {etag})",
+                        s.state.as_str()
+                    )));
+                }
+                // Done but the notice was not confirmed: send it again (same id).
+                let (msg, subject) = if s.state == State::Ready {
+                    let written = self.written_counts(&name).await?;
+                    ready_notice(&name, &etag, written, s.reason.as_deref())
+                } else {
+                    failed_notice(&name, &etag, s.reason.as_deref().unwrap_or("unknown"))
+                };
+                self.notices.send(&msg, &subject).await?;
+                self.statuses.set(&name, doc! {"notified": true}).await?;
+                return Ok(Outcome::done(json!({"exam": name, "state": s.state.as_str(), "notice": "resent"})));
+            }
+        }
+        let started = Instant::now();
+        let base = doc! {
+            "source_key": &ev.key,
+            "etag": &etag,
+            "notified": false,
+            "started_at": mongodb::bson::DateTime::now(),
+        };
+        // Parameters: S3's metadata for the current version; MinIO's event copy otherwise.
+        let params = if ExamParams::present_in(&head.metadata) {
+            ExamParams::from_metadata(&head.metadata)
+        } else {
+            ExamParams::from_metadata(&ev.user_metadata)
+        };
+        let params = match params {
+            Ok(p) => p,
+            Err(e) => return self.fail(&name, &etag, base, None, &e.0, started).await,
+        };
+        let req = Request::from(params);
+        let mut generating = base.clone();
+        generating.insert("state", State::Generating.as_str());
+        generating.insert("requested", requested_doc(&req));
+        generating.insert("written", Bson::Null);
+        generating.insert("reason", Bson::Null);
+        self.statuses.set(&name, generating).await?;
+
+        if head.size > MAX_PDF_BYTES {
+            let reason = format!("the PDF is {} bytes; at most {MAX_PDF_BYTES} are accepted", head.size);
+            return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+        }
+        let Some(bytes) = self.bucket.get(&ev.key).await? else {
+            return Ok(Outcome::skipped(format!("{:?} disappeared before it could be read", ev.key)));
+        };
+        let fetched_ms = started.elapsed().as_millis() as u64;
+        // Extraction (CPU-bound) on a blocking thread, under a deadline.
+        let t = Instant::now();
+        let extracted = tokio::time::timeout(
+            GENERATION_DEADLINE,
+            tokio::task::spawn_blocking(move || pdftext::extract(&bytes)),
+        )
+        .await;
+        let text = match extracted {
+            Err(_) => {
+                let reason = format!("reading the PDF took longer than {} s", GENERATION_DEADLINE.as_secs());
+                return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+            }
+            Ok(Err(join)) => {
+                let reason = format!("the PDF reader failed: {join}");
+                return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+            }
+            Ok(Ok(Err(e))) => return self.fail(&name, &etag, base, Some(&req), &e.to_string(), started).await,
+            Ok(Ok(Ok(text))) => text,
+        };
+        let extract_ms = t.elapsed().as_millis() as u64;
+        let t = Instant::now();
+        let mut llm_fallback: Option<String> = None;
+        let mut generation: Option<Generation> = None;
+        if let Some(llm) = &self.llm {
+            match llm.exam(&text.pages, &req).await {
+                Ok(exam) => {
+                    let stats = generator::Stats {
+                        pages: text.page_count(),
+                        words: text.word_count(),
+                        ..Default::default()
+                    };
+                    generation = Some(generator::llm::generation(exam, &llm.config.model, stats));
+                }
+                Err(why) => {
+                    tracing::warn!(exam = %name, reason = %why, "LLM backend not used: falling back to the built-in generator");
+                    llm_fallback = Some(why);
+                }
+            }
+        }
+        let generation = match generation {
+            Some(g) => g,
+            None => {
+                let pages = text.pages.clone();
+                match tokio::time::timeout(
+                    GENERATION_DEADLINE,
+                    tokio::task::spawn_blocking(move || generator::generate(&pages, &req)),
+                )
+                .await
+                {
+                    Ok(Ok(g)) => g,
+                    Ok(Err(join)) => {
+                        let reason = format!("the generator failed: {join}");
+                        return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+                    }
+                    Err(_) => {
+                        let reason = format!("generation took longer than {} s", GENERATION_DEADLINE.as_secs());
+                        return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+                    }
+                }
+            }
+        };
+        let generate_ms = t.elapsed().as_millis() as u64;
+        if generation.questions.is_empty() {
+            let reason = format!(
+                "no question could be written from the lecture text: {}",
+                generation.reason().unwrap_or_else(|| "too little text".into())
+            );
+            return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+        }
+        let exam = generation.exam();
+        let exam_key = format!("{}{name}.json", names::QUESTIONS_PREFIX);
+        let meta_key = format!("{}{name}.meta.json", names::QUESTIONS_PREFIX);
+        let exam_bytes = serde_json::to_vec(&exam).map_err(|e| FnError::permanent(format!("exam file: {e}")))?;
+        let written = (generation.count(QuestionType::MultipleChoice), generation.count(QuestionType::TrueFalse));
+        let reason = generation.reason();
+        let meta = json!({
+            "name": name,
+            "source_key": ev.key,
+            "etag": etag,
+            "generator": generation.generator,
+            "llm_fallback_reason": llm_fallback,
+            "requested": {"mcq": req.n_mcq, "tfq": req.n_tfq, "options": req.n_options},
+            "written": {"mcq": written.0, "tfq": written.1},
+            "reason": reason,
+            "stats": generation.stats,
+            "questions": generation.questions,
+        });
+        let meta_bytes = serde_json::to_vec_pretty(&meta).map_err(|e| FnError::permanent(format!("sidecar: {e}")))?;
+        self.bucket.put_json(&exam_key, exam_bytes).await?;
+        self.bucket.put_json(&meta_key, meta_bytes).await?;
+        let total_ms = started.elapsed().as_millis() as u64;
+        let mut ready = base;
+        ready.insert("state", State::Ready.as_str());
+        ready.insert("requested", requested_doc(&req));
+        ready.insert("written", doc! {"mcq": written.0 as i64, "tfq": written.1 as i64});
+        ready.insert("reason", reason.clone().map(Bson::String).unwrap_or(Bson::Null));
+        ready.insert("exam_key", &exam_key);
+        ready.insert("generator", &generation.generator);
+        ready.insert("pages", text.page_count() as i64);
+        ready.insert(
+            "timings",
+            doc! {"fetch_ms": fetched_ms as i64, "extract_ms": extract_ms as i64, "generate_ms": generate_ms as i64, "total_ms": total_ms as i64},
+        );
+        self.statuses.set(&name, ready).await?;
+        let (msg, subject) = ready_notice(&name, &etag, written, reason.as_deref());
+        self.notices.send(&msg, &subject).await?;
+        self.statuses.set(&name, doc! {"notified": true}).await?;
+        tracing::info!(exam = %name, etag = %etag, mcq = written.0, tfq = written.1, extract_ms, generate_ms, total_ms, "exam ready");
+        Ok(Outcome::done(json!({
+            "exam": name,
+            "state": "ready",
+            "key": exam_key,
+            "written": {"mcq": written.0, "tfq": written.1},
+            "reason": reason,
+            "timings": {"extract_ms": extract_ms, "generate_ms": generate_ms, "total_ms": total_ms},
+        })))
+    }
+
+    async fn written_counts(&self, name: &str) -> Result<(usize, usize), FnError> {
+        let d = self
+            .statuses
+            .db
+            .collection::<Document>(names::EXAMS_COLLECTION)
+            .find_one(doc! {"_id": name})
+            .await
+            .map_err(examfn_runtime::mongo::classify)?;
+        let w = d.as_ref().and_then(|d| d.get_document("written").ok());
+        let get = |k: &str| w.and_then(|w| w.get_i64(k).ok().or_else(|| w.get_i32(k).ok().map(i64::from))).unwrap_or(0);
+        Ok((get("mcq") as usize, get("tfq") as usize))
+    }
+
+    /// Record the failure, send the notice, acknowledge the event.
+    async fn fail(
+        &self,
+        name: &str,
+        etag: &str,
+        mut base: Document,
+        req: Option<&Request>,
+        reason: &str,
+        started: Instant,
+    ) -> Result<Outcome, FnError> {
+        base.insert("state", State::Failed.as_str());
+        base.insert("reason", reason);
+        base.insert("written", doc! {"mcq": 0i64, "tfq": 0i64});
+        if let Some(r) = req {
+            base.insert("requested", requested_doc(r));
+        }
+        base.insert("timings", doc! {"total_ms": started.elapsed().as_millis() as i64});
+        self.statuses.set(name, base).await?;
+        let (msg, subject) = failed_notice(name, etag, reason);
+        self.notices.send(&msg, &subject).await?;
+        self.statuses.set(name, doc! {"notified": true}).await?;
+        tracing::warn!(exam = %name, etag = %etag, reason = %reason, "exam failed");
+        Ok(Outcome::done(json!({"exam": name, "state": "failed", "reason": reason})))
+    }
+}
+
+fn requested_doc(r: &Request) -> Document {
+    doc! {"mcq": r.n_mcq as i64, "tfq": r.n_tfq as i64, "options": r.n_options as i64}
+}
+
+/// The "exam ready" notice (keeps the original's `Hello, Exam Generated`).
+pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Option<&str>) -> (EmailMessage, String) {
+    let subject = format!("Exam ready: {name}");
+    let mut text = format!(
+        "Hello, Exam Generated\n\nThe exam \"{name}\" is ready: {} multiple-choice and {} true/false questions.\n\
+         Students can take it now; it is stored as {}{name}.json.\n",
+        written.0,
+        written.1,
+        names::QUESTIONS_PREFIX
+    );
+    if let Some(r) = reason {
+        text.push_str(&format!("\nFewer questions than requested: {r}.\n"));
+    }
+    let msg = EmailMessage {
+        message_id: format!("exam-ready:{name}:{etag}"),
+        subject: subject.clone(),
+        text,
+        html: None,
+        recipients: Recipients { subscribers: true, extra: Vec::new() },
+    };
+    (msg, subject)
+}
+
+/// The "exam failed" notice.
+pub fn failed_notice(name: &str, etag: &str, reason: &str) -> (EmailMessage, String) {
+    let subject = format!("Exam failed: {name}");
+    let text = format!(
+        "Hello,\n\nThe exam \"{name}\" could not be generated: {reason}.\n\
+         Fix the lecture or its settings and upload exams/{name}.pdf again.\n"
+    );
+    let msg = EmailMessage {
+        message_id: format!("exam-failed:{name}:{etag}"),
+        subject: subject.clone(),
+        text,
+        html: None,
+        recipients: Recipients { subscribers: true, extra: Vec::new() },
+    };
+    (msg, subject)
+}
+
+impl Handler for ExamGen {
+    fn handle(&self, event: Event) -> impl Future<Output = Result<Outcome, FnError>> + Send {
+        async move {
+            let value: Value = data_json(&event)?;
+            let records = upload::parse_notification(&value).map_err(|e| FnError::bad_input(e.to_string()))?;
+            if records.is_empty() {
+                return Ok(Outcome::skipped("notification without records (a test event?)"));
+            }
+            let mut done = Vec::new();
+            let mut skipped = Vec::new();
+            for r in &records {
+                match self.process(r).await? {
+                    Outcome::Done(v) => done.push(v),
+                    Outcome::Skipped(why) => {
+                        tracing::info!(key = %r.key, event = %r.event_name, reason = %why, "skipped");
+                        skipped.push(why);
+                    }
+                }
+            }
+            if done.is_empty() {
+                return Ok(Outcome::skipped(skipped.join("; ")));
+            }
+            Ok(Outcome::done(json!({"results": done, "skipped": skipped})))
+        }
+    }
+
+    fn ready(&self) -> impl Future<Output = Result<(), String>> + Send {
+        async move { self.statuses.ping().await }
+    }
+}
+
+/// The service: the event endpoint plus health and metrics.
+pub fn service(gen: ExamGen) -> Service<ExamGen> {
+    Service::new(NAME, Arc::new(gen))
+}
+
+/// Entry point of the binary and of `examfn run exam-gen`.
+pub fn main() -> anyhow::Result<()> {
+    let env = Env::from_process();
+    let common = CommonConfig::from_env(&env, Some(names::EXAM_GENERATOR_TOPIC), NAME)?;
+    let config = Config::from_env(&env, &common)?;
+    examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
+    tracing::info!(bucket = %config.s3.bucket, llm = config.llm.is_some(), "exam-gen starting");
+    examfn_runtime::server::block_on(async move {
+        let gen = ExamGen::from_config(&config).await?;
+        examfn_runtime::serve(&common, service(gen)).await?;
+        Ok(())
+    })
+}
+
+/// Metadata as the handler reads it (for tests and tools).
+pub fn params_of(meta: &BTreeMap<String, String>) -> Result<ExamParams, upload::ParamError> {
+    ExamParams::from_metadata(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        let mut v = vec![
+            ("KAFKA_BROKERS", "127.0.0.1:9"),
+            ("MONGODB_URI", "mongodb://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "k"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        v.extend_from_slice(pairs);
+        Env::from_pairs(v.into_iter())
+    }
+
+    #[test]
+    fn config_defaults_and_llm() {
+        let e = env(&[]);
+        let common = CommonConfig::from_env(&e, Some(names::EXAM_GENERATOR_TOPIC), NAME).unwrap();
+        let c = Config::from_env(&e, &common).unwrap();
+        assert_eq!(c.email_topic, "email-topic");
+        assert_eq!(c.s3.bucket, "exams");
+        assert!(c.llm.is_none());
+        let e = env(&[("LLM_BASE_URL", "http://127.0.0.1:1/v1"), ("LLM_TIMEOUT_MS", "1500"), ("LLM_API_KEY", "x")]);
+        let c = Config::from_env(&e, &common).unwrap();
+        let l = c.llm.unwrap();
+        assert_eq!(l.timeout, Duration::from_millis(1500));
+        assert_eq!(l.api_key.as_deref(), Some("x"));
+        assert!(!format!("{l:?}").contains("\"x\""), "the key is not printed");
+        let e = env(&[("LLM_BASE_URL", "ftp://x")]);
+        assert!(Config::from_env(&e, &common).unwrap_err().to_string().contains("LLM_BASE_URL"));
+        let no_kafka = Env::from_pairs([("MONGODB_URI", "mongodb://x"), ("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")]);
+        let common = CommonConfig::from_env(&no_kafka, None, NAME).unwrap();
+        assert!(Config::from_env(&no_kafka, &common).unwrap_err().to_string().contains("KAFKA_BROKERS"));
+    }
+
+    #[test]
+    fn notices_name_the_exam_and_have_stable_ids() {
+        let (m, s) = ready_notice("Week 3", "abc", (5, 3), None);
+        assert_eq!(m.message_id, "exam-ready:Week 3:abc");
+        assert_eq!(s, "Exam ready: Week 3");
+        assert!(m.text.starts_with("Hello, Exam Generated"));
+        assert!(m.text.contains("\"Week 3\"") && m.text.contains("5 multiple-choice and 3 true/false"));
+        assert_eq!(ready_notice("Week 3", "abc", (5, 3), None).0, m);
+        let (m, _) = failed_notice("Week 3", "abc", "the PDF is encrypted");
+        assert_eq!(m.message_id, "exam-failed:Week 3:abc");
+        assert!(m.text.contains("the PDF is encrypted"));
+    }
+
+    #[test]
+    fn pipeline_on_a_generated_pdf() {
+        let pages: Vec<Vec<String>> = (0..3)
+            .map(|p| {
+                vec![
+                    format!("Topic {p}"),
+                    format!("The organelle number {p} is the mitochondrion that releases energy from glucose."),
+                    format!("Photosynthesis is the process {p} by which plants turn light into sugar."),
+                    format!("About {}% of cells divide every {} hours in {}.", 10 + p, 20 + p, 1950 + p),
+                ]
+            })
+            .collect();
+        let pdf = pdftext::write_text_pdf(&pages);
+        let (text, g, _) = extract_and_generate(&pdf, &Request { n_mcq: 2, n_tfq: 2, n_options: 3 }).unwrap();
+        assert_eq!(text.page_count(), 3);
+        assert!(!g.questions.is_empty());
+        assert!(matches!(extract_and_generate(b"nope", &Request { n_mcq: 1, n_tfq: 0, n_options: 2 }), Err(pdftext::PdfError::NotPdf)));
+    }
+}
