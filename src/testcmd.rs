@@ -36,11 +36,15 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         ("EXAMFN_TEST_CHROMIUM", chromium.display().to_string()),
         ("EXAMFN_TEST_DATA_DIR", data.display().to_string()),
     ];
-    eprintln!("==> cargo test --workspace {}", cargo_args.join(" "));
+    // `cargo run -- test -- -p CRATE ...` narrows the run; the default is the workspace.
+    let narrowed = cargo_args.iter().any(|a| a == "-p" || a.starts_with("--package"));
+    let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };
+    eprintln!("==> cargo test {} {}", scope.join(" "), cargo_args.join(" "));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = tokio::process::Command::new(&cargo)
         .current_dir(project)
-        .args(["test", "--workspace"])
+        .arg("test")
+        .args(scope)
         .args(cargo_args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .spawn()

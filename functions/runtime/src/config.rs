@@ -154,6 +154,11 @@ pub struct KafkaConsumerConfig {
     pub max_retries: u32,
     pub backoff: Duration,
     pub backoff_max: Duration,
+    /// Join the consumer group (`KAFKA_GROUP_SUBSCRIBE=true`) instead of
+    /// assigning every partition statically and only committing offsets
+    /// under the group id (the default: one consumer per function, as on the
+    /// local platform, and safe with brokers whose group coordinator is weak).
+    pub subscribe: bool,
 }
 
 /// What every function reads: transport, port, limits, logging, Kafka.
@@ -213,7 +218,8 @@ impl CommonConfig {
                         "must not exceed KAFKA_RETRY_BACKOFF_MAX_MS",
                     ));
                 }
-                Some(KafkaConsumerConfig { brokers, topic, group, dlq_topic, max_retries, backoff, backoff_max })
+                let subscribe = env.flag("KAFKA_GROUP_SUBSCRIBE", false)?;
+                Some(KafkaConsumerConfig { brokers, topic, group, dlq_topic, max_retries, backoff, backoff_max, subscribe })
             }
         };
         Ok(Self { transport, port, max_body_bytes, log_format, log_filter, kafka_brokers, consumer })

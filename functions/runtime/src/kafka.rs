@@ -195,9 +195,13 @@ pub async fn consume<H: Handler>(
         .set("session.timeout.ms", "10000")
         .set("max.poll.interval.ms", "600000")
         .create()?;
-    consumer.subscribe(&[&cfg.topic])?;
+    if cfg.subscribe {
+        consumer.subscribe(&[&cfg.topic])?;
+    } else if !assign_all(&consumer, &cfg.topic, &mut stop).await? {
+        return Ok(());
+    }
     let dlq = Emitter::new(&cfg.brokers)?;
-    tracing::info!(topic = %cfg.topic, group = %cfg.group, dlq = %cfg.dlq_topic, "consuming");
+    tracing::info!(topic = %cfg.topic, group = %cfg.group, dlq = %cfg.dlq_topic, subscribe = cfg.subscribe, "consuming");
 
     loop {
         let msg = tokio::select! {
@@ -229,6 +233,38 @@ pub async fn consume<H: Handler>(
         Err(e) => tracing::info!(error = %e, "final commit skipped; consumer stopped"),
     }
     Ok(())
+}
+
+/// Static assignment of every partition of `topic`, each starting at the
+/// group's committed offset (earliest when none). No group membership: the
+/// local broker's group coordinator (tansu 0.6) crashes when a member's
+/// connection drops mid-rebalance, e.g. when a function is SIGKILLed, while
+/// plain offset commits and fetches work. Returns false when stopped first.
+async fn assign_all(consumer: &StreamConsumer, topic: &str, stop: &mut watch::Receiver<bool>) -> Result<bool, KafkaSetupError> {
+    use rdkafka::{Offset, TopicPartitionList};
+    let mut n = 0u32;
+    let partitions = loop {
+        match consumer.fetch_metadata(Some(topic), Duration::from_secs(5)) {
+            Ok(md) => {
+                let count = md.topics().iter().find(|t| t.name() == topic).map_or(0, |t| t.partitions().len());
+                if count > 0 {
+                    break count;
+                }
+                tracing::warn!(%topic, "topic has no partitions yet (does it exist?); waiting");
+            }
+            Err(e) => tracing::warn!(error = %e, %topic, "cannot read topic metadata; waiting"),
+        }
+        n += 1;
+        if sleep_or_stop(backoff(Duration::from_millis(200), Duration::from_secs(5), n), stop).await {
+            return Ok(false);
+        }
+    };
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions as i32 {
+        tpl.add_partition_offset(topic, p, Offset::Stored)?;
+    }
+    consumer.assign(&tpl)?;
+    Ok(true)
 }
 
 async fn process<H: Handler>(
