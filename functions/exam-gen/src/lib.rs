@@ -341,7 +341,7 @@ impl ExamGen {
             .await
             .map_err(examfn_runtime::mongo::classify)?;
         let w = d.as_ref().and_then(|d| d.get_document("written").ok());
-        let get = |k: &str| w.and_then(|w| w.get_i64(k).ok().or_else(|| w.get_i32(k).ok().map(i64::from))).unwrap_or(0);
+        let get = |k: &str| w.and_then(|w| store::int_of(w, k)).unwrap_or(0);
         Ok((get("mcq") as usize, get("tfq") as usize))
     }
 

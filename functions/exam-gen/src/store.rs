@@ -104,6 +104,24 @@ pub struct Status {
     pub reason: Option<String>,
 }
 
+/// A boolean field: `true`, or `1` (the SQLite-backed test server stores a
+/// `$set` boolean as an integer).
+pub fn bool_of(d: &Document, key: &str) -> bool {
+    use mongodb::bson::Bson;
+    matches!(d.get(key), Some(Bson::Boolean(true)) | Some(Bson::Int32(1)) | Some(Bson::Int64(1)))
+}
+
+/// An integer field stored as int32, int64 or double.
+pub fn int_of(d: &Document, key: &str) -> Option<i64> {
+    use mongodb::bson::Bson;
+    match d.get(key)? {
+        Bson::Int32(v) => Some(i64::from(*v)),
+        Bson::Int64(v) => Some(*v),
+        Bson::Double(v) => Some(*v as i64),
+        _ => None,
+    }
+}
+
 /// `exams.exams`: one document per exam name.
 #[derive(Clone, Debug)]
 pub struct Statuses {
@@ -127,7 +145,7 @@ impl Statuses {
             Some(Status {
                 etag: d.get_str("etag").unwrap_or_default().to_string(),
                 state,
-                notified: d.get_bool("notified").unwrap_or(false),
+                notified: bool_of(&d, "notified"),
                 reason: d.get_str("reason").ok().map(str::to_string),
             })
         }))
