@@ -109,7 +109,9 @@ class TopicWatcher(threading.Thread):
         super().__init__(daemon=True)
         self.topic = topic
         self.c = Consumer({"bootstrap.servers": brokers, "group.id": unique("bench"),
-                           "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                           "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                           # tansu answers an empty fetch only after the max wait: keep it short
+                           "fetch.wait.max.ms": 5})
         self.c.subscribe([topic])
         self.received: dict[str, float] = {}
         self.count = 0
@@ -193,7 +195,7 @@ class Proc:
 
 
 def start_function(binary: str, env: dict, log_path: str, cpu: int | None = None) -> subprocess.Popen:
-    cmd = [os.path.join(REPO, "target", "release", binary)]
+    cmd = [os.path.join(REPO, "target", os.environ.get("BENCH_PROFILE", "release"), binary)]
     if cpu is not None:
         cmd = ["taskset", "-c", str(cpu)] + cmd
     full_env = {"PATH": os.environ.get("PATH", ""), "RUST_LOG": "warn", "PORT": str(free_port())}

@@ -197,7 +197,20 @@ def main() -> None:
         return [(w.received[k] - t) * scale for k, t in inserted.items() if k in w.received]
     if "cdc" in strategies:
         d = delays(watchers["cdc"], 1.0)
+        # First stage alone: insert -> Debezium record on the CDC topic (key names the id).
+        src = watchers["cdc-src"]
+        relay_d = []
+        for k, t_recv in src.received.items():
+            try:
+                kid = json.loads(k)
+                kid = kid.get("payload", kid)["id"]
+                oid = json.loads(kid)["$oid"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if oid in inserted:
+                relay_d.append(t_recv - inserted[oid])
         rows.append({"strategy": "cdc", "interval_s": 0, "polls": 0, "delivered": len(d),
+                     "relay_delay_s": B.summary(relay_d),
                      "mongo_bytes": relay_proxy.total + calc_proxy.total,
                      "mongo_bytes_relay": relay_proxy.total, "mongo_bytes_score_calc": calc_proxy.total,
                      "kafka_bytes": watchers["cdc-src"].bytes + watchers["cdc"].bytes,
