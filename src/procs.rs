@@ -78,11 +78,19 @@ pub fn terminate(pid: u32) {
     }
 }
 
-/// Whether a process is alive.
+/// Whether a process is alive (a zombie, exited but not yet reaped by its
+/// parent, counts as gone).
 pub fn alive(pid: u32) -> bool {
     #[cfg(unix)]
-    unsafe {
-        libc::kill(pid as i32, 0) == 0
+    {
+        if unsafe { libc::kill(pid as i32, 0) } != 0 {
+            return false;
+        }
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            // The state follows the command name in parentheses.
+            Ok(stat) => !stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+            Err(_) => true,
+        }
     }
     #[cfg(not(unix))]
     {

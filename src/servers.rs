@@ -196,7 +196,11 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     eprintln!("    s3 (s3s-fs + bridge) 127.0.0.1:{}  bucket {:?}, notifications {}*.pdf -> {}", ports.s3, names::BUCKET, names::UPLOAD_PREFIX, names::EXAM_GENERATOR_TOPIC);
 
     // SMTP.
-    std::fs::create_dir_all(&s.maildir)?;
+    // A Maildir needs its three folders (aiosmtpd only creates them when the
+    // directory itself does not exist yet).
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(s.maildir.join(sub))?;
+    }
     let mut cmd = Command::new(&python);
     cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", ports.smtp), "-c", "aiosmtpd.handlers.Mailbox"]).arg(&s.maildir);
     let mut p = Proc::spawn("smtp (aiosmtpd)", cmd, &logs.join("smtp.log"), ports.smtp)?;
