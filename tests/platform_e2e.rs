@@ -35,6 +35,25 @@ struct Up {
     data: PathBuf,
 }
 
+impl Drop for Up {
+    /// A failing test never leaves a platform running: SIGTERM lets `up`
+    /// stop its children; SIGKILL only if it does not within 30 s.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_secs(30) {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Up {
     fn start(data: &Path, ports: &[(&str, u16)], log: &str) -> Self {
         let _ = std::fs::remove_file(data.join("endpoints.json"));

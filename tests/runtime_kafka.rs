@@ -19,6 +19,14 @@ struct Probe {
     child: Child,
 }
 
+impl Drop for Probe {
+    /// A failing test never leaves its consumer running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Probe {
     fn start(topic: &str, group: &str, out: &Path, extra: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(out.with_extension(format!("log{}", std::process::id()))).unwrap();
@@ -42,6 +50,7 @@ impl Probe {
         self.child.kill().unwrap(); // SIGKILL: no shutdown, no final commit
         self.child.wait().unwrap();
     }
+
     fn terminate(mut self) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
         let t = Instant::now();
