@@ -27,7 +27,6 @@ use examfn_email::mailer::{Addressing, Outgoing};
 use examfn_email::{EmailFn, Mailer, Settings};
 use examfn_runtime::{testing, Handler};
 use futures::StreamExt;
-use mongodb::bson::doc;
 
 fn mailer() -> Mailer {
     let (addr, _) = testing::smtp();
