@@ -97,13 +97,17 @@ impl Stats {
 }
 
 async fn fresh_db() -> mongodb::Database {
-    let client = mongodb::Client::with_uri_str(testing::mongodb_uri()).await.expect("mongodb");
+    let client = mongodb::Client::with_uri_str(testing::mongodb_uri())
+        .await
+        .expect("mongodb");
     client.database(&testing::unique("emailbench").replace('-', "_"))
 }
 
 async fn subscribe_n(db: &mongodb::Database, n: usize) {
     for i in 0..n {
-        examfn_email::subscribe(db, &format!("educator{i}@bench.examfn.test")).await.expect("subscribe");
+        examfn_email::subscribe(db, &format!("educator{i}@bench.examfn.test"))
+            .await
+            .expect("subscribe");
     }
 }
 
@@ -111,22 +115,41 @@ async fn run(n: usize) {
     let run_id = testing::unique("b");
     // 1. Raw SMTP.
     let m = mailer();
-    let f0 = EmailFn::new(fresh_db().await, m.clone(), settings(DeliveryMode::PerRecipient));
+    let f0 = EmailFn::new(
+        fresh_db().await,
+        m.clone(),
+        settings(DeliveryMode::PerRecipient),
+    );
     let mut lat = Vec::with_capacity(n);
     let started = Instant::now();
     for i in 0..n {
-        let out: Outgoing = f0.render(&msg(format!("raw:{run_id}:{i}")), Addressing::To("educator@bench.examfn.test".into()));
+        let out: Outgoing = f0.render(
+            &msg(format!("raw:{run_id}:{i}")),
+            Addressing::To("educator@bench.examfn.test".into()),
+        );
         let t = Instant::now();
         m.send(&out).await.expect("sent");
         lat.push(t.elapsed());
     }
-    Stats { name: "smtp raw (provider only), sequential".into(), messages: n, wall: started.elapsed(), lat }.print();
+    Stats {
+        name: "smtp raw (provider only), sequential".into(),
+        messages: n,
+        wall: started.elapsed(),
+        lat,
+    }
+    .print();
 
     // 2. Handler, sequential.
     let db = fresh_db().await;
     subscribe_n(&db, 1).await;
-    let f = Arc::new(EmailFn::new(db.clone(), m.clone(), settings(DeliveryMode::PerRecipient)));
-    f.handle(event(&msg(format!("warm:{run_id}")))).await.expect("warm-up");
+    let f = Arc::new(EmailFn::new(
+        db.clone(),
+        m.clone(),
+        settings(DeliveryMode::PerRecipient),
+    ));
+    f.handle(event(&msg(format!("warm:{run_id}"))))
+        .await
+        .expect("warm-up");
     let mut lat = Vec::with_capacity(n);
     let started = Instant::now();
     for i in 0..n {
@@ -135,7 +158,13 @@ async fn run(n: usize) {
         f.handle(ev).await.expect("delivered");
         lat.push(t.elapsed());
     }
-    Stats { name: "handler, 1 recipient, sequential".into(), messages: n, wall: started.elapsed(), lat }.print();
+    Stats {
+        name: "handler, 1 recipient, sequential".into(),
+        messages: n,
+        wall: started.elapsed(),
+        lat,
+    }
+    .print();
 
     // 2b. Duplicates (redelivery): sent-log lookup only.
     let mut lat = Vec::with_capacity(n);
@@ -146,7 +175,13 @@ async fn run(n: usize) {
         f.handle(ev).await.expect("skipped");
         lat.push(t.elapsed());
     }
-    Stats { name: "handler, redelivered duplicate (no send)".into(), messages: n, wall: started.elapsed(), lat }.print();
+    Stats {
+        name: "handler, redelivered duplicate (no send)".into(),
+        messages: n,
+        wall: started.elapsed(),
+        lat,
+    }
+    .print();
 
     // 3. Handler, 4 events in flight.
     let started = Instant::now();
@@ -163,7 +198,13 @@ async fn run(n: usize) {
         .buffer_unordered(4)
         .collect()
         .await;
-    Stats { name: "handler, 1 recipient, 4 events in parallel".into(), messages: n, wall: started.elapsed(), lat }.print();
+    Stats {
+        name: "handler, 1 recipient, 4 events in parallel".into(),
+        messages: n,
+        wall: started.elapsed(),
+        lat,
+    }
+    .print();
 
     // 4. Fan-out to 20 subscribers.
     let rounds = (n / 20).max(3);
@@ -201,7 +242,18 @@ async fn run(n: usize) {
 
 fn main() {
     // `cargo bench` passes `--bench`; the first number is N.
-    let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(300);
-    println!("email delivery benchmark: N = {n} (SMTP {}, MongoDB {})", testing::smtp().0, testing::mongodb_uri());
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime").block_on(run(n));
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(300);
+    println!(
+        "email delivery benchmark: N = {n} (SMTP {}, MongoDB {})",
+        testing::smtp().0,
+        testing::mongodb_uri()
+    );
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(run(n));
 }

@@ -47,7 +47,10 @@ pub struct EmailMessage {
 }
 
 fn subscribers_only() -> Recipients {
-    Recipients { subscribers: true, extra: Vec::new() }
+    Recipients {
+        subscribers: true,
+        extra: Vec::new(),
+    }
 }
 
 /// Normalise an address for storage and comparison: trimmed, lower-cased,
@@ -60,10 +63,17 @@ pub fn normalize_address(raw: &str) -> Result<String, String> {
         return Err("the address is empty".into());
     }
     if addr.len() > MAX_ADDRESS_LEN {
-        return Err(format!("the address is longer than {MAX_ADDRESS_LEN} characters"));
+        return Err(format!(
+            "the address is longer than {MAX_ADDRESS_LEN} characters"
+        ));
     }
-    if let Some(c) = addr.chars().find(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"'`".contains(*c)) {
-        return Err(format!("{raw:?} is not an email address: it contains {c:?}"));
+    if let Some(c) = addr
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"'`".contains(*c))
+    {
+        return Err(format!(
+            "{raw:?} is not an email address: it contains {c:?}"
+        ));
     }
     let Some((local, domain)) = addr.split_once('@') else {
         return Err(format!("{raw:?} is not an email address: no '@'"));
@@ -76,7 +86,9 @@ pub fn normalize_address(raw: &str) -> Result<String, String> {
         || domain.starts_with(['.', '-'])
         || domain.ends_with(['.', '-'])
         || domain.contains("..")
-        || !domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+        || !domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
     {
         return Err(format!("{raw:?} is not an email address: bad domain"));
     }
@@ -98,7 +110,9 @@ impl EmailMessage {
     pub fn validated(mut self) -> Result<Self, String> {
         self.message_id = self.message_id.trim().to_string();
         if self.message_id.is_empty() {
-            return Err("message_id is empty: producers must give every message a stable id".into());
+            return Err(
+                "message_id is empty: producers must give every message a stable id".into(),
+            );
         }
         if self.message_id.len() > 512 {
             return Err("message_id is longer than 512 characters".into());
@@ -112,7 +126,10 @@ impl EmailMessage {
             self.html = None;
         }
         if self.text.trim().is_empty() && html_empty {
-            return Err(format!("message {}: both text and html are empty", self.message_id));
+            return Err(format!(
+                "message {}: both text and html are empty",
+                self.message_id
+            ));
         }
         let mut extra: Vec<String> = Vec::with_capacity(self.recipients.extra.len());
         for raw in &self.recipients.extra {
@@ -138,7 +155,11 @@ impl EmailMessage {
             return Err("the record value is empty".into());
         }
         let first_line = text.lines().next().unwrap_or_default().trim();
-        let subject = if first_line == SCORE_CARD_SUBJECT { SCORE_CARD_SUBJECT } else { DEFAULT_SUBJECT };
+        let subject = if first_line == SCORE_CARD_SUBJECT {
+            SCORE_CARD_SUBJECT
+        } else {
+            DEFAULT_SUBJECT
+        };
         Self {
             message_id: format!("text:{origin}"),
             subject: subject.to_string(),
@@ -153,15 +174,19 @@ impl EmailMessage {
 /// Interpret an event's data: JSON (an object must be an [`EmailMessage`], a
 /// JSON string is plain text) or UTF-8 plain text. `require_json` is set for
 /// `dev.examfn.email.v1` events, whose data must be an `EmailMessage`.
-pub fn parse_payload(data: &[u8], origin: &str, require_json: bool) -> Result<EmailMessage, String> {
+pub fn parse_payload(
+    data: &[u8],
+    origin: &str,
+    require_json: bool,
+) -> Result<EmailMessage, String> {
     let trimmed = data.trim_ascii();
     if trimmed.is_empty() {
         return Err("the event data is empty".into());
     }
     let looks_json = matches!(trimmed.first(), Some(b'{' | b'[' | b'"'));
     if looks_json || require_json {
-        let value: serde_json::Value =
-            serde_json::from_slice(trimmed).map_err(|e| format!("the event data is not valid JSON: {e}"))?;
+        let value: serde_json::Value = serde_json::from_slice(trimmed)
+            .map_err(|e| format!("the event data is not valid JSON: {e}"))?;
         return match value {
             serde_json::Value::String(s) if !require_json => EmailMessage::from_plain_text(&s, origin),
             v @ serde_json::Value::Object(_) => serde_json::from_value::<EmailMessage>(v)
@@ -173,7 +198,8 @@ pub fn parse_payload(data: &[u8], origin: &str, require_json: bool) -> Result<Em
             )),
         };
     }
-    let text = std::str::from_utf8(trimmed).map_err(|e| format!("the record value is neither JSON nor UTF-8 text: {e}"))?;
+    let text = std::str::from_utf8(trimmed)
+        .map_err(|e| format!("the record value is neither JSON nor UTF-8 text: {e}"))?;
     EmailMessage::from_plain_text(text, origin)
 }
 
@@ -222,20 +248,33 @@ pub fn parse_registration(body: &serde_json::Value) -> Result<Registration, Stri
     let traits = match identity.get("traits") {
         Some(serde_json::Value::Object(t)) => t,
         Some(_) => return Err("`identity.traits` is not an object".into()),
-        None => return Err("no `identity.traits` in the body (expected the Kratos identity)".into()),
+        None => {
+            return Err("no `identity.traits` in the body (expected the Kratos identity)".into())
+        }
     };
     let email = match traits.get("email") {
-        Some(serde_json::Value::String(e)) => normalize_address(e).map_err(|e| format!("identity.traits.email: {e}"))?,
+        Some(serde_json::Value::String(e)) => {
+            normalize_address(e).map_err(|e| format!("identity.traits.email: {e}"))?
+        }
         Some(_) => return Err("`identity.traits.email` is not a string".into()),
         None => return Err("no `identity.traits.email` in the body".into()),
     };
     let user_type = match traits.get("user_type") {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(t)) => Some(t.trim().to_lowercase()).filter(|t| !t.is_empty()),
+        Some(serde_json::Value::String(t)) => {
+            Some(t.trim().to_lowercase()).filter(|t| !t.is_empty())
+        }
         Some(_) => return Err("`identity.traits.user_type` is not a string".into()),
     };
-    let identity_id = identity.get("id").and_then(|v| v.as_str()).map(str::to_string);
-    Ok(Registration { email, user_type, identity_id })
+    let identity_id = identity
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    Ok(Registration {
+        email,
+        user_type,
+        identity_id,
+    })
 }
 
 /// Percent-encode for a URL query value (RFC 3986 unreserved kept).
@@ -309,9 +348,18 @@ mod tests {
 
     #[test]
     fn addresses_are_trimmed_lowercased_and_checked() {
-        assert_eq!(normalize_address("  Ada.Lovelace@Example.ORG ").unwrap(), "ada.lovelace@example.org");
-        assert_eq!(normalize_address("educator@examfn.local").unwrap(), "educator@examfn.local");
-        assert_eq!(normalize_address("root@localhost").unwrap(), "root@localhost");
+        assert_eq!(
+            normalize_address("  Ada.Lovelace@Example.ORG ").unwrap(),
+            "ada.lovelace@example.org"
+        );
+        assert_eq!(
+            normalize_address("educator@examfn.local").unwrap(),
+            "educator@examfn.local"
+        );
+        assert_eq!(
+            normalize_address("root@localhost").unwrap(),
+            "root@localhost"
+        );
         for bad in [
             "",
             "no-at-sign",
@@ -348,7 +396,8 @@ mod tests {
         assert_eq!(m.recipients.extra, vec!["s@x.org".to_string()]);
         assert!(m.recipients.subscribers);
 
-        let minimal = json!({"message_id": "exam-ready:l1:etag", "subject": "Exam ready", "text": "t"});
+        let minimal =
+            json!({"message_id": "exam-ready:l1:etag", "subject": "Exam ready", "text": "t"});
         let m = parse_payload(minimal.to_string().as_bytes(), "o", true).unwrap();
         assert!(m.recipients.subscribers && m.recipients.extra.is_empty());
     }
@@ -371,22 +420,42 @@ mod tests {
         ];
         for (data, require_json, needle) in cases {
             let err = parse_payload(data, "o", require_json).unwrap_err();
-            assert!(err.contains(needle), "{:?}: {err}", String::from_utf8_lossy(data));
+            assert!(
+                err.contains(needle),
+                "{:?}: {err}",
+                String::from_utf8_lossy(data)
+            );
         }
     }
 
     #[test]
     fn plain_text_gets_a_default_subject_and_a_stable_id() {
-        let m = parse_payload(b"Hello, Exam Generated", "/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7", false)
-            .unwrap();
+        let m = parse_payload(
+            b"Hello, Exam Generated",
+            "/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7",
+            false,
+        )
+        .unwrap();
         assert_eq!(m.subject, DEFAULT_SUBJECT);
         assert_eq!(m.text, "Hello, Exam Generated\n");
-        assert_eq!(m.message_id, "text:/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7");
+        assert_eq!(
+            m.message_id,
+            "text:/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7"
+        );
         assert!(m.recipients.subscribers);
         // Same record, same id: redelivery is recognised.
-        assert_eq!(m, parse_payload(b"Hello, Exam Generated", "/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7", false).unwrap());
+        assert_eq!(
+            m,
+            parse_payload(
+                b"Hello, Exam Generated",
+                "/apis/v1/namespaces/exam/kafkasources/email#email-topic/partition:0/offset:7",
+                false
+            )
+            .unwrap()
+        );
 
-        let card = "Exam-Generator - Score Card\n\nStudent: tunis@gmail.com\nScore: 1\nResult: PASSED\n";
+        let card =
+            "Exam-Generator - Score Card\n\nStudent: tunis@gmail.com\nScore: 1\nResult: PASSED\n";
         let m = parse_payload(card.as_bytes(), "o", false).unwrap();
         assert_eq!(m.subject, SCORE_CARD_SUBJECT);
         // A JSON string is plain text too.
@@ -411,8 +480,14 @@ mod tests {
             (json!({"identity": 3}), "not an object"),
             (json!({"identity": {"id": "1"}}), "traits"),
             (json!({"traits": {"user_type": "educator"}}), "traits.email"),
-            (json!({"traits": {"email": "not-an-address"}}), "traits.email"),
-            (json!({"traits": {"email": "a@b.c", "user_type": 5}}), "user_type"),
+            (
+                json!({"traits": {"email": "not-an-address"}}),
+                "traits.email",
+            ),
+            (
+                json!({"traits": {"email": "a@b.c", "user_type": 5}}),
+                "user_type",
+            ),
         ] {
             let err = parse_registration(&bad).unwrap_err();
             assert!(err.contains(needle), "{bad}: {err}");
@@ -422,14 +497,22 @@ mod tests {
     #[test]
     fn unsubscribe_link_and_footers() {
         let url = unsubscribe_url("https://exams.example.org/", "a+b@x.org", "ab12");
-        assert_eq!(url, "https://exams.example.org/unsubscribe?email=a%2Bb%40x.org&token=ab12");
+        assert_eq!(
+            url,
+            "https://exams.example.org/unsubscribe?email=a%2Bb%40x.org&token=ab12"
+        );
         let t = text_with_footer("Body\n\n", &url);
         assert!(t.starts_with("Body\n\n-- \n"));
         assert!(t.ends_with(&format!("Unsubscribe: {url}\n")));
         let h = html_with_footer("<html><body><p>Hi</p></BODY></html>", &url);
         assert!(h.contains("<p>Hi</p><p style"));
-        assert!(h.contains("href=\"https://exams.example.org/unsubscribe?email=a%2Bb%40x.org&amp;token=ab12\""));
+        assert!(h.contains(
+            "href=\"https://exams.example.org/unsubscribe?email=a%2Bb%40x.org&amp;token=ab12\""
+        ));
         assert!(h.ends_with("</BODY></html>"));
-        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -28,7 +28,9 @@ impl std::str::FromStr for SmtpTls {
             "none" | "plain" | "off" => Ok(Self::None),
             "starttls" => Ok(Self::StartTls),
             "tls" | "smtps" | "wrapper" => Ok(Self::Tls),
-            other => Err(format!("unknown SMTP TLS mode {other:?}: use none, starttls or tls")),
+            other => Err(format!(
+                "unknown SMTP TLS mode {other:?}: use none, starttls or tls"
+            )),
         }
     }
 }
@@ -103,7 +105,9 @@ impl std::str::FromStr for DeliveryMode {
         match s.to_ascii_lowercase().as_str() {
             "per-recipient" | "per_recipient" | "individual" => Ok(Self::PerRecipient),
             "bcc" => Ok(Self::Bcc),
-            other => Err(format!("unknown delivery mode {other:?}: use per-recipient or bcc")),
+            other => Err(format!(
+                "unknown delivery mode {other:?}: use per-recipient or bcc"
+            )),
         }
     }
 }
@@ -145,29 +149,47 @@ impl std::fmt::Debug for Secret {
 
 fn long_enough(name: &str, value: String) -> Result<Secret, ConfigError> {
     if value.len() < MIN_SECRET_LEN {
-        return Err(ConfigError::invalid(name, "<redacted>", format!("must be at least {MIN_SECRET_LEN} characters")));
+        return Err(ConfigError::invalid(
+            name,
+            "<redacted>",
+            format!("must be at least {MIN_SECRET_LEN} characters"),
+        ));
     }
     Ok(Secret(value))
 }
 
 fn http_url(name: &str, value: String) -> Result<String, ConfigError> {
     let v = value.trim_end_matches('/').to_string();
-    let rest = v.strip_prefix("https://").or_else(|| v.strip_prefix("http://"));
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(v),
-        _ => Err(ConfigError::invalid(name, value, "must be an http:// or https:// URL")),
+        _ => Err(ConfigError::invalid(
+            name,
+            value,
+            "must be an http:// or https:// URL",
+        )),
     }
 }
 
 impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let provider = match env.string_or("EMAIL_PROVIDER", "smtp").to_ascii_lowercase().as_str() {
+        let provider = match env
+            .string_or("EMAIL_PROVIDER", "smtp")
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "smtp" => {
                 let tls: SmtpTls = env.parse_or("SMTP_TLS", SmtpTls::StartTls)?;
                 let host = env.required("SMTP_HOST")?;
                 let port: u16 = env.parse_or("SMTP_PORT", tls.default_port())?;
                 if port == 0 {
-                    return Err(ConfigError::invalid("SMTP_PORT", "0", "must be a port number"));
+                    return Err(ConfigError::invalid(
+                        "SMTP_PORT",
+                        "0",
+                        "must be a port number",
+                    ));
                 }
                 let username = env.optional("SMTP_USERNAME");
                 let password = env.secret_optional("SMTP_PASSWORD");
@@ -187,35 +209,72 @@ impl Config {
                         })
                     }
                 };
-                ProviderConfig::Smtp(SmtpConfig { host, port, tls, credentials, timeout: SEND_TIMEOUT })
+                ProviderConfig::Smtp(SmtpConfig {
+                    host,
+                    port,
+                    tls,
+                    credentials,
+                    timeout: SEND_TIMEOUT,
+                })
             }
             "mailgun" => {
-                let base_url = http_url("MAILGUN_BASE_URL", env.string_or("MAILGUN_BASE_URL", "https://api.mailgun.net"))?;
+                let base_url = http_url(
+                    "MAILGUN_BASE_URL",
+                    env.string_or("MAILGUN_BASE_URL", "https://api.mailgun.net"),
+                )?;
                 let domain = env.required("MAILGUN_DOMAIN")?;
                 if domain.contains(['/', ' ', '?', '#']) {
-                    return Err(ConfigError::invalid("MAILGUN_DOMAIN", domain, "must be a bare domain name"));
+                    return Err(ConfigError::invalid(
+                        "MAILGUN_DOMAIN",
+                        domain,
+                        "must be a bare domain name",
+                    ));
                 }
                 let api_key = env.secret("MAILGUN_API_KEY")?;
-                ProviderConfig::Mailgun(MailgunConfig { base_url, domain, api_key, timeout: SEND_TIMEOUT })
+                ProviderConfig::Mailgun(MailgunConfig {
+                    base_url,
+                    domain,
+                    api_key,
+                    timeout: SEND_TIMEOUT,
+                })
             }
-            other => return Err(ConfigError::invalid("EMAIL_PROVIDER", other, "use smtp or mailgun")),
+            other => {
+                return Err(ConfigError::invalid(
+                    "EMAIL_PROVIDER",
+                    other,
+                    "use smtp or mailgun",
+                ))
+            }
         };
         let from = env.string_or("EMAIL_FROM", "Exam-Generator <no-reply@examfn.local>");
         if let Err(e) = from.parse::<lettre::message::Mailbox>() {
-            return Err(ConfigError::invalid("EMAIL_FROM", from, format!("not a mailbox ({e}); e.g. Name <addr@domain>")));
+            return Err(ConfigError::invalid(
+                "EMAIL_FROM",
+                from,
+                format!("not a mailbox ({e}); e.g. Name <addr@domain>"),
+            ));
         }
         let mode: DeliveryMode = env.parse_or("EMAIL_DELIVERY_MODE", DeliveryMode::PerRecipient)?;
         let kratos_webhook_secret = match env.secret_optional("KRATOS_WEBHOOK_SECRET") {
             Some(s) => Some(long_enough("KRATOS_WEBHOOK_SECRET", s)?),
             None => None,
         };
-        let unsubscribe_secret = long_enough("UNSUBSCRIBE_SECRET", env.secret("UNSUBSCRIBE_SECRET")?)?;
+        let unsubscribe_secret =
+            long_enough("UNSUBSCRIBE_SECRET", env.secret("UNSUBSCRIBE_SECRET")?)?;
         let public_base_url = match env.optional("PUBLIC_BASE_URL") {
             Some(u) => http_url("PUBLIC_BASE_URL", u)?,
             None => format!("http://localhost:{}", env.parse_or("PORT", 8080u16)?),
         };
         let mongo = MongoConfig::from_env(env)?;
-        Ok(Self { provider, from, mode, kratos_webhook_secret, unsubscribe_secret, public_base_url, mongo })
+        Ok(Self {
+            provider,
+            from,
+            mode,
+            kratos_webhook_secret,
+            unsubscribe_secret,
+            public_base_url,
+            mongo,
+        })
     }
 }
 
@@ -225,7 +284,10 @@ mod tests {
 
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![
-            ("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
+            (
+                "MONGODB_URI",
+                "mongodb://127.0.0.1:27017/?directConnection=true",
+            ),
             ("UNSUBSCRIBE_SECRET", "0123456789abcdef0123"),
             ("SMTP_HOST", "127.0.0.1"),
         ]
@@ -240,18 +302,32 @@ mod tests {
     #[test]
     fn smtp_defaults() {
         let c = Config::from_env(&with(&[])).unwrap();
-        let ProviderConfig::Smtp(s) = &c.provider else { panic!("{c:?}") };
-        assert_eq!((s.tls, s.port, s.credentials.clone()), (SmtpTls::StartTls, 587, None));
+        let ProviderConfig::Smtp(s) = &c.provider else {
+            panic!("{c:?}")
+        };
+        assert_eq!(
+            (s.tls, s.port, s.credentials.clone()),
+            (SmtpTls::StartTls, 587, None)
+        );
         assert_eq!(c.mode, DeliveryMode::PerRecipient);
         assert_eq!(c.from, "Exam-Generator <no-reply@examfn.local>");
         assert_eq!(c.public_base_url, "http://localhost:8080");
         assert!(c.kratos_webhook_secret.is_none());
         let c = Config::from_env(&with(&[("SMTP_TLS", "none"), ("PORT", "9000")])).unwrap();
-        let ProviderConfig::Smtp(s) = &c.provider else { panic!() };
+        let ProviderConfig::Smtp(s) = &c.provider else {
+            panic!()
+        };
         assert_eq!((s.tls, s.port), (SmtpTls::None, 25));
         assert_eq!(c.public_base_url, "http://localhost:9000");
-        let c = Config::from_env(&with(&[("SMTP_TLS", "tls"), ("SMTP_USERNAME", "u"), ("SMTP_PASSWORD", "p")])).unwrap();
-        let ProviderConfig::Smtp(s) = &c.provider else { panic!() };
+        let c = Config::from_env(&with(&[
+            ("SMTP_TLS", "tls"),
+            ("SMTP_USERNAME", "u"),
+            ("SMTP_PASSWORD", "p"),
+        ]))
+        .unwrap();
+        let ProviderConfig::Smtp(s) = &c.provider else {
+            panic!()
+        };
         assert_eq!((s.tls, s.port), (SmtpTls::Tls, 465));
         assert_eq!(s.credentials, Some(("u".into(), "p".into())));
     }
@@ -260,7 +336,11 @@ mod tests {
     fn mailgun_needs_domain_and_key_and_defaults_to_us() {
         let err = Config::from_env(&with(&[("EMAIL_PROVIDER", "mailgun")])).unwrap_err();
         assert!(err.to_string().contains("MAILGUN_DOMAIN"), "{err}");
-        let err = Config::from_env(&with(&[("EMAIL_PROVIDER", "mailgun"), ("MAILGUN_DOMAIN", "mg.example.org")])).unwrap_err();
+        let err = Config::from_env(&with(&[
+            ("EMAIL_PROVIDER", "mailgun"),
+            ("MAILGUN_DOMAIN", "mg.example.org"),
+        ]))
+        .unwrap_err();
         assert!(err.to_string().contains("MAILGUN_API_KEY"), "{err}");
         let c = Config::from_env(&with(&[
             ("EMAIL_PROVIDER", "Mailgun"),
@@ -269,11 +349,23 @@ mod tests {
             ("MAILGUN_BASE_URL", "https://api.eu.mailgun.net/"),
         ]))
         .unwrap();
-        let ProviderConfig::Mailgun(m) = &c.provider else { panic!() };
+        let ProviderConfig::Mailgun(m) = &c.provider else {
+            panic!()
+        };
         assert_eq!(m.base_url, "https://api.eu.mailgun.net");
-        assert!(!format!("{c:?}").contains("key-123"), "the key leaks into Debug");
-        let c = Config::from_env(&with(&[("EMAIL_PROVIDER", "mailgun"), ("MAILGUN_DOMAIN", "d"), ("MAILGUN_API_KEY", "k")])).unwrap();
-        let ProviderConfig::Mailgun(m) = &c.provider else { panic!() };
+        assert!(
+            !format!("{c:?}").contains("key-123"),
+            "the key leaks into Debug"
+        );
+        let c = Config::from_env(&with(&[
+            ("EMAIL_PROVIDER", "mailgun"),
+            ("MAILGUN_DOMAIN", "d"),
+            ("MAILGUN_API_KEY", "k"),
+        ]))
+        .unwrap();
+        let ProviderConfig::Mailgun(m) = &c.provider else {
+            panic!()
+        };
         assert_eq!(m.base_url, "https://api.mailgun.net");
     }
 
@@ -285,15 +377,33 @@ mod tests {
             (vec![("SMTP_USERNAME", "u")], "SMTP_PASSWORD"),
             (vec![("EMAIL_DELIVERY_MODE", "cc")], "EMAIL_DELIVERY_MODE"),
             (vec![("EMAIL_FROM", "not a mailbox")], "EMAIL_FROM"),
-            (vec![("KRATOS_WEBHOOK_SECRET", "short")], "KRATOS_WEBHOOK_SECRET"),
+            (
+                vec![("KRATOS_WEBHOOK_SECRET", "short")],
+                "KRATOS_WEBHOOK_SECRET",
+            ),
             (vec![("UNSUBSCRIBE_SECRET", "short")], "UNSUBSCRIBE_SECRET"),
-            (vec![("PUBLIC_BASE_URL", "exams.example.org")], "PUBLIC_BASE_URL"),
-            (vec![("EMAIL_PROVIDER", "mailgun"), ("MAILGUN_DOMAIN", "d"), ("MAILGUN_API_KEY", "k"), ("MAILGUN_BASE_URL", "ftp://x")], "MAILGUN_BASE_URL"),
+            (
+                vec![("PUBLIC_BASE_URL", "exams.example.org")],
+                "PUBLIC_BASE_URL",
+            ),
+            (
+                vec![
+                    ("EMAIL_PROVIDER", "mailgun"),
+                    ("MAILGUN_DOMAIN", "d"),
+                    ("MAILGUN_API_KEY", "k"),
+                    ("MAILGUN_BASE_URL", "ftp://x"),
+                ],
+                "MAILGUN_BASE_URL",
+            ),
         ] {
             let err = Config::from_env(&with(&extra)).unwrap_err();
             assert!(err.to_string().contains(name), "{extra:?}: {err}");
         }
-        let err = Config::from_env(&Env::from_pairs([("SMTP_HOST", "h"), ("MONGODB_URI", "mongodb://x")])).unwrap_err();
+        let err = Config::from_env(&Env::from_pairs([
+            ("SMTP_HOST", "h"),
+            ("MONGODB_URI", "mongodb://x"),
+        ]))
+        .unwrap_err();
         assert!(err.to_string().contains("UNSUBSCRIBE_SECRET"), "{err}");
     }
 }

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use examfn_domain::email::{html_with_footer, parse_payload, text_with_footer, unsubscribe_url, EmailMessage};
+use examfn_domain::email::{
+    html_with_footer, parse_payload, text_with_footer, unsubscribe_url, EmailMessage,
+};
 use examfn_domain::names::EMAIL_EVENT_TYPE;
 use examfn_runtime::cloudevents::{AttributesReader, Event};
 use examfn_runtime::event::data_bytes;
@@ -62,7 +64,11 @@ enum Status {
 
 impl EmailFn {
     pub fn new(db: mongodb::Database, mailer: Mailer, settings: Settings) -> Self {
-        Self { store: Store::new(db), mailer, settings }
+        Self {
+            store: Store::new(db),
+            mailer,
+            settings,
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -88,9 +94,14 @@ impl EmailFn {
     pub fn render(&self, msg: &EmailMessage, to: Addressing) -> Outgoing {
         let (url, one_click, id_seed) = match &to {
             Addressing::To(r) => (self.unsubscribe_link(r), true, r.clone()),
-            Addressing::Bcc(_) => {
-                (format!("{}/unsubscribe", self.settings.public_base_url.trim_end_matches('/')), false, "\0bcc".to_string())
-            }
+            Addressing::Bcc(_) => (
+                format!(
+                    "{}/unsubscribe",
+                    self.settings.public_base_url.trim_end_matches('/')
+                ),
+                false,
+                "\0bcc".to_string(),
+            ),
         };
         Outgoing {
             from: self.settings.from.clone(),
@@ -125,7 +136,11 @@ impl EmailFn {
             return Ok(Outcome::skipped(format!(
                 "message {}: nobody to send to (no active subscribers{})",
                 msg.message_id,
-                if msg.recipients.subscribers { "" } else { " requested" }
+                if msg.recipients.subscribers {
+                    ""
+                } else {
+                    " requested"
+                }
             )));
         }
         let total = recipients.len();
@@ -159,7 +174,10 @@ impl EmailFn {
         already.sort();
         if !failed.is_empty() {
             failed.sort_by(|a, b| a.0.cmp(&b.0));
-            let reasons: Vec<String> = failed.iter().map(|(r, e)| format!("{r}: {}", e.message())).collect();
+            let reasons: Vec<String> = failed
+                .iter()
+                .map(|(r, e)| format!("{r}: {}", e.message()))
+                .collect();
             let text = format!(
                 "message {}: delivered to {} of {total} recipients ({} earlier); failed: {}",
                 msg.message_id,
@@ -189,7 +207,11 @@ impl EmailFn {
 
     /// Claim, waiting while another delivery of the same pair is in flight.
     /// `None`: delivered before.
-    async fn wait_claim(&self, message_id: &str, recipient: &str) -> Result<Option<String>, FnError> {
+    async fn wait_claim(
+        &self,
+        message_id: &str,
+        recipient: &str,
+    ) -> Result<Option<String>, FnError> {
         let deadline = Instant::now() + CLAIM_LEASE + Duration::from_secs(5);
         loop {
             match self.store.claim(message_id, recipient).await? {
@@ -213,7 +235,14 @@ impl EmailFn {
         match self.mailer.send(&out).await {
             Ok(acc) => {
                 self.store
-                    .mark_sent(&msg.message_id, r, &claim, self.mailer.name(), &acc.provider_reply, &msg.subject)
+                    .mark_sent(
+                        &msg.message_id,
+                        r,
+                        &claim,
+                        self.mailer.name(),
+                        &acc.provider_reply,
+                        &msg.subject,
+                    )
                     .await?;
                 tracing::info!(message_id = %msg.message_id, recipient = r, reply = %acc.provider_reply, "sent");
                 Ok(Status::Sent)
@@ -247,13 +276,23 @@ impl EmailFn {
         if claimed.is_empty() {
             return Ok(out);
         }
-        let mail = self.render(msg, Addressing::Bcc(claimed.iter().map(|(r, _)| r.clone()).collect()));
+        let mail = self.render(
+            msg,
+            Addressing::Bcc(claimed.iter().map(|(r, _)| r.clone()).collect()),
+        );
         match self.mailer.send(&mail).await {
             Ok(acc) => {
                 for (r, t) in claimed {
                     let res = self
                         .store
-                        .mark_sent(&msg.message_id, &r, &t, self.mailer.name(), &acc.provider_reply, &msg.subject)
+                        .mark_sent(
+                            &msg.message_id,
+                            &r,
+                            &t,
+                            self.mailer.name(),
+                            &acc.provider_reply,
+                            &msg.subject,
+                        )
                         .await
                         .map(|_| Status::Sent);
                     out.push((r, res));

@@ -38,14 +38,21 @@ pub async fn build(cfg: &Config) -> anyhow::Result<Arc<EmailFn>> {
     let client = mongo::client(&cfg.mongo).await?;
     let db = client.database(&cfg.mongo.database);
     let mailer = Mailer::from_config(&cfg.provider)?;
-    Ok(Arc::new(EmailFn::new(db, mailer, Settings::from_config(cfg))))
+    Ok(Arc::new(EmailFn::new(
+        db,
+        mailer,
+        Settings::from_config(cfg),
+    )))
 }
 
 /// Subscribe an address idempotently (the local platform's default educator,
 /// the CLI). `Ok(true)` when it was added or re-activated, `Ok(false)` when it
 /// was already an active subscriber.
 pub async fn subscribe(db: &mongodb::Database, email: &str) -> Result<bool, FnError> {
-    Ok(Store::new(db.clone()).subscribe(email, Some("educator"), None).await?.changed())
+    Ok(Store::new(db.clone())
+        .subscribe(email, Some("educator"), None)
+        .await?
+        .changed())
 }
 
 /// Entry point of the binary and of `examfn run email`: everything comes from the environment.

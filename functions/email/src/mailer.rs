@@ -108,12 +108,17 @@ pub struct SmtpMailer {
 impl SmtpMailer {
     pub fn new(cfg: &SmtpConfig) -> Result<Self, ConfigError> {
         let tls_params = || {
-            TlsParameters::new(cfg.host.clone()).map_err(|e| ConfigError::invalid("SMTP_HOST", cfg.host.clone(), e))
+            TlsParameters::new(cfg.host.clone())
+                .map_err(|e| ConfigError::invalid("SMTP_HOST", cfg.host.clone(), e))
         };
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.clone())
             .port(cfg.port)
             .timeout(Some(cfg.timeout))
-            .pool_config(PoolConfig::new().max_size(8).idle_timeout(Duration::from_secs(30)));
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(8)
+                    .idle_timeout(Duration::from_secs(30)),
+            );
         b = match cfg.tls {
             SmtpTls::None => b.tls(Tls::None),
             SmtpTls::StartTls => b.tls(Tls::Required(tls_params()?)),
@@ -122,12 +127,18 @@ impl SmtpMailer {
         if let Some((u, p)) = &cfg.credentials {
             b = b.credentials(Credentials::new(u.clone(), p.clone()));
         }
-        Ok(Self { transport: b.build(), endpoint: format!("{}:{}", cfg.host, cfg.port) })
+        Ok(Self {
+            transport: b.build(),
+            endpoint: format!("{}:{}", cfg.host, cfg.port),
+        })
     }
 
     /// Build the MIME message (also used by tests and the benchmark).
     pub fn message(mail: &Outgoing) -> Result<lettre::Message, FnError> {
-        let from: Mailbox = mail.from.parse().map_err(|e| FnError::permanent(format!("EMAIL_FROM is not a mailbox: {e}")))?;
+        let from: Mailbox = mail
+            .from
+            .parse()
+            .map_err(|e| FnError::permanent(format!("EMAIL_FROM is not a mailbox: {e}")))?;
         let mut b = lettre::Message::builder()
             .from(from)
             .subject(mail.subject.clone())
@@ -139,7 +150,8 @@ impl SmtpMailer {
             b = b.header(ListUnsubscribePost);
         }
         let parse = |a: &str| -> Result<Mailbox, FnError> {
-            a.parse().map_err(|e| FnError::bad_input(format!("invalid recipient {a:?}: {e}")))
+            a.parse()
+                .map_err(|e| FnError::bad_input(format!("invalid recipient {a:?}: {e}")))
         };
         match &mail.to {
             Addressing::To(a) => b = b.to(parse(a)?),
@@ -150,7 +162,10 @@ impl SmtpMailer {
             }
         }
         let built = match &mail.html {
-            Some(html) => b.multipart(MultiPart::alternative_plain_html(mail.text.clone(), html.clone())),
+            Some(html) => b.multipart(MultiPart::alternative_plain_html(
+                mail.text.clone(),
+                html.clone(),
+            )),
             None => b.header(ContentType::TEXT_PLAIN).body(mail.text.clone()),
         };
         built.map_err(|e| FnError::permanent(format!("cannot build the message: {e}")))
@@ -160,7 +175,11 @@ impl SmtpMailer {
         let msg = Self::message(mail)?;
         match self.transport.send(msg).await {
             Ok(resp) => Ok(Accepted {
-                provider_reply: format!("{} {}", resp.code(), resp.message().collect::<Vec<_>>().join(" ")),
+                provider_reply: format!(
+                    "{} {}",
+                    resp.code(),
+                    resp.message().collect::<Vec<_>>().join(" ")
+                ),
             }),
             Err(e) => Err(classify_smtp(&self.endpoint, &e)),
         }
@@ -171,9 +190,13 @@ impl SmtpMailer {
 pub fn classify_smtp(endpoint: &str, e: &lettre::transport::smtp::Error) -> FnError {
     let detail = error_chain(e);
     if e.is_permanent() {
-        FnError::permanent(format!("smtp server {endpoint} rejected the message: {detail}"))
+        FnError::permanent(format!(
+            "smtp server {endpoint} rejected the message: {detail}"
+        ))
     } else if e.is_transient() {
-        FnError::unavailable(format!("smtp server {endpoint} deferred the message: {detail}"))
+        FnError::unavailable(format!(
+            "smtp server {endpoint} deferred the message: {detail}"
+        ))
     } else if e.is_client() {
         FnError::permanent(format!("smtp client error: {detail}"))
     } else {
@@ -255,7 +278,11 @@ impl MailgunMailer {
             .user_agent("examfn-email")
             .build()
             .map_err(|e| ConfigError::invalid("MAILGUN_BASE_URL", cfg.base_url.clone(), e))?;
-        Ok(Self { client, url: format!("{}/v3/{}/messages", cfg.base_url, cfg.domain), api_key: cfg.api_key.clone() })
+        Ok(Self {
+            client,
+            url: format!("{}/v3/{}/messages", cfg.base_url, cfg.domain),
+            api_key: cfg.api_key.clone(),
+        })
     }
 
     /// The form fields of a message, as Mailgun documents them.
@@ -271,7 +298,10 @@ impl MailgunMailer {
                     f.push(("to", a.clone()));
                     vars.insert(a.clone(), serde_json::json!({}));
                 }
-                f.push(("recipient-variables", serde_json::Value::Object(vars).to_string()));
+                f.push((
+                    "recipient-variables",
+                    serde_json::Value::Object(vars).to_string(),
+                ));
             }
         }
         f.push(("subject", mail.subject.clone()));
@@ -282,7 +312,10 @@ impl MailgunMailer {
         f.push(("h:Message-Id", mail.message_id.clone()));
         f.push(("h:List-Unsubscribe", format!("<{}>", mail.unsubscribe_url)));
         if mail.one_click {
-            f.push(("h:List-Unsubscribe-Post", "List-Unsubscribe=One-Click".into()));
+            f.push((
+                "h:List-Unsubscribe-Post",
+                "List-Unsubscribe=One-Click".into(),
+            ));
         }
         f.push(("v:examfn-message-id", mail.examfn_id.clone()));
         f.push(("o:tag", "examfn".into()));
@@ -316,10 +349,19 @@ impl MailgunMailer {
 /// Map a Mailgun answer: 2xx sent, 429 and 5xx retried, any other 4xx permanent.
 pub fn classify_mailgun(status: u16, body: &str) -> Result<Accepted, FnError> {
     let json: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(str::to_string);
+    let field = |k: &str| {
+        json.as_ref()
+            .and_then(|j| j.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
     let message = field("message").unwrap_or_else(|| {
         let t: String = body.trim().chars().take(300).collect();
-        if t.is_empty() { "(no message)".to_string() } else { t }
+        if t.is_empty() {
+            "(no message)".to_string()
+        } else {
+            t
+        }
     });
     match status {
         200..=299 => Ok(Accepted { provider_reply: field("id").unwrap_or(message) }),
@@ -353,28 +395,70 @@ mod tests {
 
     #[test]
     fn mailgun_answers_are_classified() {
-        let ok = classify_mailgun(200, r#"{"id":"<2024.1@mg.example.org>","message":"Queued. Thank you."}"#).unwrap();
+        let ok = classify_mailgun(
+            200,
+            r#"{"id":"<2024.1@mg.example.org>","message":"Queued. Thank you."}"#,
+        )
+        .unwrap();
         assert_eq!(ok.provider_reply, "<2024.1@mg.example.org>");
-        let e = classify_mailgun(400, r#"{"message":"'to' parameter is not a valid address. please check documentation"}"#).unwrap_err();
-        assert!(matches!(e, FnError::Permanent(_)) && e.message().contains("not a valid address"), "{e}");
+        let e = classify_mailgun(
+            400,
+            r#"{"message":"'to' parameter is not a valid address. please check documentation"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, FnError::Permanent(_)) && e.message().contains("not a valid address"),
+            "{e}"
+        );
         let e = classify_mailgun(401, "Forbidden").unwrap_err();
-        assert!(matches!(e, FnError::Permanent(_)) && e.message().contains("MAILGUN_API_KEY"), "{e}");
-        assert!(matches!(classify_mailgun(429, "{}").unwrap_err(), FnError::Unavailable(_)));
-        assert!(matches!(classify_mailgun(500, "").unwrap_err(), FnError::Unavailable(_)));
-        assert!(matches!(classify_mailgun(503, "<html>").unwrap_err(), FnError::Unavailable(_)));
-        assert!(matches!(classify_mailgun(404, "{\"message\":\"Domain not found\"}").unwrap_err(), FnError::Permanent(_)));
+        assert!(
+            matches!(e, FnError::Permanent(_)) && e.message().contains("MAILGUN_API_KEY"),
+            "{e}"
+        );
+        assert!(matches!(
+            classify_mailgun(429, "{}").unwrap_err(),
+            FnError::Unavailable(_)
+        ));
+        assert!(matches!(
+            classify_mailgun(500, "").unwrap_err(),
+            FnError::Unavailable(_)
+        ));
+        assert!(matches!(
+            classify_mailgun(503, "<html>").unwrap_err(),
+            FnError::Unavailable(_)
+        ));
+        assert!(matches!(
+            classify_mailgun(404, "{\"message\":\"Domain not found\"}").unwrap_err(),
+            FnError::Permanent(_)
+        ));
     }
 
     #[test]
     fn mailgun_form_fields() {
         let f = MailgunMailer::form(&mail(Addressing::To("a@x.org".into())));
-        let get = |k: &str| f.iter().filter(|(n, _)| *n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
+        let get = |k: &str| {
+            f.iter()
+                .filter(|(n, _)| *n == k)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(get("to"), vec!["a@x.org"]);
         assert_eq!(get("h:Message-Id"), vec!["<abc@examfn.local>"]);
-        assert_eq!(get("h:List-Unsubscribe-Post"), vec!["List-Unsubscribe=One-Click"]);
+        assert_eq!(
+            get("h:List-Unsubscribe-Post"),
+            vec!["List-Unsubscribe=One-Click"]
+        );
         assert!(get("recipient-variables").is_empty());
-        let f = MailgunMailer::form(&mail(Addressing::Bcc(vec!["a@x.org".into(), "b@y.org".into()])));
-        let get = |k: &str| f.iter().filter(|(n, _)| *n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        let f = MailgunMailer::form(&mail(Addressing::Bcc(vec![
+            "a@x.org".into(),
+            "b@y.org".into(),
+        ])));
+        let get = |k: &str| {
+            f.iter()
+                .filter(|(n, _)| *n == k)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(get("to"), vec!["a@x.org", "b@y.org"]);
         let vars: serde_json::Value = serde_json::from_str(&get("recipient-variables")[0]).unwrap();
         assert_eq!(vars, serde_json::json!({"a@x.org": {}, "b@y.org": {}}));
@@ -382,15 +466,30 @@ mod tests {
 
     #[test]
     fn smtp_message_headers_and_bcc_stay_hidden() {
-        let m = SmtpMailer::message(&mail(Addressing::Bcc(vec!["a@x.org".into(), "b@y.org".into()]))).unwrap();
+        let m = SmtpMailer::message(&mail(Addressing::Bcc(vec![
+            "a@x.org".into(),
+            "b@y.org".into(),
+        ])))
+        .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         assert!(!raw.to_ascii_lowercase().contains("\nbcc:"), "{raw}");
-        assert!(!raw.contains("a@x.org") || raw.contains("unsubscribe?email=a%40x.org"), "{raw}");
+        assert!(
+            !raw.contains("a@x.org") || raw.contains("unsubscribe?email=a%40x.org"),
+            "{raw}"
+        );
         let rcpts: Vec<String> = m.envelope().to().iter().map(|a| a.to_string()).collect();
         assert_eq!(rcpts, vec!["a@x.org", "b@y.org"]);
         assert!(raw.contains("Message-ID: <abc@examfn.local>"), "{raw}");
-        assert!(raw.contains("List-Unsubscribe: <http://localhost:8080/unsubscribe?email=a%40x.org&token=t>"), "{raw}");
-        assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"), "{raw}");
+        assert!(
+            raw.contains(
+                "List-Unsubscribe: <http://localhost:8080/unsubscribe?email=a%40x.org&token=t>"
+            ),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{raw}"
+        );
         assert!(raw.contains("X-Examfn-Message-Id: score-card:1"), "{raw}");
         assert!(raw.contains("multipart/alternative"), "{raw}");
     }

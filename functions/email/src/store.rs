@@ -73,7 +73,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(db: Database) -> Self {
-        Self { db, indexes: std::sync::Arc::new(OnceCell::new()) }
+        Self {
+            db,
+            indexes: std::sync::Arc::new(OnceCell::new()),
+        }
     }
 
     pub fn db(&self) -> &Database {
@@ -136,11 +139,15 @@ impl Store {
             if is_inactive(&d) {
                 continue;
             }
-            let Ok(raw) = d.get_str("email") else { continue };
+            let Ok(raw) = d.get_str("email") else {
+                continue;
+            };
             match normalize_address(raw) {
                 Ok(a) if !out.contains(&a) => out.push(a),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(email = raw, error = %e, "skipping an invalid subscriber address"),
+                Err(e) => {
+                    tracing::warn!(email = raw, error = %e, "skipping an invalid subscriber address")
+                }
             }
         }
         Ok(out)
@@ -209,7 +216,10 @@ impl Store {
                 if let Some(t) = millis(&d, "unsubscribed_at") {
                     let _ = self
                         .subscribers()
-                        .update_one(doc! {"email": &email}, doc! {"$set": {"unsubscribed_at": DateTime::from_millis(t)}})
+                        .update_one(
+                            doc! {"email": &email},
+                            doc! {"$set": {"unsubscribed_at": DateTime::from_millis(t)}},
+                        )
                         .await;
                 }
                 UnsubscribeOutcome::AlreadyInactive
@@ -220,7 +230,11 @@ impl Store {
 
     /// Whether an address is an active subscriber.
     pub async fn is_active_subscriber(&self, email: &str) -> Result<bool, FnError> {
-        let d = self.subscribers().find_one(doc! {"email": email}).await.map_err(classify)?;
+        let d = self
+            .subscribers()
+            .find_one(doc! {"email": email})
+            .await
+            .map_err(classify)?;
         Ok(d.is_some_and(|d| !is_inactive(&d)))
     }
 
@@ -266,7 +280,11 @@ impl Store {
             .find_one_and_update(filter, doc! {"$set": {"claim": &token, "claimed_at": now}})
             .await
             .map_err(classify)?;
-        Ok(if taken.is_some() { Claim::Owned(token) } else { Claim::InFlight })
+        Ok(if taken.is_some() {
+            Claim::Owned(token)
+        } else {
+            Claim::InFlight
+        })
     }
 
     /// Step 3 (success). Retried a few times: a lost mark would mean a resend.
@@ -317,7 +335,10 @@ impl Store {
             .try_collect()
             .await
             .map_err(classify)?;
-        let mut v: Vec<String> = docs.iter().filter_map(|d| d.get_str("recipient").ok().map(str::to_string)).collect();
+        let mut v: Vec<String> = docs
+            .iter()
+            .filter_map(|d| d.get_str("recipient").ok().map(str::to_string))
+            .collect();
         v.sort();
         Ok(v)
     }
@@ -327,7 +348,10 @@ impl Store {
 /// `$set` boolean as an integer); a missing field is active.
 pub fn is_inactive(d: &Document) -> bool {
     use mongodb::bson::Bson;
-    matches!(d.get("active"), Some(Bson::Boolean(false)) | Some(Bson::Int32(0)) | Some(Bson::Int64(0)))
+    matches!(
+        d.get("active"),
+        Some(Bson::Boolean(false)) | Some(Bson::Int32(0)) | Some(Bson::Int64(0))
+    )
 }
 
 /// A time field as epoch milliseconds: a BSON date, or the

@@ -15,14 +15,18 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn mac(secret: &str, email: &str) -> HmacSha256 {
-    let mut m = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    let mut m =
+        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
     m.update(CONTEXT);
     m.update(email.as_bytes());
     m
@@ -81,8 +85,14 @@ mod tests {
 
     #[test]
     fn secrets_compare() {
-        assert!(secret_matches("s3cr3t-s3cr3t-s3cr3t", "s3cr3t-s3cr3t-s3cr3t"));
-        assert!(!secret_matches("s3cr3t-s3cr3t-s3cr3", "s3cr3t-s3cr3t-s3cr3t"));
+        assert!(secret_matches(
+            "s3cr3t-s3cr3t-s3cr3t",
+            "s3cr3t-s3cr3t-s3cr3t"
+        ));
+        assert!(!secret_matches(
+            "s3cr3t-s3cr3t-s3cr3",
+            "s3cr3t-s3cr3t-s3cr3t"
+        ));
         assert!(!secret_matches("", "s3cr3t-s3cr3t-s3cr3t"));
         assert_eq!(digest_hex(&["a", "b"], 8).len(), 8);
         assert_ne!(digest_hex(&["ab", ""], 32), digest_hex(&["a", "b"], 32));

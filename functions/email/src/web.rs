@@ -9,14 +9,16 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum::body::Bytes;
-use examfn_domain::email::{html_escape, normalize_address, parse_registration, EmailMessage, Recipients};
+use examfn_domain::email::{
+    html_escape, normalize_address, parse_registration, EmailMessage, Recipients,
+};
 use examfn_runtime::FnError;
 use serde::Deserialize;
 use serde_json::json;
@@ -29,20 +31,34 @@ use crate::token;
 /// The routes; merge them into the service with `Service::routes`.
 pub fn routes(state: Arc<EmailFn>) -> Router {
     Router::new()
-        .route("/hooks/kratos/after-registration", post(kratos_after_registration))
+        .route(
+            "/hooks/kratos/after-registration",
+            post(kratos_after_registration),
+        )
         .route("/unsubscribe", get(unsubscribe).post(unsubscribe))
         .route("/unsubscribe/request", post(request_link))
         .with_state(state)
 }
 
 fn json_error(status: StatusCode, msg: impl Into<String>) -> Response {
-    let kind = if status == StatusCode::UNAUTHORIZED { "unauthorized" } else { "bad_input" };
-    (status, Json(json!({"error": msg.into(), "kind": kind, "status": status.as_u16()}))).into_response()
+    let kind = if status == StatusCode::UNAUTHORIZED {
+        "unauthorized"
+    } else {
+        "bad_input"
+    };
+    (
+        status,
+        Json(json!({"error": msg.into(), "kind": kind, "status": status.as_u16()})),
+    )
+        .into_response()
 }
 
 /// The secret from `X-Webhook-Secret: <s>` or `Authorization: Bearer <s>`.
 fn presented_secret(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get("x-webhook-secret").and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get("x-webhook-secret")
+        .and_then(|v| v.to_str().ok())
+    {
         return Some(v.trim());
     }
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
@@ -65,7 +81,11 @@ async fn kratos_after_registration(
     match presented_secret(&headers) {
         Some(p) if token::secret_matches(p, secret.expose()) => {}
         Some(_) => return unauthorized("wrong webhook secret"),
-        None => return unauthorized("missing webhook secret (X-Webhook-Secret or Authorization: Bearer)"),
+        None => {
+            return unauthorized(
+                "missing webhook secret (X-Webhook-Secret or Authorization: Bearer)",
+            )
+        }
     }
     let body = match body {
         Ok(b) => b,
@@ -73,7 +93,12 @@ async fn kratos_after_registration(
     };
     let value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("the body is not JSON: {e}")),
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {e}"),
+            )
+        }
     };
     let reg = match parse_registration(&value) {
         Ok(r) => r,
@@ -91,7 +116,15 @@ async fn kratos_after_registration(
         }))
         .into_response();
     }
-    match st.store().subscribe(&reg.email, reg.user_type.as_deref(), reg.identity_id.as_deref()).await {
+    match st
+        .store()
+        .subscribe(
+            &reg.email,
+            reg.user_type.as_deref(),
+            reg.identity_id.as_deref(),
+        )
+        .await
+    {
         Ok(outcome) => {
             let o = match outcome {
                 SubscribeOutcome::Created => "created",
@@ -107,7 +140,10 @@ async fn kratos_after_registration(
 
 fn unauthorized(msg: &str) -> Response {
     let mut r = json_error(StatusCode::UNAUTHORIZED, msg);
-    r.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        "Bearer".parse().expect("static header"),
+    );
     r
 }
 
@@ -122,7 +158,10 @@ pub fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
         t = html_escape(title)
     );
     let mut r = (status, Html(html)).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, "no-store".parse().expect("static header"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        "no-store".parse().expect("static header"),
+    );
     r
 }
 
@@ -140,9 +179,16 @@ fn request_form(note: &str) -> String {
     )
 }
 
-async fn unsubscribe(State(st): State<Arc<EmailFn>>, q: Result<Query<LinkQuery>, QueryRejection>) -> Response {
+async fn unsubscribe(
+    State(st): State<Arc<EmailFn>>,
+    q: Result<Query<LinkQuery>, QueryRejection>,
+) -> Response {
     let Ok(Query(q)) = q else {
-        return page(StatusCode::BAD_REQUEST, "Invalid unsubscribe link", "<p>This link is damaged. Copy the whole link from the email.</p>");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Invalid unsubscribe link",
+            "<p>This link is damaged. Copy the whole link from the email.</p>",
+        );
     };
     let (email, tok) = match (q.email.as_deref().map(str::trim), q.token.as_deref().map(str::trim)) {
         (None | Some(""), None | Some("")) => {
@@ -162,23 +208,35 @@ async fn unsubscribe(State(st): State<Arc<EmailFn>>, q: Result<Query<LinkQuery>,
         }
     };
     let Ok(email) = normalize_address(email) else {
-        return page(StatusCode::BAD_REQUEST, "Invalid unsubscribe link", "<p>The address in this link is not valid.</p>");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Invalid unsubscribe link",
+            "<p>The address in this link is not valid.</p>",
+        );
     };
     if !token::verify(st.settings().unsubscribe_secret.expose(), &email, tok) {
         tracing::warn!(email = %email, "unsubscribe refused: bad signature");
         return page(
             StatusCode::FORBIDDEN,
             "This unsubscribe link is not valid",
-            &request_form("<p>The signature does not match the address. You can ask for a fresh link:</p>"),
+            &request_form(
+                "<p>The signature does not match the address. You can ask for a fresh link:</p>",
+            ),
         );
     }
     match st.store().unsubscribe(&email).await {
         Ok(o) => {
             tracing::info!(email = %email, outcome = ?o, "unsubscribe");
             let note = match o {
-                UnsubscribeOutcome::Unsubscribed => "You will no longer receive Exam-Generator notifications.",
-                UnsubscribeOutcome::AlreadyInactive => "You were already unsubscribed; nothing changed.",
-                UnsubscribeOutcome::NotSubscribed => "This address is not subscribed; nothing to do.",
+                UnsubscribeOutcome::Unsubscribed => {
+                    "You will no longer receive Exam-Generator notifications."
+                }
+                UnsubscribeOutcome::AlreadyInactive => {
+                    "You were already unsubscribed; nothing changed."
+                }
+                UnsubscribeOutcome::NotSubscribed => {
+                    "This address is not subscribed; nothing to do."
+                }
             };
             page(
                 StatusCode::OK,
@@ -188,7 +246,11 @@ async fn unsubscribe(State(st): State<Arc<EmailFn>>, q: Result<Query<LinkQuery>,
         }
         Err(e) => {
             tracing::warn!(email = %email, error = %e, "unsubscribe failed");
-            page(StatusCode::SERVICE_UNAVAILABLE, "Please try again later", "<p>We could not record your request right now.</p>")
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again later",
+                "<p>We could not record your request right now.</p>",
+            )
         }
     }
 }
@@ -201,12 +263,23 @@ struct RequestForm {
 /// Send a signed link to an active subscriber, at most once an hour per
 /// address (through the sent-log); the answer never reveals whether the
 /// address is subscribed.
-async fn request_link(State(st): State<Arc<EmailFn>>, form: Result<Form<RequestForm>, FormRejection>) -> Response {
+async fn request_link(
+    State(st): State<Arc<EmailFn>>,
+    form: Result<Form<RequestForm>, FormRejection>,
+) -> Response {
     let Ok(Form(form)) = form else {
-        return page(StatusCode::BAD_REQUEST, "Unsubscribe", &request_form("<p>Enter an email address.</p>"));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Unsubscribe",
+            &request_form("<p>Enter an email address.</p>"),
+        );
     };
     let Ok(email) = normalize_address(&form.email) else {
-        return page(StatusCode::BAD_REQUEST, "Unsubscribe", &request_form("<p>That is not a valid email address.</p>"));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Unsubscribe",
+            &request_form("<p>That is not a valid email address.</p>"),
+        );
     };
     let done = page(
         StatusCode::OK,
@@ -217,7 +290,11 @@ async fn request_link(State(st): State<Arc<EmailFn>>, form: Result<Form<RequestF
         Ok(()) => done,
         Err(e) => {
             tracing::warn!(email = %email, error = %e, "cannot send an unsubscribe link");
-            page(StatusCode::SERVICE_UNAVAILABLE, "Please try again later", "<p>We could not send the link right now.</p>")
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Please try again later",
+                "<p>We could not send the link right now.</p>",
+            )
         }
     }
 }
@@ -231,11 +308,15 @@ async fn send_link(st: &EmailFn, email: &str) -> Result<(), FnError> {
     let msg = EmailMessage {
         message_id: format!("unsubscribe-request:{email}:{hour}"),
         subject: "Unsubscribe from Exam-Generator notifications".into(),
-        text: "Someone (hopefully you) asked to stop Exam-Generator notifications to this address.\n\
+        text:
+            "Someone (hopefully you) asked to stop Exam-Generator notifications to this address.\n\
                Open the link below to unsubscribe; ignore this email to keep receiving them."
-            .into(),
+                .into(),
         html: None,
-        recipients: Recipients { subscribers: false, extra: vec![email.to_string()] },
+        recipients: Recipients {
+            subscribers: false,
+            extra: vec![email.to_string()],
+        },
     };
     let Claim::Owned(claim) = st.store().claim(&msg.message_id, email).await? else {
         return Ok(()); // sent (or being sent) within the hour
@@ -244,7 +325,14 @@ async fn send_link(st: &EmailFn, email: &str) -> Result<(), FnError> {
     match st.mailer().send(&out).await {
         Ok(acc) => {
             st.store()
-                .mark_sent(&msg.message_id, email, &claim, st.mailer().name(), &acc.provider_reply, &msg.subject)
+                .mark_sent(
+                    &msg.message_id,
+                    email,
+                    &claim,
+                    st.mailer().name(),
+                    &acc.provider_reply,
+                    &msg.subject,
+                )
                 .await
         }
         Err(e) => {

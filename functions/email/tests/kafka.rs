@@ -46,9 +46,16 @@ async fn run_on_kafka(f: Arc<EmailFn>) -> Running {
     let (stop, rx) = watch::channel(false);
     let service = examfn_email::service(f);
     let task = tokio::spawn(async move {
-        examfn_runtime::server::serve_until(&common, service, rx).await.expect("serves");
+        examfn_runtime::server::serve_until(&common, service, rx)
+            .await
+            .expect("serves");
     });
-    Running { stop, task, topic, dlq }
+    Running {
+        stop,
+        task,
+        topic,
+        dlq,
+    }
 }
 
 /// Dead-lettered records: (value, dlq_kind, dlq_error).
@@ -64,10 +71,16 @@ async fn read_dlq(topic: &str, want: usize) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while out.len() < want && tokio::time::Instant::now() < deadline {
-        let Ok(Ok(m)) = tokio::time::timeout(Duration::from_secs(1), c.recv()).await else { continue };
+        let Ok(Ok(m)) = tokio::time::timeout(Duration::from_secs(1), c.recv()).await else {
+            continue;
+        };
         let header = |name: &str| {
             m.headers()
-                .and_then(|h| h.iter().find(|x| x.key == name).and_then(|x| x.value.map(|v| String::from_utf8_lossy(v).into_owned())))
+                .and_then(|h| {
+                    h.iter()
+                        .find(|x| x.key == name)
+                        .and_then(|x| x.value.map(|v| String::from_utf8_lossy(v).into_owned()))
+                })
                 .unwrap_or_default()
         };
         out.push((
@@ -89,12 +102,25 @@ async fn kafka_transport_delivers_and_dead_letters_bad_input_with_the_reason() {
 
     // A score card as score-calc emits it, keyed by message id.
     let id = format!("score-card:{}", testing::unique("r"));
-    let msg = message(&id, "Exam-Generator - Score Card", "Exam-Generator - Score Card\n\nScore: 2\n");
-    emitter.emit(&run.topic, &id, &email_event(&msg)).await.unwrap();
+    let msg = message(
+        &id,
+        "Exam-Generator - Score Card",
+        "Exam-Generator - Score Card\n\nScore: 2\n",
+    );
+    emitter
+        .emit(&run.topic, &id, &email_event(&msg))
+        .await
+        .unwrap();
     // The same message again (producer retry): delivered once.
-    emitter.emit(&run.topic, &id, &email_event(&msg)).await.unwrap();
+    emitter
+        .emit(&run.topic, &id, &email_event(&msg))
+        .await
+        .unwrap();
     // The Python port's plain-text record.
-    emitter.send(&run.topic, None, Some(b"Hello, Exam Generated"), &[]).await.unwrap();
+    emitter
+        .send(&run.topic, None, Some(b"Hello, Exam Generated"), &[])
+        .await
+        .unwrap();
     // Malformed: an email event whose data is not an EmailMessage.
     let bad = examfn_runtime::event::json_event(
         "bad-1",
@@ -115,12 +141,14 @@ async fn kafka_transport_delivers_and_dead_letters_bad_input_with_the_reason() {
     assert!(dead[0].0.contains("hello"));
 
     // The plain-text record came through with the default subject.
-    let text_id = format!("text:/apis/v1/namespaces/local/kafkasources/");
+    let text_id = "text:/apis/v1/namespaces/local/kafkasources/";
     let mut found = None;
     for _ in 0..50 {
-        found = read_maildir(&testing::smtp().1)
-            .into_iter()
-            .find(|m| m.examfn_id.starts_with(&text_id) && m.examfn_id.contains(&run.topic) && m.to == vec![prof.clone()]);
+        found = read_maildir(&testing::smtp().1).into_iter().find(|m| {
+            m.examfn_id.starts_with(text_id)
+                && m.examfn_id.contains(&run.topic)
+                && m.to == vec![prof.clone()]
+        });
         if found.is_some() {
             break;
         }
@@ -130,7 +158,11 @@ async fn kafka_transport_delivers_and_dead_letters_bad_input_with_the_reason() {
     assert_eq!(text.subject, examfn_domain::email::DEFAULT_SUBJECT);
 
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(maildir_messages(&id).len(), 1, "the duplicate was not sent again");
+    assert_eq!(
+        maildir_messages(&id).len(),
+        1,
+        "the duplicate was not sent again"
+    );
     run.stop.send(true).unwrap();
     run.task.await.unwrap();
 }
@@ -138,7 +170,11 @@ async fn kafka_transport_delivers_and_dead_letters_bad_input_with_the_reason() {
 #[tokio::test]
 async fn kafka_transport_dead_letters_provider_failures_after_retries() {
     let db = fresh_db().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let down = Mailer::from_config(&ProviderConfig::Smtp(SmtpConfig {
         host: "127.0.0.1".into(),
         port,
@@ -149,15 +185,29 @@ async fn kafka_transport_dead_letters_provider_failures_after_retries() {
     .unwrap();
     let prof = address("prof");
     examfn_email::subscribe(&db, &prof).await.unwrap();
-    let f = Arc::new(EmailFn::new(db.clone(), down, settings(DeliveryMode::PerRecipient)));
+    let f = Arc::new(EmailFn::new(
+        db.clone(),
+        down,
+        settings(DeliveryMode::PerRecipient),
+    ));
     let run = run_on_kafka(f).await;
     let id = format!("exam-ready:{}", testing::unique("l"));
     let emitter = Emitter::new(&testing::kafka_brokers()).unwrap();
-    emitter.emit(&run.topic, &id, &email_event(&message(&id, "Exam ready", "ready"))).await.unwrap();
+    emitter
+        .emit(
+            &run.topic,
+            &id,
+            &email_event(&message(&id, "Exam ready", "ready")),
+        )
+        .await
+        .unwrap();
     let dead = read_dlq(&run.dlq, 1).await;
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert_eq!(dead[0].1, "unavailable");
-    assert!(dead[0].2.contains(&prof) && dead[0].2.contains("unreachable"), "{dead:?}");
+    assert!(
+        dead[0].2.contains(&prof) && dead[0].2.contains("unreachable"),
+        "{dead:?}"
+    );
     // Nothing recorded as sent: replaying the DLQ later delivers.
     assert_eq!(count(&db, "email_sent", doc! {"message_id": &id}).await, 0);
     run.stop.send(true).unwrap();

@@ -30,7 +30,11 @@ struct Recorded {
 
 impl Recorded {
     fn all(&self, k: &str) -> Vec<&str> {
-        self.form.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect()
+        self.form
+            .iter()
+            .filter(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     fn one(&self, k: &str) -> &str {
         let v = self.all(k);
@@ -57,8 +61,18 @@ async fn messages(
     headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> (StatusCode, Json<serde_json::Value>) {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let rec = Recorded { domain, authorization: h("authorization"), content_type: h("content-type"), form };
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let rec = Recorded {
+        domain,
+        authorization: h("authorization"),
+        content_type: h("content-type"),
+        form,
+    };
     let to: Vec<String> = rec.all("to").into_iter().map(str::to_string).collect();
     f.seen.lock().unwrap().push(rec);
     let status = match &mut *f.script.lock().unwrap() {
@@ -72,8 +86,12 @@ async fn messages(
         }
     };
     let body = match status {
-        200 => json!({"id": format!("<{}@mg.examfn.test>", f.seen.lock().unwrap().len()), "message": "Queued. Thank you."}),
-        400 => json!({"message": "'to' parameter is not a valid address. please check documentation"}),
+        200 => {
+            json!({"id": format!("<{}@mg.examfn.test>", f.seen.lock().unwrap().len()), "message": "Queued. Thank you."})
+        }
+        400 => {
+            json!({"message": "'to' parameter is not a valid address. please check documentation"})
+        }
         429 => json!({"message": "Too many requests"}),
         _ => json!({"message": "Internal server error"}),
     };
@@ -81,8 +99,13 @@ async fn messages(
 }
 
 async fn start_fake(script: Script) -> (Fake, String) {
-    let fake = Fake { seen: Arc::default(), script: Arc::new(Mutex::new(script)) };
-    let app = Router::new().route("/v3/{domain}/messages", post(messages)).with_state(fake.clone());
+    let fake = Fake {
+        seen: Arc::default(),
+        script: Arc::new(Mutex::new(script)),
+    };
+    let app = Router::new()
+        .route("/v3/{domain}/messages", post(messages))
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -105,7 +128,11 @@ async fn answers_200_400_429_500_in_turn_are_sent_permanent_and_retried() {
     let db = fresh_db().await;
     let prof = address("prof");
     add_subscriber(&db, doc! {"email": &prof}).await;
-    let f = Arc::new(EmailFn::new(db.clone(), mailgun(&base), settings(DeliveryMode::PerRecipient)));
+    let f = Arc::new(EmailFn::new(
+        db.clone(),
+        mailgun(&base),
+        settings(DeliveryMode::PerRecipient),
+    ));
     let app = examfn_email::service(f.clone()).app(1 << 20);
     let post = |msg: &examfn_domain::email::EmailMessage| {
         Request::post("/")
@@ -120,33 +147,61 @@ async fn answers_200_400_429_500_in_turn_are_sent_permanent_and_retried() {
 
     // 200: sent; check what Mailgun received.
     let id1 = format!("score-card:{}", examfn_runtime::testing::unique("r"));
-    let mut m1 = message(&id1, SCORE_CARD_SUBJECT, "Exam-Generator - Score Card\n\nScore: 3\n");
+    let mut m1 = message(
+        &id1,
+        SCORE_CARD_SUBJECT,
+        "Exam-Generator - Score Card\n\nScore: 3\n",
+    );
     m1.html = Some("<p>Score: 3</p>".into());
     let (status, body) = call(&app, post(&m1)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("\"done\""), "{body}");
     let r = fake.seen.lock().unwrap()[0].clone();
     assert_eq!(r.domain, "mg.examfn.test");
-    let expected_auth = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode("api:key-test-0123"));
+    let expected_auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("api:key-test-0123")
+    );
     assert_eq!(r.authorization.as_deref(), Some(expected_auth.as_str()));
-    assert!(r.content_type.clone().unwrap().starts_with("application/x-www-form-urlencoded"));
+    assert!(r
+        .content_type
+        .clone()
+        .unwrap()
+        .starts_with("application/x-www-form-urlencoded"));
     assert_eq!(r.one("from"), "Exam-Generator <no-reply@examfn.local>");
     assert_eq!(r.one("to"), prof);
     assert_eq!(r.one("subject"), SCORE_CARD_SUBJECT);
     let link = f.unsubscribe_link(&prof);
-    assert!(r.one("text").starts_with("Exam-Generator - Score Card\n\nScore: 3\n\n-- \n") && r.one("text").contains(&link));
-    assert!(r.one("html").starts_with("<p>Score: 3</p>") && r.one("html").contains("Unsubscribe</a>"));
-    assert!(r.one("h:Message-Id").starts_with('<') && r.one("h:Message-Id").ends_with("@examfn.local>"));
+    assert!(
+        r.one("text")
+            .starts_with("Exam-Generator - Score Card\n\nScore: 3\n\n-- \n")
+            && r.one("text").contains(&link)
+    );
+    assert!(
+        r.one("html").starts_with("<p>Score: 3</p>") && r.one("html").contains("Unsubscribe</a>")
+    );
+    assert!(
+        r.one("h:Message-Id").starts_with('<') && r.one("h:Message-Id").ends_with("@examfn.local>")
+    );
     assert_eq!(r.one("h:List-Unsubscribe"), format!("<{link}>"));
-    assert_eq!(r.one("h:List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+    assert_eq!(
+        r.one("h:List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click"
+    );
     assert_eq!(r.one("v:examfn-message-id"), id1);
-    assert_eq!(f.store().delivered_to(&id1).await.unwrap(), vec![prof.clone()]);
+    assert_eq!(
+        f.store().delivered_to(&id1).await.unwrap(),
+        vec![prof.clone()]
+    );
 
     // 400: permanent (422 over HTTP, DLQ over Kafka) with Mailgun's message.
     let id2 = format!("score-card:{}", examfn_runtime::testing::unique("r"));
     let (status, body) = call(&app, post(&message(&id2, "s", "t"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body.contains("not a valid address") && body.contains("\"permanent\""), "{body}");
+    assert!(
+        body.contains("not a valid address") && body.contains("\"permanent\""),
+        "{body}"
+    );
     assert!(f.store().delivered_to(&id2).await.unwrap().is_empty());
 
     // 429 then 500: retryable (503); each retry asks Mailgun again; then 200.
@@ -154,16 +209,34 @@ async fn answers_200_400_429_500_in_turn_are_sent_permanent_and_retried() {
     let m3 = message(&id3, "Exam ready", "ready");
     let (status, body) = call(&app, post(&m3)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body.contains("429") && body.contains("Too many requests"), "{body}");
+    assert!(
+        body.contains("429") && body.contains("Too many requests"),
+        "{body}"
+    );
     let err = f.handle(email_event(&m3)).await.unwrap_err();
-    assert!(matches!(err, FnError::Unavailable(ref m) if m.contains("500")), "{err:?}");
-    assert!(matches!(f.handle(email_event(&m3)).await.unwrap(), Outcome::Done(_)));
-    assert_eq!(f.store().delivered_to(&id3).await.unwrap(), vec![prof.clone()]);
+    assert!(
+        matches!(err, FnError::Unavailable(ref m) if m.contains("500")),
+        "{err:?}"
+    );
+    assert!(matches!(
+        f.handle(email_event(&m3)).await.unwrap(),
+        Outcome::Done(_)
+    ));
+    assert_eq!(
+        f.store().delivered_to(&id3).await.unwrap(),
+        vec![prof.clone()]
+    );
     assert_eq!(fake.seen.lock().unwrap().len(), 5);
 
     // Duplicates of delivered messages: no further request.
-    assert!(matches!(f.handle(email_event(&m1)).await.unwrap(), Outcome::Skipped(_)));
-    assert!(matches!(f.handle(email_event(&m3)).await.unwrap(), Outcome::Skipped(_)));
+    assert!(matches!(
+        f.handle(email_event(&m1)).await.unwrap(),
+        Outcome::Skipped(_)
+    ));
+    assert!(matches!(
+        f.handle(email_event(&m3)).await.unwrap(),
+        Outcome::Skipped(_)
+    ));
     assert_eq!(fake.seen.lock().unwrap().len(), 5);
 }
 
@@ -175,20 +248,35 @@ async fn partial_failure_retries_only_the_failed_recipient() {
     let db = fresh_db().await;
     add_subscriber(&db, doc! {"email": &a}).await;
     add_subscriber(&db, doc! {"email": &b}).await;
-    let f = EmailFn::new(db.clone(), mailgun(&base), settings(DeliveryMode::PerRecipient));
+    let f = EmailFn::new(
+        db.clone(),
+        mailgun(&base),
+        settings(DeliveryMode::PerRecipient),
+    );
     let id = format!("score-card:{}", examfn_runtime::testing::unique("r"));
     let ev = email_event(&message(&id, SCORE_CARD_SUBJECT, "card"));
 
     let err = f.handle(ev.clone()).await.unwrap_err();
     assert!(matches!(err, FnError::Unavailable(_)), "{err:?}");
-    assert!(err.message().contains("delivered to 1 of 2") && err.message().contains(&b), "{err}");
+    assert!(
+        err.message().contains("delivered to 1 of 2") && err.message().contains(&b),
+        "{err}"
+    );
     assert_eq!(f.store().delivered_to(&id).await.unwrap(), vec![a.clone()]);
 
     let out = f.handle(ev.clone()).await.unwrap();
-    let Outcome::Done(v) = out else { panic!("{out:?}") };
+    let Outcome::Done(v) = out else {
+        panic!("{out:?}")
+    };
     assert_eq!(v["sent"], json!([b.clone()]));
     assert_eq!(v["already_sent"], json!([a.clone()]));
-    let to: Vec<String> = fake.seen.lock().unwrap().iter().map(|r| r.one("to").to_string()).collect();
+    let to: Vec<String> = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.one("to").to_string())
+        .collect();
     assert_eq!(to.iter().filter(|t| **t == a).count(), 1, "{to:?}");
     assert_eq!(to.iter().filter(|t| **t == b).count(), 2, "{to:?}");
 }
@@ -203,7 +291,9 @@ async fn bcc_mode_uses_batch_sending_with_recipient_variables() {
     add_subscriber(&db, doc! {"email": &b}).await;
     let f = EmailFn::new(db.clone(), mailgun(&base), settings(DeliveryMode::Bcc));
     let id = format!("exam-ready:{}", examfn_runtime::testing::unique("l"));
-    f.handle(email_event(&message(&id, "Exam ready", "ready"))).await.unwrap();
+    f.handle(email_event(&message(&id, "Exam ready", "ready")))
+        .await
+        .unwrap();
     let seen = fake.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 1);
     let mut to: Vec<&str> = seen[0].all("to");
@@ -213,16 +303,33 @@ async fn bcc_mode_uses_batch_sending_with_recipient_variables() {
     assert_eq!(to, both);
     let vars: serde_json::Value = serde_json::from_str(seen[0].one("recipient-variables")).unwrap();
     assert_eq!(vars.as_object().unwrap().len(), 2);
-    assert!(seen[0].all("h:List-Unsubscribe-Post").is_empty(), "the generic page is not one-click");
+    assert!(
+        seen[0].all("h:List-Unsubscribe-Post").is_empty(),
+        "the generic page is not one-click"
+    );
 }
 
 #[tokio::test]
 async fn unreachable_mailgun_is_retryable() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let db = fresh_db().await;
     add_subscriber(&db, doc! {"email": address("prof")}).await;
-    let f = EmailFn::new(db, mailgun(&format!("http://127.0.0.1:{port}")), settings(DeliveryMode::PerRecipient));
+    let f = EmailFn::new(
+        db,
+        mailgun(&format!("http://127.0.0.1:{port}")),
+        settings(DeliveryMode::PerRecipient),
+    );
     let id = format!("exam-ready:{}", examfn_runtime::testing::unique("l"));
-    let err = f.handle(email_event(&message(&id, "s", "t"))).await.unwrap_err();
-    assert!(matches!(err, FnError::Unavailable(ref m) if m.contains("mailgun")), "{err:?}");
+    let err = f
+        .handle(email_event(&message(&id, "s", "t")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FnError::Unavailable(ref m) if m.contains("mailgun")),
+        "{err:?}"
+    );
 }

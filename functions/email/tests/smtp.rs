@@ -9,8 +9,8 @@ use common::*;
 use examfn_domain::email::{DEFAULT_SUBJECT, SCORE_CARD_SUBJECT};
 use examfn_email::config::{DeliveryMode, SmtpConfig, SmtpTls};
 use examfn_email::{EmailFn, Mailer};
-use examfn_runtime::event::{from_kafka, KafkaRecord};
 use examfn_runtime::cloudevents::AttributesWriter;
+use examfn_runtime::event::{from_kafka, KafkaRecord};
 use examfn_runtime::{FnError, Handler, Outcome};
 use mongodb::bson::doc;
 use serde_json::json;
@@ -35,7 +35,9 @@ async fn score_card_reaches_each_active_subscriber_once_and_duplicates_send_noth
     let ev = email_event(&msg);
 
     let out = f.handle(ev.clone()).await.expect("delivered");
-    let Outcome::Done(v) = out else { panic!("{out:?}") };
+    let Outcome::Done(v) = out else {
+        panic!("{out:?}")
+    };
     let mut expected = vec![a.clone(), b.clone(), student.clone()];
     expected.sort();
     assert_eq!(v["sent"], json!(expected));
@@ -44,15 +46,30 @@ async fn score_card_reaches_each_active_subscriber_once_and_duplicates_send_noth
     assert_eq!(got.len(), 3, "{got:#?}");
     for m in &got {
         assert_eq!(m.subject, SCORE_CARD_SUBJECT);
-        assert_eq!(m.to.len(), 1, "one visible recipient per message: {:?}", m.to);
+        assert_eq!(
+            m.to.len(),
+            1,
+            "one visible recipient per message: {:?}",
+            m.to
+        );
         assert_eq!(m.rcpt_to, m.to, "envelope = To");
         let r = &m.to[0];
-        assert!(m.text.contains("Student: s@x.org") && m.text.contains("Ünïcödé?"), "{}", m.text);
+        assert!(
+            m.text.contains("Student: s@x.org") && m.text.contains("Ünïcödé?"),
+            "{}",
+            m.text
+        );
         let link = f.unsubscribe_link(r);
         assert!(m.text.contains(&link), "text lacks {link}: {}", m.text);
-        assert_eq!(m.list_unsubscribe.as_deref(), Some(format!("<{link}>").as_str()));
+        assert_eq!(
+            m.list_unsubscribe.as_deref(),
+            Some(format!("<{link}>").as_str())
+        );
         let html = m.html.as_deref().expect("html part");
-        assert!(html.contains("Score: <b>3</b>") && html.contains("Unsubscribe</a>"), "{html}");
+        assert!(
+            html.contains("Score: <b>3</b>") && html.contains("Unsubscribe</a>"),
+            "{html}"
+        );
         assert!(m.message_id.ends_with("@examfn.local"), "{}", m.message_id);
     }
     let mut to: Vec<String> = got.iter().map(|m| m.to[0].clone()).collect();
@@ -62,7 +79,10 @@ async fn score_card_reaches_each_active_subscriber_once_and_duplicates_send_noth
 
     // Redelivery of the same event (and a second producer retry of the same id): nothing more.
     let again = f.handle(ev.clone()).await.expect("acknowledged");
-    assert!(matches!(&again, Outcome::Skipped(r) if r.contains("already delivered")), "{again:?}");
+    assert!(
+        matches!(&again, Outcome::Skipped(r) if r.contains("already delivered")),
+        "{again:?}"
+    );
     let mut other_event = email_event(&msg);
     other_event.set_id("another-ce-id");
     f.handle(other_event).await.expect("acknowledged");
@@ -89,11 +109,16 @@ async fn plain_text_record_is_delivered_with_a_default_subject() {
     };
     let ev = from_kafka(&rec, "local", "email").unwrap();
     f.handle(ev.clone()).await.expect("delivered");
-    let id = format!("text:/apis/v1/namespaces/local/kafkasources/email#{topic}/partition:0/offset:42");
+    let id =
+        format!("text:/apis/v1/namespaces/local/kafkasources/email#{topic}/partition:0/offset:42");
     let got = wait_for_mail(&id, 1).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].subject, DEFAULT_SUBJECT);
-    assert!(got[0].text.starts_with("Hello, Exam Generated\n"), "{}", got[0].text);
+    assert!(
+        got[0].text.starts_with("Hello, Exam Generated\n"),
+        "{}",
+        got[0].text
+    );
     assert_eq!(got[0].to, vec![a]);
     // The same record again (redelivery): not sent twice.
     assert!(matches!(f.handle(ev).await.unwrap(), Outcome::Skipped(_)));
@@ -108,7 +133,11 @@ async fn bcc_mode_sends_one_message_that_hides_recipients() {
     add_subscriber(&db, doc! {"email": &a}).await;
     add_subscriber(&db, doc! {"email": &b}).await;
     let id = format!("exam-ready:{}", examfn_runtime::testing::unique("lecture"));
-    let ev = email_event(&message(&id, "Your exam is ready", "Exam lecture1 is ready."));
+    let ev = email_event(&message(
+        &id,
+        "Your exam is ready",
+        "Exam lecture1 is ready.",
+    ));
     f.handle(ev.clone()).await.expect("delivered");
     let got = wait_for_mail(&id, 1).await;
     assert_eq!(got.len(), 1, "one message for everybody");
@@ -120,9 +149,21 @@ async fn bcc_mode_sends_one_message_that_hides_recipients() {
     assert_eq!(rcpt, both, "both are envelope recipients");
     assert!(m.to.is_empty(), "no To header: {:?}", m.to);
     // Only the SMTP server's own X-RcptTo trace names them; the message does not.
-    let message: String = m.raw.lines().filter(|l| !l.starts_with("X-RcptTo:")).collect::<Vec<_>>().join("\n");
-    assert!(!message.contains(&a) && !message.contains(&b), "an address is visible in the message:\n{message}");
-    assert!(m.text.contains(&format!("{BASE_URL}/unsubscribe")), "{}", m.text);
+    let message: String = m
+        .raw
+        .lines()
+        .filter(|l| !l.starts_with("X-RcptTo:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !message.contains(&a) && !message.contains(&b),
+        "an address is visible in the message:\n{message}"
+    );
+    assert!(
+        m.text.contains(&format!("{BASE_URL}/unsubscribe")),
+        "{}",
+        m.text
+    );
     assert!(matches!(f.handle(ev).await.unwrap(), Outcome::Skipped(_)));
     assert_eq!(maildir_messages(&id).len(), 1);
 }
@@ -132,8 +173,14 @@ async fn nobody_subscribed_is_acknowledged_and_skipped() {
     let (f, db) = smtp_function(DeliveryMode::PerRecipient).await;
     add_subscriber(&db, doc! {"email": address("left"), "active": false}).await;
     let id = format!("exam-ready:{}", examfn_runtime::testing::unique("l"));
-    let out = f.handle(email_event(&message(&id, "s", "t"))).await.expect("not an error");
-    assert!(matches!(&out, Outcome::Skipped(r) if r.contains("nobody to send to")), "{out:?}");
+    let out = f
+        .handle(email_event(&message(&id, "s", "t")))
+        .await
+        .expect("not an error");
+    assert!(
+        matches!(&out, Outcome::Skipped(r) if r.contains("nobody to send to")),
+        "{out:?}"
+    );
     assert!(maildir_messages(&id).is_empty());
 }
 
@@ -153,7 +200,10 @@ async fn malformed_events_are_400_with_the_reason() {
     };
     for (data, needle) in [
         (r#"{"foo": 1}"#, "not an email request"),
-        (r#"{"message_id": "m", "subject": "s", "text": "t", "recipients": {"extra": ["nobody"]}}"#, "invalid recipient"),
+        (
+            r#"{"message_id": "m", "subject": "s", "text": "t", "recipients": {"extra": ["nobody"]}}"#,
+            "invalid recipient",
+        ),
         ("", "no data"),
         ("Hello", "not valid JSON"),
     ] {
@@ -162,9 +212,19 @@ async fn malformed_events_are_400_with_the_reason() {
         assert!(body.contains(needle), "{data:?}: {body}");
     }
     // Directly: the class the Kafka transport dead-letters without retrying.
-    let rec = KafkaRecord { topic: "email-topic".into(), value: Some(b"   ".to_vec()), ..Default::default() };
-    let err = f.handle(from_kafka(&rec, "local", "email").unwrap()).await.unwrap_err();
-    assert!(matches!(err, FnError::BadInput(ref m) if m.contains("empty")), "{err:?}");
+    let rec = KafkaRecord {
+        topic: "email-topic".into(),
+        value: Some(b"   ".to_vec()),
+        ..Default::default()
+    };
+    let err = f
+        .handle(from_kafka(&rec, "local", "email").unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FnError::BadInput(ref m) if m.contains("empty")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -195,8 +255,15 @@ async fn unreachable_smtp_server_is_retryable_and_the_retry_delivers() {
     // The claim was released: nothing is recorded as sent ...
     assert_eq!(count(&db, "email_sent", doc! {"message_id": &id}).await, 0);
     // ... so the retry (server back) delivers.
-    let working = EmailFn::new(db.clone(), smtp_mailer(), settings(DeliveryMode::PerRecipient));
-    assert!(matches!(working.handle(ev).await.unwrap(), Outcome::Done(_)));
+    let working = EmailFn::new(
+        db.clone(),
+        smtp_mailer(),
+        settings(DeliveryMode::PerRecipient),
+    );
+    assert!(matches!(
+        working.handle(ev).await.unwrap(),
+        Outcome::Done(_)
+    ));
     assert_eq!(wait_for_mail(&id, 1).await.len(), 1);
 }
 
@@ -207,8 +274,16 @@ async fn concurrent_redeliveries_send_once() {
     add_subscriber(&db, doc! {"email": &a}).await;
     let id = format!("score-card:{}", examfn_runtime::testing::unique("r"));
     let ev = email_event(&message(&id, SCORE_CARD_SUBJECT, "card"));
-    let (r1, r2, r3) = tokio::join!(f.handle(ev.clone()), f.handle(ev.clone()), f.handle(ev.clone()));
-    let done = [r1, r2, r3].into_iter().map(|r| r.expect("no error")).filter(|o| matches!(o, Outcome::Done(_))).count();
+    let (r1, r2, r3) = tokio::join!(
+        f.handle(ev.clone()),
+        f.handle(ev.clone()),
+        f.handle(ev.clone())
+    );
+    let done = [r1, r2, r3]
+        .into_iter()
+        .map(|r| r.expect("no error"))
+        .filter(|o| matches!(o, Outcome::Done(_)))
+        .count();
     assert_eq!(done, 1);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(maildir_messages(&id).len(), 1);

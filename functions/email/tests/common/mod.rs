@@ -24,7 +24,9 @@ pub const BASE_URL: &str = "http://email.examfn.test";
 
 /// A database no other test uses.
 pub async fn fresh_db() -> mongodb::Database {
-    let client = mongodb::Client::with_uri_str(testing::mongodb_uri()).await.expect("mongodb client");
+    let client = mongodb::Client::with_uri_str(testing::mongodb_uri())
+        .await
+        .expect("mongodb client");
     client.database(&testing::unique("email").replace('-', "_"))
 }
 
@@ -55,11 +57,17 @@ pub fn smtp_mailer() -> Mailer {
 
 pub async fn smtp_function(mode: DeliveryMode) -> (Arc<EmailFn>, mongodb::Database) {
     let db = fresh_db().await;
-    (Arc::new(EmailFn::new(db.clone(), smtp_mailer(), settings(mode))), db)
+    (
+        Arc::new(EmailFn::new(db.clone(), smtp_mailer(), settings(mode))),
+        db,
+    )
 }
 
 pub async fn add_subscriber(db: &mongodb::Database, doc: mongodb::bson::Document) {
-    db.collection::<mongodb::bson::Document>("subscribers").insert_one(doc).await.expect("insert subscriber");
+    db.collection::<mongodb::bson::Document>("subscribers")
+        .insert_one(doc)
+        .await
+        .expect("insert subscriber");
 }
 
 /// A unique address on a test domain.
@@ -79,7 +87,8 @@ pub fn email_event(msg: &EmailMessage) -> Event {
 }
 
 pub fn message(id: &str, subject: &str, text: &str) -> EmailMessage {
-    serde_json::from_value(serde_json::json!({"message_id": id, "subject": subject, "text": text})).expect("valid")
+    serde_json::from_value(serde_json::json!({"message_id": id, "subject": subject, "text": text}))
+        .expect("valid")
 }
 
 /// A delivered message, parsed back from the Maildir.
@@ -101,31 +110,53 @@ pub struct Delivered {
 /// Every message in the Maildir whose `X-Examfn-Message-Id` is `examfn_id`.
 pub fn maildir_messages(examfn_id: &str) -> Vec<Delivered> {
     let (_, dir) = testing::smtp();
-    read_maildir(&dir).into_iter().filter(|m| m.examfn_id == examfn_id).collect()
+    read_maildir(&dir)
+        .into_iter()
+        .filter(|m| m.examfn_id == examfn_id)
+        .collect()
 }
 
 pub fn read_maildir(dir: &Path) -> Vec<Delivered> {
     let mut out = Vec::new();
     for sub in ["new", "cur"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
         for e in entries.flatten() {
-            let Ok(bytes) = std::fs::read(e.path()) else { continue };
-            let Some(m) = mail_parser::MessageParser::default().parse(&bytes) else { continue };
+            let Ok(bytes) = std::fs::read(e.path()) else {
+                continue;
+            };
+            let Some(m) = mail_parser::MessageParser::default().parse(&bytes) else {
+                continue;
+            };
             let list = |a: Option<&mail_parser::Address>| -> Vec<String> {
-                a.map(|a| a.iter().filter_map(|x| x.address().map(str::to_string)).collect()).unwrap_or_default()
+                a.map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.address().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
             };
             let raw_header = |n: &str| m.header_raw(n).map(|s| s.trim().to_string());
             out.push(Delivered {
                 subject: m.subject().unwrap_or_default().to_string(),
                 text: m.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-                html: if String::from_utf8_lossy(&bytes).to_ascii_lowercase().contains("content-type: text/html") {
+                html: if String::from_utf8_lossy(&bytes)
+                    .to_ascii_lowercase()
+                    .contains("content-type: text/html")
+                {
                     m.body_html(0).map(|t| t.into_owned())
                 } else {
                     None
                 },
                 to: list(m.to()),
                 rcpt_to: raw_header("X-RcptTo")
-                    .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+                    .map(|s| {
+                        s.split(',')
+                            .map(|x| x.trim().to_string())
+                            .filter(|x| !x.is_empty())
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 examfn_id: raw_header("X-Examfn-Message-Id").unwrap_or_default(),
                 message_id: m.message_id().unwrap_or_default().to_string(),
@@ -160,9 +191,15 @@ pub async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, String
 
 /// The subscriber document of an address.
 pub async fn subscriber(db: &mongodb::Database, email: &str) -> Option<mongodb::bson::Document> {
-    db.collection::<mongodb::bson::Document>("subscribers").find_one(doc! {"email": email}).await.expect("find")
+    db.collection::<mongodb::bson::Document>("subscribers")
+        .find_one(doc! {"email": email})
+        .await
+        .expect("find")
 }
 
 pub async fn count(db: &mongodb::Database, coll: &str, filter: mongodb::bson::Document) -> u64 {
-    db.collection::<mongodb::bson::Document>(coll).count_documents(filter).await.expect("count")
+    db.collection::<mongodb::bson::Document>(coll)
+        .count_documents(filter)
+        .await
+        .expect("count")
 }
