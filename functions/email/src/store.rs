@@ -31,6 +31,10 @@ pub const SENT_COLLECTION: &str = "email_sent";
 /// (longer than the provider timeout plus slack).
 pub const CLAIM_LEASE: Duration = Duration::from_secs(30);
 
+/// How long sent-log entries are kept (TTL index on `claimed_at`): far longer
+/// than Kafka keeps records, so a redelivery or a DLQ replay still finds them.
+pub const SENT_LOG_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
+
 /// Result of claiming a (message, recipient) pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
@@ -108,6 +112,18 @@ impl Store {
                     )
                     .await
                     .map_err(classify)?;
+                // Bounded growth: entries expire long after any redelivery or DLQ replay.
+                let ttl = IndexOptions::builder()
+                    .expire_after(SENT_LOG_RETENTION)
+                    .name("claimed_at_ttl".to_string())
+                    .build();
+                if let Err(e) = self
+                    .sent()
+                    .create_index(IndexModel::builder().keys(doc! {"claimed_at": 1}).options(ttl).build())
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot create the TTL index on email_sent.claimed_at");
+                }
                 if let Err(e) = self
                     .subscribers()
                     .create_index(IndexModel::builder().keys(doc! {"email": 1}).options(unique).build())
