@@ -2,6 +2,7 @@
 //! `token`), the test command (`test`) and the functions themselves
 //! (`run <function>`), in one binary.
 
+pub mod dlq;
 pub mod functions;
 pub mod platform;
 pub mod probe;

@@ -23,6 +23,7 @@ USAGE:
   cargo run -- token --email E --role student|educator [--ttl-minutes M]
                                         a JWT the local take-exam accepts
   cargo run -- mail [--full] [--last N] the mail the local SMTP server received
+  cargo run -- dlq <topic> [--replay]   list <topic>.dlq; --replay sends its records back to <topic>
   examfn run <function>                 run one function (exam-gen, take-exam, score-calc,
                                         email, cdc-relay), configured from the environment
 
@@ -142,6 +143,20 @@ fn main() -> Result<()> {
             args.finish()?;
             println!("{}", examfn::functions::token(&o.data_dir, &email, &role, Duration::from_secs(ttl * 60))?);
             Ok(())
+        }
+        "dlq" => {
+            let replay = args.take_flag("--replay");
+            let brokers = args.take_value("--brokers")?;
+            let topic = if args.items.is_empty() { bail!("dlq needs a topic, e.g. email-topic") } else { args.items.remove(0) };
+            args.finish()?;
+            let brokers = match brokers {
+                Some(b) => b,
+                None => {
+                    let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(o.data_dir.join("endpoints.json")).context("no endpoints.json: is the platform up? (or pass --brokers)")?)?;
+                    e["kafka"]["bootstrap"].as_str().context("endpoints.json has no kafka")?.to_string()
+                }
+            };
+            rt.block_on(examfn::dlq::run(&brokers, &topic, replay))
         }
         "test" => {
             args.finish()?;

@@ -185,6 +185,41 @@ async fn poison_goes_to_dlq_retries_recover_and_later_records_flow() {
     assert_eq!(d["dlq_status"], "503");
     assert_eq!(d["dlq_attempts"], "4");
     assert!(d["dlq_error"].contains("flaky dependency"));
+
+    // The operator's view and replay of the DLQ.
+    let dlq_cmd = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_examfn"))
+            .args(["dlq", &topic, "--brokers", &testing::kafka_brokers()])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "examfn dlq: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listing = dlq_cmd(&[]);
+    assert!(listing.contains("poison record") && listing.contains("2 record(s) in"), "{listing}");
+    assert!(dlq_cmd(&["--replay"]).contains("2 record(s) replayed"));
+    assert!(dlq_cmd(&["--replay"]).contains("0 record(s) replayed"), "a second replay sends nothing again");
+    // The replayed records are back on the topic, without the dlq_ headers.
+    let c: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", testing::kafka_brokers())
+        .set("group.id", testing::unique("replay-reader"))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    c.subscribe(&[&topic]).unwrap();
+    let mut replayed = Vec::new();
+    let t = Instant::now();
+    while replayed.len() < 2 && t.elapsed() < Duration::from_secs(30) {
+        if let Ok(Ok(m)) = tokio::time::timeout(Duration::from_secs(5), c.recv()).await {
+            if m.offset() >= 5 {
+                assert!(m.headers().is_none_or(|hs| hs.iter().all(|h| !h.key.starts_with("dlq_"))));
+                replayed.push(String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned());
+            }
+        }
+    }
+    replayed.sort();
+    assert_eq!(replayed, vec!["b", "d"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
