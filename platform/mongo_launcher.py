@@ -52,6 +52,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any
 
+import neosqlite.collection.query_helper._sql_updates as neo_sql_updates
+import neosqlite.collection.query_helper.update_operations as neo_update_operations
 import nx_27017  # noqa: F401  (the package must be importable)
 import nx_27017.changestream as nx_changestream
 import nx_27017.handler as nx_handler
@@ -59,6 +61,7 @@ import nx_27017.nx_27017 as nx_main
 import nx_27017.server as nx_server
 from bson import ObjectId, Timestamp
 from bson.int64 import Int64
+from neosqlite.binary import Binary as NeoBinary
 from neosqlite.changestream import ChangeStream as NeoChangeStream
 from neosqlite.collection import Collection as NeoCollection
 from neosqlite.collection.json_helpers import neosqlite_json_loads
@@ -66,6 +69,7 @@ from neosqlite.collection.jsonb_support import (
     json_data_column,
     supports_jsonb,
 )
+from neosqlite.objectid import ObjectId as NeoObjectId
 from nx_27017.utils import convert_neo_to_bson_objectids
 
 logger = logging.getLogger("nx_27017.examfn")
@@ -443,6 +447,187 @@ def _augment_hello(reply: dict[str, Any], body: dict[str, Any], me: str):
 
 
 # ---------------------------------------------------------------------------
+# 6. Update operators keep BSON types (bool, date, ObjectId) on existing docs.
+# ---------------------------------------------------------------------------
+class _JsonScalar(NeoBinary):
+    """A scalar SQLite cannot bind as itself, to be bound as JSON text.
+
+    Carrier for ``patch_update_types``: the SQL update tier already binds
+    ``Binary`` values as ``json(?)`` with neosqlite's JSON encoding (see
+    every ``isinstance(..., Binary)`` branch in ``_sql_updates``), so
+    posing as a Binary routes a bool/datetime/ObjectId through exactly
+    that path. ``encode_for_storage`` is only called by neosqlite's JSON
+    encoder, which then encodes the wrapped value as it does on insert:
+    ``true``, ``{"$date": iso}``, ``{"__neosqlite_objectid__": ...}``.
+    """
+
+    def __new__(cls, value: Any):
+        obj = super().__new__(cls, b"")
+        obj.value = value
+        return obj
+
+    def encode_for_storage(self) -> Any:
+        return self.value
+
+
+# Values a bare SQLite parameter would corrupt: bool binds as INTEGER 0/1,
+# datetime through sqlite3's default adapter as the TEXT 'YYYY-MM-DD
+# HH:MM:SS.ffffff', and ObjectId cannot be bound at all (the SQL tier
+# raised and the whole update fell back to the Python tier).
+_UNBINDABLE = (bool, datetime, NeoObjectId, ObjectId)
+
+# JSON text of one json_each() row. json_each hands out true/false as the
+# integers 1/0, and objects/arrays as plain text once they pass through a
+# subquery (the JSON subtype is lost), so arrays rebuilt with
+# json_group_array(value) turned booleans into 0/1 and dates, ObjectIds and
+# sub-documents into strings.
+_ELEMENT_JSON = (
+    "json(CASE type WHEN 'text' THEN json_quote(value) "
+    "WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "WHEN 'null' THEN 'null' ELSE value END)"
+)
+
+
+def _keep_array_elements(sql: str) -> str:
+    """Rebuild arrays in generated SQL from each element's JSON text.
+
+    Two shapes occur: ``json_group_array(value) FROM json_each(...)``
+    ($pull, $pullAll: aggregate straight over json_each) and, for $push,
+    ``json_group_array(value) FROM (<subquery>)`` over rows selected as
+    ``SELECT value, <block> AS blk ... FROM json_each(...)``. In the
+    latter the rows carry JSON text (made here) that json() re-parses.
+    """
+    for direct in ("json_group_array(value)", "json_group_array(json(value))"):
+        sql = sql.replace(
+            f"{direct} FROM json_each(",
+            f"json_group_array({_ELEMENT_JSON}) FROM json_each(",
+        )
+    sql = sql.replace(
+        "json_group_array(value) FROM (", "json_group_array(json(value)) FROM ("
+    )
+    for block in ("0", "1", "2"):  # $push's front / inserted / tail rows
+        sql = sql.replace(
+            f"SELECT value, {block} AS blk",
+            f"SELECT {_ELEMENT_JSON} AS value, {block} AS blk",
+        )
+    return sql
+
+
+def patch_update_types() -> None:
+    """Stop updates of existing documents from degrading BSON types.
+
+    Symptom: ``$set`` (update/findAndModify) on an existing document stored
+    ``true`` as ``1`` and a BSON date as the string '2024-05-06
+    07:08:09.123000', so the Rust driver then failed to deserialise bool
+    and DateTime fields. Inserts and upserts that insert were fine.
+    Cause: neosqlite serves such updates with its SQL tier
+    (``_perform_enhanced_sql_update`` / ``_build_sql_update_clause`` in
+    ``neosqlite/collection/query_helper/_sql_updates.py``), which puts
+    scalar values into ``json_set/json_insert/json_replace(data, path, ?)``
+    as bare SQLite parameters; only dict/list/Binary values went in as
+    ``json(?)`` with neosqlite's JSON encoding. Same for ``$push`` of a
+    scalar, ``$max``/``$min`` (dates also compared as text), ``$addToSet``.
+    Inserts (and the Python tier used for upserts) serialise the whole
+    document with neosqlite's encoder, hence no problem there.
+
+    Fixes, all inside the SQL tier (so dotted paths keep working there;
+    neosqlite's Python tier ignores dots for most operators):
+    * ``_convert_bytes_to_binary`` as seen by ``_sql_updates`` (it runs
+      on every value before binding) wraps bool/datetime/ObjectId in
+      ``_JsonScalar``, so they are bound as ``json(?)``. ``$max``/``$min``
+      on dates then compare the ``{"$date": iso}`` JSON texts, which order
+      like the dates (nx-27017 hands neosqlite naive UTC datetimes).
+    * Arrays rebuilt in SQL (``$push`` with ``$each``/``$position``/
+      ``$slice``, ``$pull``, ``$pullAll``) keep each element's JSON type
+      (``_keep_array_elements``); before, one such update turned every
+      boolean, date, ObjectId and sub-document already in the array into
+      0/1 or strings.
+    * ``$pull``/``$pullAll``/``$addToSet`` with a bool/date/ObjectId
+      operand use the Python tier: their SQL compares elements with
+      ``value = ?`` or ``json(value) = json(?)``, where json_each's
+      ``true`` is the integer 1, and ``$pull`` inlines the operand's JSON
+      into the SQL text.
+    * Upserts (``doc_id == 0``, Python tier): ``$setOnInsert`` is applied
+      like ``$set`` (same thing on insert), so ``"a.b"`` keys create
+      sub-documents instead of a literal ``"a.b"`` field.
+    Integer width is not kept: documents are stored as JSON, and every
+    integer goes out as int32 when it fits, int64 otherwise (as after an
+    insert); serde reads either into i64.
+    """
+    original_convert = neo_sql_updates._convert_bytes_to_binary
+
+    def convert(value):
+        if isinstance(value, _UNBINDABLE):
+            return _JsonScalar(value)
+        return original_convert(value)
+
+    neo_sql_updates._convert_bytes_to_binary = convert
+
+    mixin = neo_sql_updates.SqlUpdatesMixin
+
+    original_push = mixin._build_push_position_slice_clause
+
+    @functools.wraps(original_push)
+    def push_clause(*args, **kwargs):
+        built = original_push(*args, **kwargs)
+        if built is None:
+            return None
+        fragment, params = built
+        return _keep_array_elements(fragment), params
+
+    mixin._build_push_position_slice_clause = staticmethod(push_clause)
+
+    original_clause = mixin._build_sql_update_clause
+
+    @functools.wraps(original_clause)
+    def sql_update_clause(self, op, value):
+        clauses, params = original_clause(self, op, value)
+        if op in ("$pull", "$pullAll"):
+            clauses = [_keep_array_elements(c) for c in clauses]
+        return clauses, params
+
+    mixin._build_sql_update_clause = sql_update_clause
+
+    def unbindable(operand) -> bool:
+        if isinstance(operand, dict) and "$each" in operand:
+            operand = operand["$each"]
+        if isinstance(operand, list):
+            return any(isinstance(v, _UNBINDABLE) for v in operand)
+        return isinstance(operand, _UNBINDABLE)
+
+    original_can_use = mixin._can_use_sql_updates
+
+    @functools.wraps(original_can_use)
+    def can_use_sql_updates(self, update_spec, doc_id, original_doc=None):
+        for op in ("$pull", "$pullAll", "$addToSet"):
+            spec = update_spec.get(op)
+            if isinstance(spec, dict) and any(
+                unbindable(v) for v in spec.values()
+            ):
+                return False
+        return original_can_use(self, update_spec, doc_id, original_doc)
+
+    mixin._can_use_sql_updates = can_use_sql_updates
+
+    updates = neo_update_operations.UpdateOperationsMixin
+    original_python = updates._perform_python_update
+
+    @functools.wraps(original_python)
+    def perform_python_update(self, doc_id, update_spec, *args, **kwargs):
+        on_insert = update_spec.get("$setOnInsert")
+        if doc_id == 0 and isinstance(on_insert, dict):
+            update_spec = {
+                op: value
+                for op, value in update_spec.items()
+                if op != "$setOnInsert"
+            }
+            update_spec["$set"] = {**update_spec.get("$set", {}), **on_insert}
+        return original_python(self, doc_id, update_spec, *args, **kwargs)
+
+    updates._perform_python_update = perform_python_update
+
+
+# ---------------------------------------------------------------------------
 # Command-level wrappers: hello, error codes, findAndModify errors,
 # change-stream validation and awaitData.
 # ---------------------------------------------------------------------------
@@ -811,6 +996,7 @@ def apply_patches(argv: list[str]) -> None:
     patch_cursor_ids()
     patch_change_events()
     patch_find_and_modify()
+    patch_update_types()
     patch_handle_command(me)
     patch_handle_query(me)
     patch_handle_insert()
