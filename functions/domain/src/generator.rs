@@ -204,13 +204,7 @@ fn lengths_score(n: usize) -> f64 {
 fn article_for(word: &str) -> &'static str {
     match word.chars().next().map(|c| c.to_ascii_lowercase()) {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
-        Some(c) if c.is_ascii_digit() => {
-            if word.starts_with('8') || word.starts_with("11") || word.starts_with("18") {
-                "an"
-            } else {
-                "a"
-            }
-        }
+        Some(c) if c.is_ascii_digit() && (word.starts_with('8') || word.starts_with("11") || word.starts_with("18")) => "an",
         _ => "a",
     }
 }

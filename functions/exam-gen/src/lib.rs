@@ -31,7 +31,6 @@ pub mod llm;
 pub mod store;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -416,33 +415,31 @@ pub fn failed_notice(name: &str, etag: &str, reason: &str) -> (EmailMessage, Str
 }
 
 impl Handler for ExamGen {
-    fn handle(&self, event: Event) -> impl Future<Output = Result<Outcome, FnError>> + Send {
-        async move {
-            let value: Value = data_json(&event)?;
-            let records = upload::parse_notification(&value).map_err(|e| FnError::bad_input(e.to_string()))?;
-            if records.is_empty() {
-                return Ok(Outcome::skipped("notification without records (a test event?)"));
-            }
-            let mut done = Vec::new();
-            let mut skipped = Vec::new();
-            for r in &records {
-                match self.process(r).await? {
-                    Outcome::Done(v) => done.push(v),
-                    Outcome::Skipped(why) => {
-                        tracing::info!(key = %r.key, event = %r.event_name, reason = %why, "skipped");
-                        skipped.push(why);
-                    }
+    async fn handle(&self, event: Event) -> Result<Outcome, FnError> {
+        let value: Value = data_json(&event)?;
+        let records = upload::parse_notification(&value).map_err(|e| FnError::bad_input(e.to_string()))?;
+        if records.is_empty() {
+            return Ok(Outcome::skipped("notification without records (a test event?)"));
+        }
+        let mut done = Vec::new();
+        let mut skipped = Vec::new();
+        for r in &records {
+            match self.process(r).await? {
+                Outcome::Done(v) => done.push(v),
+                Outcome::Skipped(why) => {
+                    tracing::info!(key = %r.key, event = %r.event_name, reason = %why, "skipped");
+                    skipped.push(why);
                 }
             }
-            if done.is_empty() {
-                return Ok(Outcome::skipped(skipped.join("; ")));
-            }
-            Ok(Outcome::done(json!({"results": done, "skipped": skipped})))
         }
+        if done.is_empty() {
+            return Ok(Outcome::skipped(skipped.join("; ")));
+        }
+        Ok(Outcome::done(json!({"results": done, "skipped": skipped})))
     }
 
-    fn ready(&self) -> impl Future<Output = Result<(), String>> + Send {
-        async move { self.statuses.ping().await }
+    async fn ready(&self) -> Result<(), String> {
+        self.statuses.ping().await
     }
 }
 
@@ -482,7 +479,7 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "s"),
         ];
         v.extend_from_slice(pairs);
-        Env::from_pairs(v.into_iter())
+        Env::from_pairs(v)
     }
 
     #[test]

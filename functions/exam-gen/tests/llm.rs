@@ -18,9 +18,12 @@ use examfn_runtime::event::json_event;
 use examfn_runtime::{testing, CommonConfig, Handler, Outcome};
 use serde_json::{json, Value};
 
+/// What the endpoint received: the Authorization header and the body.
+type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 #[derive(Clone, Default)]
 struct Seen {
-    bodies: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    bodies: Requests,
 }
 
 fn exam_json() -> String {

@@ -351,7 +351,7 @@ impl Terms {
         for ((kind, key), mut t) in b.terms {
             let keep = match kind {
                 Kind::Concept => {
-                    t.defined_in.is_some() || (t.freq >= 2 && t.noun_evidence >= 1 && (t.words > 1 || t.freq >= 2))
+                    t.defined_in.is_some() || (t.freq >= 2 && t.noun_evidence >= 1)
                 }
                 Kind::Name => t.words > 1 || t.freq >= 2 || t.defined_in.is_some(),
                 Kind::Acronym => true,
