@@ -111,7 +111,17 @@ async fn forward(State(b): State<Arc<Bridge>>, req: Request) -> Response {
         }
         out = out.header(name, value);
     }
-    out = out.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    // A body with a declared length is streamed through. Otherwise it is read
+    // whole and sent with its length: a streamed body without one would go
+    // out chunked, which S3 servers refuse (411 on DELETE, 500 on an empty PUT).
+    if parts.headers.contains_key("content-length") {
+        out = out.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    } else {
+        match axum::body::to_bytes(body, 256 * 1024 * 1024).await {
+            Ok(b) => out = out.body(b),
+            Err(e) => return (StatusCode::PAYLOAD_TOO_LARGE, format!("request body: {e}")).into_response(),
+        }
+    }
     let resp = match out.send().await {
         Ok(r) => r,
         Err(e) => {

@@ -43,7 +43,7 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = tokio::process::Command::new(&cargo)
         .current_dir(project)
-        .arg("test")
+        .args(["test", "--no-fail-fast"])
         .args(scope)
         .args(cargo_args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
