@@ -28,6 +28,11 @@ pub const LEEWAY_SECS: u64 = 60;
 pub const REFRESH_MIN_INTERVAL: Duration = Duration::from_secs(10);
 /// Cached keys are refetched when older than this (key rotation).
 pub const KEYS_MAX_AGE: Duration = Duration::from_secs(600);
+/// A verified token is remembered this long at most (never past its `exp`),
+/// so repeated requests with the same token skip the signature check.
+pub const VERIFIED_TTL: Duration = Duration::from_secs(60);
+/// Most verified tokens remembered; the memo is emptied when full.
+pub const VERIFIED_MAX: usize = 10_000;
 
 /// Who a user is for take-exam.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -149,6 +154,7 @@ pub struct Verifier {
     cache: RwLock<KeyCache>,
     refresh: tokio::sync::Mutex<()>,
     refresh_min_interval: Duration,
+    verified: RwLock<HashMap<String, (Identity, Instant)>>,
 }
 
 /// The algorithm a JWK may be used with, from our allow-list, or None when
@@ -200,6 +206,7 @@ impl Verifier {
             cache: RwLock::new(KeyCache::default()),
             refresh: tokio::sync::Mutex::new(()),
             refresh_min_interval: REFRESH_MIN_INTERVAL,
+            verified: RwLock::new(HashMap::new()),
         }
     }
 
@@ -278,8 +285,31 @@ impl Verifier {
         (found, stale)
     }
 
-    /// Verify a token and return who it names.
+    /// Verify a token and return who it names. Successful verifications are
+    /// remembered for [`VERIFIED_TTL`] (never past the token's `exp`).
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        if let Some((id, until)) = self.verified.read().expect("verified lock").get(token) {
+            if Instant::now() < *until {
+                return Ok(id.clone());
+            }
+        }
+        let (id, exp) = self.verify_uncached(token).await?;
+        let now_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(u64::MAX);
+        let left = Duration::from_secs(exp.saturating_sub(now_unix)).min(VERIFIED_TTL);
+        if !left.is_zero() {
+            let mut memo = self.verified.write().expect("verified lock");
+            if memo.len() >= VERIFIED_MAX {
+                memo.clear();
+            }
+            memo.insert(token.to_string(), (id.clone(), Instant::now() + left));
+        }
+        Ok(id)
+    }
+
+    async fn verify_uncached(&self, token: &str) -> Result<(Identity, u64), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("malformed token or unsupported algorithm ({e})")))?;
         if !matches!(header.alg, Algorithm::RS256 | Algorithm::ES256 | Algorithm::EdDSA) {
@@ -317,7 +347,10 @@ impl Verifier {
             v.set_audience(&[&self.audience]);
             v.set_required_spec_claims(&["exp", "iss", "aud"]);
             match jsonwebtoken::decode::<Value>(token, &key.key, &v) {
-                Ok(data) => return identity(&data.claims),
+                Ok(data) => {
+                    let exp = data.claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
+                    return identity(&data.claims).map(|id| (id, exp));
+                }
                 Err(e) => last = AuthError::Invalid(describe(&e)),
             }
         }

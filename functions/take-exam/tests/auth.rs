@@ -222,3 +222,23 @@ async fn dev_tokens_verify_with_the_dev_jwks() {
     let real = Verifier::new(JwksSource::File(keys.jwks_path.clone()), ISS, AUD);
     assert!(invalid(real.verify(&t).await).contains("issuer"));
 }
+
+#[tokio::test]
+async fn verified_tokens_are_memoised_but_forgeries_never_are() {
+    let dir = tmpdir();
+    let k = Rsa::new("k1");
+    let v = verifier(write_jwks(&dir, &[k.jwk()]));
+    let c = claims("ann@example.org", "student");
+    let good = k.token(&c);
+    assert!(v.verify(&good).await.is_ok());
+    assert_eq!(v.verify(&good).await.unwrap().email, "ann@example.org");
+    // Same header and claims, signature from another key: a different string, checked in full.
+    let evil = Rsa::new("k1").token(&c);
+    assert!(invalid(v.verify(&evil).await).contains("signature"));
+    // Tampered claims on the memoised token's signature.
+    let parts: Vec<&str> = good.split('.').collect();
+    let mut c2 = c.clone();
+    c2["user_type"] = json!("educator");
+    let tampered = format!("{}.{}.{}", parts[0], B64.encode(c2.to_string()), parts[2]);
+    assert!(invalid(v.verify(&tampered).await).contains("signature"));
+}
