@@ -95,6 +95,15 @@ def rss_mb(pid):
     return float("nan")
 
 
+def anon_mb(pid):
+    """Private anonymous memory (heap, stacks): RSS without the shared, file-backed text pages."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Anonymous:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def to_ms(v, unit):
     return float(v) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
 
@@ -150,7 +159,7 @@ def main():
         p, start_ms = start([a.take_exam], env, port, "/health/liveness")
         try:
             time.sleep(1.0)
-            idle = rss_mb(p.pid)
+            idle, anon = rss_mb(p.pid), anon_mb(p.pid)
             req = urllib.request.Request(f"http://127.0.0.1:{port}/dev/token", method="POST",
                                          data=json.dumps({"email": "bench@example.org", "role": "student"}).encode(),
                                          headers={"Content-Type": "application/json"})
@@ -162,7 +171,7 @@ def main():
             c1 = wrk(url, 1, a.duration, hdr)
             c32 = wrk(url, 32, a.duration, hdr)
             time.sleep(1.0)
-            results["take-exam"].append({"start_ms": start_ms, "idle_rss": idle, "rss_after": rss_mb(p.pid), "c1": c1, "c32": c32})
+            results["take-exam"].append({"start_ms": start_ms, "idle_rss": idle, "idle_anon": anon, "rss_after": rss_mb(p.pid), "c1": c1, "c32": c32})
         finally:
             p.terminate()
             p.wait()
@@ -174,14 +183,14 @@ def main():
             p, start_ms = start(cmd, env, port, "/health", cwd=a.peer_app)
             try:
                 time.sleep(1.0)
-                idle = rss_mb(p.pid)
+                idle, anon = rss_mb(p.pid), anon_mb(p.pid)
                 url = f"http://127.0.0.1:{port}/?object_name=bench20.json"
                 body = json.loads(urllib.request.urlopen(url).read())
                 assert len(body["body"]) == 20, "the peer returns the 20 questions"
                 c1 = wrk(url, 1, a.duration, [])
                 c32 = wrk(url, 32, a.duration, [])
                 time.sleep(1.0)
-                results["peer"].append({"start_ms": start_ms, "idle_rss": idle, "rss_after": rss_mb(p.pid), "c1": c1, "c32": c32})
+                results["peer"].append({"start_ms": start_ms, "idle_rss": idle, "idle_anon": anon, "rss_after": rss_mb(p.pid), "c1": c1, "c32": c32})
             finally:
                 p.terminate()
                 p.wait()
@@ -198,6 +207,7 @@ def main():
         ("p50 ms, -c 32", lambda x: x["c32"]["p50"], "{:.3f}"),
         ("p99 ms, -c 32", lambda x: x["c32"]["p99"], "{:.3f}"),
         ("idle RSS MB", lambda x: x["idle_rss"], "{:.1f}"),
+        ("idle anonymous (private) MB", lambda x: x["idle_anon"], "{:.1f}"),
         ("RSS after load MB", lambda x: x["rss_after"], "{:.1f}"),
         ("start → first liveness 200, ms", lambda x: x["start_ms"], "{:.1f}"),
     ]
