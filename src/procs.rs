@@ -99,8 +99,21 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
-/// A free loopback port.
+/// A free loopback port for a server started next. It is drawn below the
+/// kernel's ephemeral range (32768+), so no outgoing connection can take it
+/// between this check and the server's bind.
 pub fn free_port() -> Result<u16> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
+        ^ ((std::process::id() as u64) << 16);
+    for _ in 0..1000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20000 + (seed.wrapping_add(n.wrapping_mul(7919)).wrapping_mul(2654435761) % 12000) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(l.local_addr()?.port())
 }

@@ -17,13 +17,13 @@ use serde_json::{json, Value};
 const EXE: &str = env!("CARGO_BIN_EXE_examfn");
 
 fn free_port_block(n: u16) -> u16 {
-    // A base port with n consecutive free ports after it.
-    for _ in 0..200 {
-        let base = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        if base > 60000 {
-            continue;
-        }
-        if (0..n).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+    // A base port with n consecutive free ports after it, below the kernel's
+    // ephemeral range (32768+), so no outgoing connection takes one of them
+    // between this check and the moment `up` binds it.
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64 + std::process::id() as u64;
+    for i in 0..500u64 {
+        let base = 20000 + ((seed.wrapping_mul(2654435761).wrapping_add(i * 7919)) % 12000) as u16;
+        if (0..n).all(|k| std::net::TcpListener::bind(("127.0.0.1", base + k)).is_ok()) {
             return base;
         }
     }
