@@ -109,6 +109,8 @@ async fn broker_restart_mid_stream_loses_no_score_card_and_sends_none_twice() {
             cards.insert(id.expect("an email CloudEvent"));
         }
     }
+    // Close the reader while its broker is still up (closing it afterwards waits on the broker).
+    drop(consumer);
     let expected: BTreeSet<String> = ids.iter().map(|h| examfn_domain::scorecard::message_id(h)).collect();
     assert_eq!(cards, expected, "one score card per result, none missing ({records} records read)");
     let processed = db.collection::<mongodb::bson::Document>("score_processed").count_documents(doc! {}).await.unwrap();
