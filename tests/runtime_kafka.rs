@@ -65,6 +65,18 @@ impl Probe {
     }
 }
 
+/// A consumer of `topic` from its start, in a group of its own.
+fn reader(topic: &str, group_prefix: &str) -> StreamConsumer {
+    let c: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", testing::kafka_brokers())
+        .set("group.id", testing::unique(group_prefix))
+        .set("auto.offset.reset", "earliest")
+        .create()
+        .unwrap();
+    c.subscribe(&[topic]).unwrap();
+    c
+}
+
 fn lines(out: &Path) -> Vec<(String, u64)> {
     std::fs::read_to_string(out)
         .unwrap_or_default()
@@ -156,13 +168,7 @@ async fn poison_goes_to_dlq_retries_recover_and_later_records_flow() {
     assert_eq!(seqs, vec![1, 3, 5], "the flaky record succeeds after retries; poison and exhausted records do not block the rest");
 
     // Both failures are in the DLQ with their reasons and coordinates.
-    let c: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", testing::kafka_brokers())
-        .set("group.id", testing::unique("dlq-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    c.subscribe(&[&dlq]).unwrap();
+    let c = reader(&dlq, "dlq-reader");
     let mut got = BTreeMap::new();
     let t = Instant::now();
     while got.len() < 2 && t.elapsed() < Duration::from_secs(30) {
@@ -201,13 +207,7 @@ async fn poison_goes_to_dlq_retries_recover_and_later_records_flow() {
     assert!(dlq_cmd(&["--replay"]).contains("2 record(s) replayed"));
     assert!(dlq_cmd(&["--replay"]).contains("0 record(s) replayed"), "a second replay sends nothing again");
     // The replayed records are back on the topic, without the dlq_ headers.
-    let c: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", testing::kafka_brokers())
-        .set("group.id", testing::unique("replay-reader"))
-        .set("auto.offset.reset", "earliest")
-        .create()
-        .unwrap();
-    c.subscribe(&[&topic]).unwrap();
+    let c = reader(&topic, "replay-reader");
     let mut replayed = Vec::new();
     let t = Instant::now();
     while replayed.len() < 2 && t.elapsed() < Duration::from_secs(30) {
