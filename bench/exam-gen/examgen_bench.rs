@@ -1,7 +1,9 @@
 //! Extraction + generation on one PDF, as exam-gen runs it, for the benchmark
 //! (see bench/exam-gen/README.md). Not a test.
 //!
-//!   examgen_bench make-fixtures DIR       write lecture-2p.pdf and lecture-120p.pdf
+//!   examgen_bench make-fixtures DIR [PAGES ...]
+//!                                         write lecture-<PAGES>p.pdf for each page count
+//!                                         (default: lecture-2p.pdf and lecture-120p.pdf)
 //!   examgen_bench run FILE [N_MCQ N_TFQ N_OPTIONS]
 //!   examgen_bench extract FILE            extraction only
 use std::time::Instant;
@@ -57,9 +59,13 @@ fn main() {
         Some("make-fixtures") => {
             let dir = std::path::PathBuf::from(args.get(2).expect("DIR"));
             std::fs::create_dir_all(&dir).unwrap();
-            for (name, n) in [("lecture-2p.pdf", 2), ("lecture-120p.pdf", 120)] {
+            let mut counts: Vec<usize> = args[3..].iter().map(|s| s.parse().expect("PAGES is a number")).collect();
+            if counts.is_empty() {
+                counts = vec![2, 120];
+            }
+            for n in counts {
                 let pages: Vec<Vec<String>> = (0..n).map(page).collect();
-                std::fs::write(dir.join(name), pdftext::write_text_pdf(&pages)).unwrap();
+                std::fs::write(dir.join(format!("lecture-{n}p.pdf")), pdftext::write_text_pdf(&pages)).unwrap();
             }
         }
         Some("extract") => {
@@ -89,7 +95,7 @@ fn main() {
             );
         }
         _ => {
-            eprintln!("usage: examgen_bench make-fixtures DIR | run FILE [N_MCQ N_TFQ N_OPTIONS] | extract FILE");
+            eprintln!("usage: examgen_bench make-fixtures DIR [PAGES ...] | run FILE [N_MCQ N_TFQ N_OPTIONS] | extract FILE");
             std::process::exit(2);
         }
     }
