@@ -173,6 +173,15 @@ pub struct CommonConfig {
     pub kafka_brokers: Option<String>,
     /// Set when `transport` is Kafka.
     pub consumer: Option<KafkaConsumerConfig>,
+    /// Tokio worker threads (`FUNC_WORKER_THREADS`): 0 = one per CPU core
+    /// (Tokio's default), 1 = a single-threaded (current-thread) runtime.
+    pub worker_threads: usize,
+    /// How long a client may take to send its request headers
+    /// (`HTTP_HEADER_TIMEOUT_MS`); the connection is closed after that.
+    pub http_header_timeout: Duration,
+    /// How long a client may take to send a request body once its headers
+    /// arrived (`HTTP_BODY_TIMEOUT_MS`); 408 after that.
+    pub http_body_timeout: Duration,
 }
 
 impl CommonConfig {
@@ -189,6 +198,14 @@ impl CommonConfig {
         let log_format: LogFormat = env.parse_or("LOG_FORMAT", LogFormat::Text)?;
         let log_filter = env.string_or("RUST_LOG", "info");
         let kafka_brokers = env.optional("KAFKA_BROKERS");
+        let worker_threads: usize = env.parse_or("FUNC_WORKER_THREADS", 0usize)?;
+        let http_header_timeout = Duration::from_millis(env.parse_or("HTTP_HEADER_TIMEOUT_MS", 10_000u64)?);
+        let http_body_timeout = Duration::from_millis(env.parse_or("HTTP_BODY_TIMEOUT_MS", 30_000u64)?);
+        for (name, d) in [("HTTP_HEADER_TIMEOUT_MS", http_header_timeout), ("HTTP_BODY_TIMEOUT_MS", http_body_timeout)] {
+            if d.is_zero() {
+                return Err(ConfigError::invalid(name, "0", "must be at least 1"));
+            }
+        }
         let consumer = match transport {
             Transport::Http => None,
             Transport::Kafka => {
@@ -222,7 +239,18 @@ impl CommonConfig {
                 Some(KafkaConsumerConfig { brokers, topic, group, dlq_topic, max_retries, backoff, backoff_max, subscribe })
             }
         };
-        Ok(Self { transport, port, max_body_bytes, log_format, log_filter, kafka_brokers, consumer })
+        Ok(Self {
+            transport,
+            port,
+            max_body_bytes,
+            log_format,
+            log_filter,
+            kafka_brokers,
+            consumer,
+            worker_threads,
+            http_header_timeout,
+            http_body_timeout,
+        })
     }
 }
 
@@ -237,6 +265,14 @@ mod tests {
         assert_eq!(c.port, 8080);
         assert_eq!(c.max_body_bytes, 4 * 1024 * 1024);
         assert!(c.consumer.is_none());
+        assert_eq!(c.worker_threads, 0);
+        assert_eq!(c.http_header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http_body_timeout, Duration::from_secs(30));
+        let env = Env::from_pairs([("FUNC_WORKER_THREADS", "1"), ("HTTP_HEADER_TIMEOUT_MS", "250"), ("HTTP_BODY_TIMEOUT_MS", "500")]);
+        let c = CommonConfig::from_env(&env, None, "g").unwrap();
+        assert_eq!((c.worker_threads, c.http_header_timeout, c.http_body_timeout), (1, Duration::from_millis(250), Duration::from_millis(500)));
+        let env = Env::from_pairs([("HTTP_BODY_TIMEOUT_MS", "0")]);
+        assert!(CommonConfig::from_env(&env, None, "g").unwrap_err().to_string().contains("HTTP_BODY_TIMEOUT_MS"));
     }
 
     #[test]
