@@ -109,7 +109,13 @@ pub fn function_env(name: &str, topic: Option<&str>, o: &UpOptions, s: &servers:
 }
 
 fn spawn_function(name: &str, env: &BTreeMap<String, String>, logs: &Path, port: u16) -> Result<Proc> {
-    let exe = std::env::current_exe()?;
+    spawn_function_with(&std::env::current_exe()?, name, env, logs, port)
+}
+
+/// Start `exe run <name>` with exactly the environment `env` (plus `PATH`,
+/// `HOME`, `TMPDIR`, `LANG`), its output appended to `<logs>/<name>.log`.
+/// `exe` is an `examfn` binary (tests pass `CARGO_BIN_EXE_examfn`).
+pub fn spawn_function_with(exe: &Path, name: &str, env: &BTreeMap<String, String>, logs: &Path, port: u16) -> Result<Proc> {
     let mut cmd = Command::new(exe);
     cmd.args(["run", name]).env_clear();
     for k in ["PATH", "HOME", "TMPDIR", "LANG"] {
@@ -169,7 +175,7 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
     let data = &o.data_dir;
     let logs = data.join("logs");
     crate::functions::prepare_local(data, &servers.mongodb_uri, &o.educator).await?;
-    let mut procs: Vec<(Proc, BTreeMap<String, String>, u32)> = Vec::new();
+    let mut procs: Running = Vec::new();
     let mut stop = crate::signals::stop_signal();
     eprintln!("==> starting the functions");
     for (name, topic) in FUNCTIONS {
@@ -190,13 +196,11 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
     }
     let endpoints = endpoints_json(o, servers, &procs.iter().map(|(p, _, _)| p).collect::<Vec<_>>());
     std::fs::write(data.join("endpoints.json"), serde_json::to_string_pretty(&endpoints)?)?;
-    std::fs::write(
-        state_file(data),
-        serde_json::to_string(&json!({
-            "pid": std::process::id(),
-            "children": servers.procs.iter().chain(procs.iter().map(|(p, _, _)| p)).filter_map(|p| p.pid()).collect::<Vec<_>>()
-        }))?,
-    )?;
+    write_state(data, servers, &procs)?;
+    let mut server_pids = Vec::new();
+    servers_changed(servers, &mut server_pids);
+    let mut function_pids = Vec::new();
+    functions_changed(&procs, &mut function_pids);
     print_endpoints(&endpoints);
     eprintln!("==> examfn is up in {:.1} s. Ctrl-C (or `cargo run -- down`) stops it; data stays in {}", started.elapsed().as_secs_f64(), data.display());
 
@@ -209,9 +213,13 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
         }
         for (p, env, restarts) in procs.iter_mut() {
             if let Ok(Some(status)) = p.child.try_wait() {
+                if *restarts > 5 {
+                    continue; // given up on, and said so
+                }
                 eprintln!("!!  {} exited ({status}); the end of {}:\n{}", p.name, p.log.display(), procs::tail(&p.log, 12));
-                if *restarts >= 5 {
+                if *restarts == 5 {
                     eprintln!("!!  {} crashed {} times: not restarting it", p.name, *restarts);
+                    *restarts += 1;
                     continue;
                 }
                 *restarts += 1;
@@ -225,19 +233,71 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
                 }
             }
         }
-        for s in servers.procs.iter_mut() {
-            if let Ok(Some(status)) = s.child.try_wait() {
-                eprintln!("!!  server {} exited ({status}); the end of {}:\n{}", s.name, s.log.display(), procs::tail(&s.log, 12));
-                eprintln!("!!  stopping the platform: restart it with `cargo run --release -- up`");
-                return stop_all(procs).await.and(Err(anyhow::anyhow!("server {} crashed", s.name)));
+        // A crashed server is restarted on its port with its data dir (at
+        // most MAX_SERVER_RESTARTS times each); the functions ride it out
+        // (they retry, and consumers resume from committed offsets).
+        match servers.supervise(MAX_SERVER_RESTARTS).await {
+            Ok(restarts) => {
+                for r in restarts {
+                    eprintln!("!!  server {} exited ({})", r.name, r.exit);
+                    eprintln!("    restarted server {} (restart {}), ready in {} ms", r.name, r.count, r.ready_in.as_millis());
+                }
+                if servers_changed(servers, &mut server_pids) {
+                    write_state(data, servers, &procs)?;
+                }
             }
+            Err(e) => {
+                eprintln!("!!  {e:#}");
+                eprintln!("!!  stopping the platform: restart it with `cargo run --release -- up`");
+                return stop_all(procs).await.and(Err(e));
+            }
+        }
+        if functions_changed(&procs, &mut function_pids) {
+            write_state(data, servers, &procs)?;
         }
     }
     eprintln!("==> stopping the functions");
     stop_all(procs).await
 }
 
-async fn stop_all(procs: Vec<(Proc, BTreeMap<String, String>, u32)>) -> Result<()> {
+/// How many times `up` restarts one crashed server before it gives up and
+/// stops the platform.
+pub const MAX_SERVER_RESTARTS: u32 = 5;
+
+type Running = Vec<(Proc, BTreeMap<String, String>, u32)>;
+
+/// Record the running `up` and its children (for `down`, `status`, and a
+/// `down` after `up` itself was killed); rewritten after every restart.
+fn write_state(data: &Path, servers: &servers::Servers, procs: &Running) -> Result<()> {
+    let servers_json: serde_json::Map<String, serde_json::Value> = servers.procs.iter().map(|p| (p.name.clone(), json!({"pid": p.pid(), "port": p.port}))).collect();
+    let functions_json: serde_json::Map<String, serde_json::Value> = procs.iter().map(|(p, _, r)| (p.name.clone(), json!({"pid": p.pid(), "port": p.port, "restarts": r}))).collect();
+    std::fs::write(
+        state_file(data),
+        serde_json::to_string(&json!({
+            "pid": std::process::id(),
+            "children": servers.procs.iter().chain(procs.iter().map(|(p, _, _)| p)).filter_map(|p| p.pid()).collect::<Vec<_>>(),
+            "servers": servers_json,
+            "functions": functions_json,
+        }))?,
+    )?;
+    Ok(())
+}
+
+fn servers_changed(servers: &servers::Servers, seen: &mut Vec<Option<u32>>) -> bool {
+    let now: Vec<Option<u32>> = servers.procs.iter().map(|p| p.pid()).collect();
+    let changed = *seen != now;
+    *seen = now;
+    changed
+}
+
+fn functions_changed(procs: &Running, seen: &mut Vec<Option<u32>>) -> bool {
+    let now: Vec<Option<u32>> = procs.iter().map(|(p, _, _)| p.pid()).collect();
+    let changed = *seen != now;
+    *seen = now;
+    changed
+}
+
+async fn stop_all(procs: Running) -> Result<()> {
     // Functions first, so nothing is left half-done when the servers go away.
     for (mut p, _, _) in procs.into_iter().rev() {
         p.stop(Duration::from_secs(15)).await;

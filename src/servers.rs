@@ -3,11 +3,12 @@
 //! as replica set `rs0`), s3s-fs behind the notification bridge (S3), and
 //! aiosmtpd (SMTP into a Maildir).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use examfn_domain::names;
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
@@ -54,9 +55,74 @@ impl Secrets {
     }
 }
 
+/// How one server is started, kept so it can be started again on the same
+/// port with the same data dir after it crashed or was stopped.
+#[derive(Debug, Clone)]
+pub struct ServerSpec {
+    pub name: String,
+    pub port: u16,
+    program: PathBuf,
+    args: Vec<OsString>,
+    envs: Vec<(String, String)>,
+    cwd: Option<PathBuf>,
+    log: PathBuf,
+    /// A pid file the server refuses to start over; removed before a
+    /// restart (the previous process is known to be gone by then).
+    pid_file: Option<PathBuf>,
+}
+
+impl ServerSpec {
+    fn new(name: &str, program: &Path, log: PathBuf, port: u16) -> Self {
+        Self { name: name.into(), port, program: program.to_path_buf(), args: Vec::new(), envs: Vec::new(), cwd: None, log, pid_file: None }
+    }
+
+    fn arg(mut self, a: impl Into<OsString>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, a: I) -> Self {
+        self.args.extend(a.into_iter().map(Into::into));
+        self
+    }
+
+    /// Start the server (not waiting for its port).
+    pub fn spawn(&self) -> Result<Proc> {
+        if let Some(pf) = &self.pid_file {
+            let _ = std::fs::remove_file(pf);
+        }
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args);
+        for (k, v) in &self.envs {
+            cmd.env(k, v);
+        }
+        if let Some(d) = &self.cwd {
+            cmd.current_dir(d);
+        }
+        Proc::spawn(&self.name, cmd, &self.log, self.port)
+    }
+}
+
+/// What [`Servers::supervise`] did about a server that had exited.
+#[derive(Debug, Clone)]
+pub struct Restart {
+    pub name: String,
+    /// How it ended, and the end of its log.
+    pub exit: String,
+    /// How many times this server was restarted so far (this one included).
+    pub count: u32,
+    /// Ready again after this long.
+    pub ready_in: Duration,
+}
+
 /// The running servers.
 pub struct Servers {
+    /// The server processes, in start order (kafka, mongodb, s3, smtp).
     pub procs: Vec<Proc>,
+    /// How each of `procs` was started (same index).
+    pub specs: Vec<ServerSpec>,
+    /// Restarts of each of `procs` by [`Servers::supervise`] (same index).
+    pub restarts: Vec<u32>,
     pub kafka: String,
     pub mongodb_uri: String,
     pub s3_endpoint: String,
@@ -75,6 +141,71 @@ impl Servers {
         while let Some(mut p) = self.procs.pop() {
             p.stop(Duration::from_secs(10)).await;
         }
+        self.specs.clear();
+        self.restarts.clear();
+    }
+
+    /// The index of the server whose name starts with `key` (`kafka`,
+    /// `mongodb`, `s3`, `smtp`).
+    pub fn index(&self, key: &str) -> Result<usize> {
+        self.procs.iter().position(|p| p.name.starts_with(key)).with_context(|| format!("no server named {key:?}"))
+    }
+
+    /// The pid of a running server.
+    pub fn pid(&self, key: &str) -> Option<u32> {
+        self.index(key).ok().and_then(|i| self.procs[i].pid())
+    }
+
+    /// Stop one server (SIGTERM, SIGKILL after `grace`): an outage.
+    pub async fn stop_one(&mut self, key: &str, grace: Duration) -> Result<()> {
+        let i = self.index(key)?;
+        self.procs[i].stop(grace).await;
+        Ok(())
+    }
+
+    /// Kill one server with SIGKILL (a crash) and reap it.
+    pub async fn kill_one(&mut self, key: &str) -> Result<()> {
+        let i = self.index(key)?;
+        let _ = self.procs[i].child.kill().await;
+        Ok(())
+    }
+
+    /// Start one server again on its port and data dir (it must have
+    /// exited) and wait until its port answers.
+    pub async fn start_one(&mut self, key: &str) -> Result<Duration> {
+        let i = self.index(key)?;
+        self.respawn(i).await
+    }
+
+    async fn respawn(&mut self, i: usize) -> Result<Duration> {
+        if self.procs[i].child.try_wait()?.is_none() {
+            bail!("{} is still running", self.procs[i].name);
+        }
+        let mut p = self.specs[i].spawn()?;
+        // A restarted server may find its port in TIME_WAIT or its previous
+        // instance's socket still closing: allow a longer start than usual.
+        let took = p.wait_port(Duration::from_secs(60)).await?;
+        self.procs[i] = p;
+        Ok(took)
+    }
+
+    /// Restart every server that has exited, at most `max_restarts` times
+    /// each. Returns what was restarted; an error when a server has used up
+    /// its restarts or does not come back.
+    pub async fn supervise(&mut self, max_restarts: u32) -> Result<Vec<Restart>> {
+        let mut done = Vec::new();
+        for i in 0..self.procs.len() {
+            let Some(status) = self.procs[i].child.try_wait()? else { continue };
+            let p = &self.procs[i];
+            let exit = format!("{status}; the end of {}:\n{}", p.log.display(), crate::procs::tail(&p.log, 12));
+            if self.restarts[i] >= max_restarts {
+                bail!("server {} exited ({exit}) after {} restarts: not restarting it again", p.name, self.restarts[i]);
+            }
+            self.restarts[i] += 1;
+            let ready_in = self.respawn(i).await.with_context(|| format!("restarting server {}", self.procs[i].name))?;
+            done.push(Restart { name: self.procs[i].name.clone(), exit, count: self.restarts[i], ready_in });
+        }
+        Ok(done)
     }
 }
 
@@ -98,6 +229,8 @@ pub async fn start(cache: &Cache, data: &Path, ports: ServerPorts, secrets: &Sec
     let logs = data.join("logs");
     let mut s = Servers {
         procs: Vec::new(),
+        specs: Vec::new(),
+        restarts: Vec::new(),
         kafka: format!("127.0.0.1:{}", ports.kafka),
         mongodb_uri: format!("mongodb://127.0.0.1:{}/?replicaSet=rs0", ports.mongo),
         s3_endpoint: format!("http://127.0.0.1:{}", ports.s3),
@@ -123,12 +256,18 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     let kdir = data.join("kafka");
     std::fs::create_dir_all(&kdir)?;
     let url = format!("tcp://127.0.0.1:{}", ports.kafka);
-    let mut cmd = Command::new(&tansu);
-    cmd.current_dir(&kdir).args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "sqlite://tansu.db"]);
-    let mut p = Proc::spawn("kafka (tansu)", cmd, &logs.join("kafka.log"), ports.kafka)?;
-    let took = p.wait_port(Duration::from_secs(30)).await?;
+    let mut spec = ServerSpec::new("kafka (tansu)", &tansu, logs.join("kafka.log"), ports.kafka).args([
+        "broker",
+        "--listener-url",
+        &url,
+        "--advertised-listener-url",
+        &url,
+        "--storage-engine",
+        "sqlite://tansu.db",
+    ]);
+    spec.cwd = Some(kdir.clone());
+    let took = s.add(spec).await?;
     eprintln!("    kafka (tansu)        127.0.0.1:{}  ready in {} ms", ports.kafka, took.as_millis());
-    s.procs.push(p);
     let names: Vec<String> = topics();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     retry("creating topics", || examfn_runtime::kafka::ensure_topics(&s.kafka, &refs, 1)).await?;
@@ -136,26 +275,26 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     // MongoDB.
     let mdir = data.join("mongo");
     std::fs::create_dir_all(&mdir)?;
-    let mut p = if let Some(mongod) = tools::mongod_on_path() {
+    let spec = if let Some(mongod) = tools::mongod_on_path() {
         s.mongo_kind = "mongod";
-        let mut cmd = Command::new(mongod);
-        cmd.args(["--replSet", "rs0", "--bind_ip", "127.0.0.1", "--port", &ports.mongo.to_string(), "--dbpath"]).arg(&mdir);
-        Proc::spawn("mongodb (mongod)", cmd, &logs.join("mongo.log"), ports.mongo)?
+        ServerSpec::new("mongodb (mongod)", &mongod, logs.join("mongo.log"), ports.mongo)
+            .args(["--replSet", "rs0", "--bind_ip", "127.0.0.1", "--port", &ports.mongo.to_string(), "--dbpath"])
+            .arg(&mdir)
     } else {
-        let mut cmd = Command::new(&python);
-        cmd.arg(mongo_launcher())
+        let mut spec = ServerSpec::new("mongodb (nx-27017)", &python, logs.join("mongo.log"), ports.mongo)
+            .arg(mongo_launcher())
             .args(["--host", "127.0.0.1", "-p", &ports.mongo.to_string(), "--data-dir"])
             .arg(&mdir)
             .arg("--log-file")
             .arg(logs.join("mongo-server.log"))
             .arg("--pid-file")
-            .arg(mdir.join("mongo.pid"))
-            .env("NX_REPLSET", "rs0");
-        Proc::spawn("mongodb (nx-27017)", cmd, &logs.join("mongo.log"), ports.mongo)?
+            .arg(mdir.join("mongo.pid"));
+        spec.envs.push(("NX_REPLSET".into(), "rs0".into()));
+        spec.pid_file = Some(mdir.join("mongo.pid"));
+        spec
     };
-    let took = p.wait_port(Duration::from_secs(30)).await?;
+    let took = s.add(spec).await?;
     eprintln!("    mongodb ({})   127.0.0.1:{}  ready in {} ms", s.mongo_kind, ports.mongo, took.as_millis());
-    s.procs.push(p);
     if s.mongo_kind == "mongod" {
         init_replica_set(ports.mongo).await?;
     }
@@ -163,12 +302,10 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     // S3: s3s-fs on an inner port, the notification bridge on the public one.
     let sdir = data.join("s3");
     std::fs::create_dir_all(&sdir)?;
-    let mut cmd = Command::new(&s3s);
-    cmd.args(["--host", "127.0.0.1", "--port", &ports.s3_backend.to_string(), "--access-key", &secrets.s3_access_key, "--secret-key", &secrets.s3_secret_key])
+    let spec = ServerSpec::new("s3 (s3s-fs)", &s3s, logs.join("s3.log"), ports.s3_backend)
+        .args(["--host", "127.0.0.1", "--port", &ports.s3_backend.to_string(), "--access-key", &secrets.s3_access_key, "--secret-key", &secrets.s3_secret_key])
         .arg(&sdir);
-    let mut p = Proc::spawn("s3 (s3s-fs)", cmd, &logs.join("s3.log"), ports.s3_backend)?;
-    p.wait_port(Duration::from_secs(30)).await?;
-    s.procs.push(p);
+    s.add(spec).await?;
     let backend = format!("http://127.0.0.1:{}", ports.s3_backend);
     let s3 = examfn_runtime::s3::client(&examfn_runtime::s3::S3Config {
         endpoint: Some(backend.clone()),
@@ -201,13 +338,25 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     for sub in ["tmp", "new", "cur"] {
         std::fs::create_dir_all(s.maildir.join(sub))?;
     }
-    let mut cmd = Command::new(&python);
-    cmd.args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", ports.smtp), "-c", "aiosmtpd.handlers.Mailbox"]).arg(&s.maildir);
-    let mut p = Proc::spawn("smtp (aiosmtpd)", cmd, &logs.join("smtp.log"), ports.smtp)?;
-    p.wait_port(Duration::from_secs(30)).await?;
+    let spec = ServerSpec::new("smtp (aiosmtpd)", &python, logs.join("smtp.log"), ports.smtp)
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{}", ports.smtp), "-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&s.maildir);
+    s.add(spec).await?;
     eprintln!("    smtp (aiosmtpd)      127.0.0.1:{}  mail kept in {}", ports.smtp, s.maildir.display());
-    s.procs.push(p);
     Ok(())
+}
+
+impl Servers {
+    /// Start a server, wait for its port, and keep it with its spec.
+    async fn add(&mut self, spec: ServerSpec) -> Result<Duration> {
+        let mut p = spec.spawn()?;
+        let took = p.wait_port(Duration::from_secs(30)).await;
+        // Kept even when it failed, so `stop` ends it.
+        self.procs.push(p);
+        self.specs.push(spec);
+        self.restarts.push(0);
+        took
+    }
 }
 
 async fn retry<F, Fut, T>(what: &str, mut f: F) -> Result<T>
