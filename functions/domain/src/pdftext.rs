@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use pdf_extract::{MediaBox, OutputDev, OutputError, Transform};
 
 /// Why no text could be had from a PDF. The message is shown to educators.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum PdfError {
     #[error("the file is not a PDF (it does not start with %PDF-)")]
     NotPdf,

@@ -28,6 +28,7 @@
 //! function sends each message id once).
 
 pub mod llm;
+pub mod sandbox;
 pub mod store;
 
 use std::collections::BTreeMap;
@@ -50,6 +51,7 @@ use mongodb::bson::{doc, Bson, Document};
 use serde_json::{json, Value};
 
 pub use llm::{LlmBackend, LlmConfig};
+pub use sandbox::{ExtractError, PdfExtractor, PdfLimits};
 pub use store::{Bucket, Notices, State, Status, Statuses};
 
 pub const NAME: &str = "exam-gen";
@@ -68,6 +70,8 @@ pub struct Config {
     pub email_topic: String,
     pub kafka_brokers: String,
     pub llm: Option<LlmConfig>,
+    /// Limits of the PDF extraction child ([`sandbox`]).
+    pub pdf: PdfLimits,
 }
 
 impl Config {
@@ -94,12 +98,30 @@ impl Config {
                 })
             }
         };
+        let timeout_ms: u64 =
+            env.parse_or("PDF_EXTRACT_TIMEOUT_MS", PdfLimits::DEFAULT_TIMEOUT.as_millis() as u64)?;
+        if !(100..=GENERATION_DEADLINE.as_millis() as u64).contains(&timeout_ms) {
+            return Err(ConfigError::invalid(
+                "PDF_EXTRACT_TIMEOUT_MS",
+                timeout_ms.to_string(),
+                format!("must be between 100 and {}", GENERATION_DEADLINE.as_millis()),
+            ));
+        }
+        let max_memory_mb: u64 = env.parse_or("PDF_EXTRACT_MAX_MEMORY_MB", PdfLimits::DEFAULT_MAX_MEMORY_MB)?;
+        if max_memory_mb < PdfLimits::MIN_MEMORY_MB {
+            return Err(ConfigError::invalid(
+                "PDF_EXTRACT_MAX_MEMORY_MB",
+                max_memory_mb.to_string(),
+                format!("must be at least {}", PdfLimits::MIN_MEMORY_MB),
+            ));
+        }
         Ok(Self {
             s3: S3Config::from_env(env)?,
             mongo: MongoConfig::from_env(env)?,
             email_topic: env.string_or("EMAIL_TOPIC", names::EMAIL_TOPIC),
             kafka_brokers,
             llm,
+            pdf: PdfLimits { timeout: Duration::from_millis(timeout_ms), max_memory_mb },
         })
     }
 }
@@ -129,6 +151,10 @@ pub struct ExamGen {
     pub statuses: Statuses,
     pub notices: Notices,
     pub llm: Option<LlmBackend>,
+    /// Text extraction, in a child process under limits. [`Self::from_config`]
+    /// starts the running executable again; tests point it at the
+    /// `exam-gen` binary.
+    pub pdf: PdfExtractor,
 }
 
 impl ExamGen {
@@ -144,6 +170,7 @@ impl ExamGen {
             statuses: Statuses { db: client.database(&cfg.mongo.database) },
             notices: Notices { emitter: Emitter::new(&cfg.kafka_brokers)?, topic: cfg.email_topic.clone() },
             llm,
+            pdf: PdfExtractor::current_process(cfg.pdf)?,
         })
     }
 
@@ -213,24 +240,14 @@ impl ExamGen {
             return Ok(Outcome::skipped(format!("{:?} disappeared before it could be read", ev.key)));
         };
         let fetched_ms = started.elapsed().as_millis() as u64;
-        // Extraction (CPU-bound) on a blocking thread, under a deadline.
+        // Extraction in a child process under memory, CPU and wall-clock limits.
         let t = Instant::now();
-        let extracted = tokio::time::timeout(
-            GENERATION_DEADLINE,
-            tokio::task::spawn_blocking(move || pdftext::extract(&bytes)),
-        )
-        .await;
-        let text = match extracted {
-            Err(_) => {
-                let reason = format!("reading the PDF took longer than {} s", GENERATION_DEADLINE.as_secs());
-                return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
+        let text = match self.pdf.extract(bytes).await {
+            Ok(text) => text,
+            Err(e) if e.is_permanent() => {
+                return self.fail(&name, &etag, base, Some(&req), &e.to_string(), started).await;
             }
-            Ok(Err(join)) => {
-                let reason = format!("the PDF reader failed: {join}");
-                return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
-            }
-            Ok(Ok(Err(e))) => return self.fail(&name, &etag, base, Some(&req), &e.to_string(), started).await,
-            Ok(Ok(Ok(text))) => text,
+            Err(e) => return Err(FnError::unavailable(e.to_string())),
         };
         let extract_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
@@ -449,12 +466,22 @@ pub fn service(gen: ExamGen) -> Service<ExamGen> {
 }
 
 /// Entry point of the binary and of `examfn run exam-gen`.
+/// (Started with [`sandbox::CHILD_ENV`] set, this is the extraction child.)
 pub fn main() -> anyhow::Result<()> {
+    if std::env::var_os(sandbox::CHILD_ENV).is_some() {
+        sandbox::child_main();
+    }
     let env = Env::from_process();
     let common = CommonConfig::from_env(&env, Some(names::EXAM_GENERATOR_TOPIC), NAME)?;
     let config = Config::from_env(&env, &common)?;
     examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
-    tracing::info!(bucket = %config.s3.bucket, llm = config.llm.is_some(), "exam-gen starting");
+    tracing::info!(
+        bucket = %config.s3.bucket,
+        llm = config.llm.is_some(),
+        pdf_timeout_ms = config.pdf.timeout.as_millis() as u64,
+        pdf_max_memory_mb = config.pdf.max_memory_mb,
+        "exam-gen starting"
+    );
     examfn_runtime::server::block_on(async move {
         let gen = ExamGen::from_config(&config).await?;
         examfn_runtime::serve(&common, service(gen)).await?;
@@ -501,6 +528,25 @@ mod tests {
         let no_kafka = Env::from_pairs([("MONGODB_URI", "mongodb://x"), ("AWS_ACCESS_KEY_ID", "k"), ("AWS_SECRET_ACCESS_KEY", "s")]);
         let common = CommonConfig::from_env(&no_kafka, None, NAME).unwrap();
         assert!(Config::from_env(&no_kafka, &common).unwrap_err().to_string().contains("KAFKA_BROKERS"));
+    }
+
+    #[test]
+    fn pdf_limits_from_the_environment() {
+        let e = env(&[]);
+        let common = CommonConfig::from_env(&e, None, NAME).unwrap();
+        assert_eq!(Config::from_env(&e, &common).unwrap().pdf, PdfLimits::default());
+        let e = env(&[("PDF_EXTRACT_TIMEOUT_MS", "2500"), ("PDF_EXTRACT_MAX_MEMORY_MB", "300")]);
+        let c = Config::from_env(&e, &common).unwrap();
+        assert_eq!(c.pdf, PdfLimits { timeout: Duration::from_millis(2500), max_memory_mb: 300 });
+        for (k, v) in [
+            ("PDF_EXTRACT_TIMEOUT_MS", "0"),
+            ("PDF_EXTRACT_TIMEOUT_MS", "600000"),
+            ("PDF_EXTRACT_TIMEOUT_MS", "soon"),
+            ("PDF_EXTRACT_MAX_MEMORY_MB", "8"),
+        ] {
+            let err = Config::from_env(&env(&[(k, v)]), &common).unwrap_err().to_string();
+            assert!(err.contains(k), "{k}={v}: {err}");
+        }
     }
 
     #[test]

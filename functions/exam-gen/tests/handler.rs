@@ -2,6 +2,8 @@
 //! with the SDK, deliver the bucket event in each shape, look at the exam
 //! file, the status document and the notices on the email topic.
 
+mod hostile;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use examfn_domain::exam::Exam;
 use examfn_domain::pdftext::write_text_pdf;
 use examfn_exam_gen::store::{bool_of, int_of};
-use examfn_exam_gen::{Config, ExamGen};
+use examfn_exam_gen::{Config, ExamGen, PdfExtractor, PdfLimits};
 use examfn_runtime::config::Env;
 use examfn_runtime::event::{data_json, from_kafka, json_event, KafkaRecord};
 use examfn_runtime::testing;
@@ -56,10 +58,17 @@ async fn fixture() -> Fixture {
     let env = env_for(&bucket, &db, &topic, &[]);
     let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
     let config = Config::from_env(&env, &common).unwrap();
-    let gen = ExamGen::from_config(&config).await.unwrap();
+    let gen = in_tests(ExamGen::from_config(&config).await.unwrap(), &config);
     let s3 = gen.bucket.client.clone();
     s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
     Fixture { db: gen.statuses.db.clone(), gen, s3, bucket, topic, config }
+}
+
+/// The extraction child is the `exam-gen` binary cargo built (this process
+/// is the test harness, which cannot be re-executed as the child).
+fn in_tests(mut gen: ExamGen, config: &Config) -> ExamGen {
+    gen.pdf = PdfExtractor::with_program(config.pdf, env!("CARGO_BIN_EXE_exam-gen"), Vec::new());
+    gen
 }
 
 /// A five-page lecture (geography), written for these tests.
@@ -419,13 +428,73 @@ async fn unavailable_s3_or_mongodb_is_retryable() {
     // S3 on a closed port.
     let env = env_for(&f.bucket, "x", &f.topic, &[("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9".into())]);
     let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
-    let gen = ExamGen::from_config(&Config::from_env(&env, &common).unwrap()).await.unwrap();
+    let config = Config::from_env(&env, &common).unwrap();
+    let gen = in_tests(ExamGen::from_config(&config).await.unwrap(), &config);
     let err = gen.handle(minio_kafka_event(&f.bucket, key, "s3:ObjectCreated:Put", &[], 1)).await.unwrap_err();
     assert!(matches!(err, FnError::Unavailable(_)), "{err:?}");
     // MongoDB on a closed port.
     let env = env_for(&f.bucket, "x", &f.topic, &[("MONGODB_URI", "mongodb://127.0.0.1:9/?connectTimeoutMS=300&serverSelectionTimeoutMS=500".into())]);
-    let gen = ExamGen::from_config(&Config::from_env(&env, &common).unwrap()).await.unwrap();
+    let config = Config::from_env(&env, &common).unwrap();
+    let gen = in_tests(ExamGen::from_config(&config).await.unwrap(), &config);
     let err = gen.handle(minio_kafka_event(&f.bucket, key, "s3:ObjectCreated:Put", &[], 1)).await.unwrap_err();
     assert!(matches!(err, FnError::Unavailable(_)), "{err:?}");
     assert!(read_json(&f, "questions_bank/a.json").await.is_none());
+}
+
+/// The hostile corpus through the whole function: uploaded to S3, delivered
+/// as MinIO records, read in the extraction child under small limits. Each
+/// upload ends `failed` with a reason and one notice (or `ready` where the
+/// reader legitimately finds text), nothing is retried, and the function
+/// keeps serving: a good lecture afterwards becomes an exam.
+#[tokio::test]
+async fn hostile_pdfs_end_failed_within_the_limits_and_the_function_keeps_serving() {
+    let bucket = testing::unique("exams");
+    let db = testing::unique("examgen").replace('-', "_");
+    let topic = testing::unique("email-topic");
+    testing::create_topics(&testing::kafka_brokers(), &[&topic], 1).await;
+    let limits = [("PDF_EXTRACT_TIMEOUT_MS", "8000".to_string()), ("PDF_EXTRACT_MAX_MEMORY_MB", "256".to_string())];
+    let env = env_for(&bucket, &db, &topic, &limits);
+    let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
+    let config = Config::from_env(&env, &common).unwrap();
+    assert_eq!(config.pdf, PdfLimits { timeout: Duration::from_secs(8), max_memory_mb: 256 });
+    let gen = in_tests(ExamGen::from_config(&config).await.unwrap(), &config);
+    let s3 = gen.bucket.client.clone();
+    s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
+    let f = Fixture { db: gen.statuses.db.clone(), gen, s3, bucket, topic, config };
+
+    let bound = f.config.pdf.timeout + Duration::from_secs(10);
+    let mut expected_notices = 0;
+    for (i, case) in hostile::corpus(1 << 30).into_iter().enumerate() {
+        let name = format!("hostile-{i}");
+        let key = format!("exams/{name}.pdf");
+        upload(&f, &key, case.bytes.clone(), &[("n_mcq", "1"), ("n_tfq", "1")]).await;
+        let t = Instant::now();
+        let out = f.gen.handle(minio_kafka_event(&f.bucket, &key, "s3:ObjectCreated:Put", &[], i as i64)).await;
+        let took = t.elapsed();
+        let out = out.unwrap_or_else(|e| panic!("{}: the function failed instead of the upload: {e:?}", case.name));
+        assert!(matches!(out, Outcome::Done(_)), "{}: {out:?}", case.name);
+        assert!(took < bound, "{}: {took:?}", case.name);
+        let st = status(&f, &name).await;
+        let state = st.get_str("state").unwrap().to_string();
+        println!("{:>6} ms  {:<60} {state}: {}", took.as_millis(), case.name, st.get_str("reason").unwrap_or("-"));
+        match case.expect {
+            hostile::Expect::Failed => {
+                assert_eq!(state, "failed", "{}: {st}", case.name);
+                assert!(!st.get_str("reason").unwrap().is_empty(), "{}", case.name);
+            }
+            hostile::Expect::Text => assert_eq!(state, "ready", "{}: {st}", case.name),
+            // Text but too little of it for a question also ends failed.
+            hostile::Expect::FailedOrText => assert!(state == "failed" || state == "ready", "{}: {st}", case.name),
+        }
+        assert!(bool_of(&st, "notified").unwrap(), "{}: {st}", case.name);
+        expected_notices += 1;
+    }
+    // The function still serves a good lecture.
+    upload(&f, "exams/after.pdf", lecture(), &[]).await;
+    let out = f.gen.handle(minio_kafka_event(&f.bucket, "exams/after.pdf", "s3:ObjectCreated:Put", &[], 999)).await.unwrap();
+    assert!(matches!(out, Outcome::Done(_)), "{out:?}");
+    assert_eq!(status(&f, "after").await.get_str("state").unwrap(), "ready");
+    expected_notices += 1;
+    let n = notices(&f.topic, Duration::from_secs(3)).await;
+    assert_eq!(n.len(), expected_notices, "one notice per upload");
 }

@@ -152,7 +152,10 @@ async fn handler_uses_the_llm_and_falls_back() {
     for (model, expect_generator) in [("good", "llm:good"), ("garbage", "builtin")] {
         let env = mk(model);
         let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
-        let gen = ExamGen::from_config(&Config::from_env(&env, &common).unwrap()).await.unwrap();
+        let config = Config::from_env(&env, &common).unwrap();
+        let mut gen = ExamGen::from_config(&config).await.unwrap();
+        // The extraction child is the exam-gen binary (this process is the test harness).
+        gen.pdf = examfn_exam_gen::PdfExtractor::with_program(config.pdf, env!("CARGO_BIN_EXE_exam-gen"), Vec::new());
         if model == "good" {
             gen.bucket.client.create_bucket().bucket(&bucket).send().await.unwrap();
         }
