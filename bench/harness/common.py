@@ -51,7 +51,7 @@ def ratio(a, b):
 
 MODES = {
     # rounds / durations; quick keeps the whole run under 5 minutes, full under 25.
-    "quick": {"cold_rounds": 3, "wrk_rounds": 1, "wrk_s": 3, "score_n": 400, "http_envelopes": 200,
+    "quick": {"cold_rounds": 3, "wrk_rounds": 1, "wrk_s": 3, "score_n": 2000, "http_envelopes": 200,
               "uploads": 3, "attempts": 40, "attempt_rate": 8.0, "scale_s": 2, "scale_post_n": 20,
               "scale_conns": [1, 4, 16, 64, 256], "scale_sizes": [10, 100, 1000]},
     "full": {"cold_rounds": 10, "wrk_rounds": 3, "wrk_s": 10, "score_n": 3000, "http_envelopes": 1000,

@@ -81,11 +81,18 @@ def goal_rows(res):
         o, p = g(te, "ours", f"{c}_p99_ms", "median"), g(te, "peer", f"{c}_p99_ms", "median")
         rows.append((f"take-exam GET exam p99, -c {c[1:]}", fmt(o, " ms"), fmt(p, " ms"), rat(o, p), "< 5 ms",
                      met(None if o is None else o < 5)))
-    k = g(b, "scorecalc", "kafka_one_core", "events_per_s")
-    rows.append(("score-calc envelopes/s, Kafka transport, one core (taskset)", fmt(k, "/s"), "—", "—", "≥ 5,000/s",
-                 met(None if k is None else k >= 5000)))
+    kc = g(b, "scorecalc", "kafka_one_core") or {}
+    k = kc.get("events_per_s")
+    rows.append((f"score-calc envelopes/s, Kafka transport, one core (taskset), {kc.get('done', 0)} envelopes: "
+                 "rate of the cards' producer timestamps (bench/score-calc/throughput.py)", fmt(k, "/s"), "—", "—",
+                 "≥ 5,000/s", met(None if k is None else k >= 5000)))
+    if kc.get("wall_s_incl_start"):
+        lb = kc["done"] / kc["wall_s_incl_start"]
+        rows.append(("score-calc, same run: envelopes / wall time including process start (a lower bound)",
+                     fmt(lb, "/s"), "—", "—", "— (context: start-up weighs on short runs)", "—"))
     o, p = g(b, "scorecalc", "http", "ours", "per_s"), g(b, "scorecalc", "http", "peer", "per_s")
-    rows.append(("score-calc over HTTP (CloudEvents, 8 in flight), envelopes/s — peer: MongoTriggerFn", fmt(o, "/s"),
+    rows.append(("score-calc over HTTP (CloudEvents, 8 in flight), envelopes/s — peer: MongoTriggerFn, which only "
+                 "formats the card and queues it in kafka-python (no MongoDB, no scoreboard, no dedup)", fmt(o, "/s"),
                  fmt(p, "/s"), rat(o, p, True), "— (side by side)", "—"))
     for pages, goal in (("100p", "< 1 s"), ("2p", "—")):
         o50 = g(b, "upload", "figures", pages, "ms", "p50")
@@ -206,6 +213,8 @@ def bars(ax, labels, ours, peer, ylabel, log=False, title=""):
 
     draw(ours, -w / 2, OURS_C, "examfn (Rust)")
     draw(peer, w / 2, PEER_C, "peer (FastAPI)")
+    top = max([v["max"] for v in ours + peer if v and v.get("max")] or [1])
+    ax.set_ylim(top=top * (12 if log else 1.3))  # room for the labels and the legend
     ax.set_xticks(list(xs))
     ax.set_xticklabels(labels, fontsize=8)
     ax.set_ylabel(ylabel)
@@ -323,3 +332,14 @@ def write(res, out_dir, stem):
     with open(latest, "w") as f:
         f.write(f"<!-- copy of {stem}.md, the newest run -->\n" + md.replace(f"]({stem}", f"]({stem}") + "\n")
     return [jpath, mpath, latest] + [os.path.join(pdir, f"{n}.png") for n in names]
+
+
+if __name__ == "__main__":
+    # Re-render the Markdown and the plots of a stored run: report.py bench/results/<stem>.json
+    import sys
+
+    src = sys.argv[1]
+    with open(src) as f:
+        stored = json.load(f)
+    stem = os.path.basename(src)[:-len(".json")]
+    print("\n".join(write(stored, os.path.dirname(os.path.abspath(src)), stem)))

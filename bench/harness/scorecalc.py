@@ -24,8 +24,12 @@ import benchlib as B  # noqa: E402
 
 
 def throughput(ctx):
-    cmd = [sys.executable, os.path.join(ctx.root, "bench", "score-calc", "throughput.py"), "--brokers", ctx.kafka,
-           "--mongo-uri", ctx.mongodb_uri, "--n", str(ctx.p["score_n"]), "--timeout", "600"]
+    script = os.path.join(ctx.root, "bench", "score-calc", "throughput.py")
+    cmd = [sys.executable, script, "--brokers", ctx.kafka, "--mongo-uri", ctx.mongodb_uri, "--n", str(ctx.p["score_n"]),
+           "--timeout", "600"]
+    helptext = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True, timeout=60).stdout
+    if "--json" in helptext:  # newer versions print the JSON line only when asked
+        cmd.append("--json")
     cp = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ctx.root)
     lines = [x for x in cp.stdout.strip().splitlines() if x.strip()]
     res = None
