@@ -159,6 +159,11 @@ pub struct KafkaConsumerConfig {
     /// under the group id (the default: one consumer per function, as on the
     /// local platform, and safe with brokers whose group coordinator is weak).
     pub subscribe: bool,
+    /// Most records handed to [`crate::Handler::handle_batch`] at once
+    /// (`KAFKA_BATCH_MAX`): after one record arrives, the consumer takes what
+    /// is already fetched, up to this many, without waiting. 1 handles one
+    /// record at a time.
+    pub batch_max: usize,
 }
 
 /// What every function reads: transport, port, limits, logging, Kafka.
@@ -236,7 +241,21 @@ impl CommonConfig {
                     ));
                 }
                 let subscribe = env.flag("KAFKA_GROUP_SUBSCRIBE", false)?;
-                Some(KafkaConsumerConfig { brokers, topic, group, dlq_topic, max_retries, backoff, backoff_max, subscribe })
+                let batch_max = env.parse_or("KAFKA_BATCH_MAX", 500usize)?;
+                if batch_max == 0 {
+                    return Err(ConfigError::invalid("KAFKA_BATCH_MAX", "0", "must be at least 1"));
+                }
+                Some(KafkaConsumerConfig {
+                    brokers,
+                    topic,
+                    group,
+                    dlq_topic,
+                    max_retries,
+                    backoff,
+                    backoff_max,
+                    subscribe,
+                    batch_max,
+                })
             }
         };
         Ok(Self {
@@ -291,6 +310,16 @@ mod tests {
         assert_eq!(k.dlq_topic, "email-topic.dlq");
         assert_eq!(k.group, "email");
         assert_eq!(k.max_retries, 5);
+        assert_eq!(k.batch_max, 500);
+    }
+
+    #[test]
+    fn batch_max_is_read_and_must_be_positive() {
+        let base = [("FUNC_TRANSPORT", "kafka"), ("KAFKA_BROKERS", "127.0.0.1:9092")];
+        let env = Env::from_pairs(base.into_iter().chain([("KAFKA_BATCH_MAX", "1")]));
+        assert_eq!(CommonConfig::from_env(&env, Some("t"), "g").unwrap().consumer.unwrap().batch_max, 1);
+        let env = Env::from_pairs(base.into_iter().chain([("KAFKA_BATCH_MAX", "0")]));
+        assert!(CommonConfig::from_env(&env, Some("t"), "g").unwrap_err().to_string().contains("KAFKA_BATCH_MAX"));
     }
 
     #[test]

@@ -34,6 +34,39 @@ pub trait Handler: Send + Sync + 'static {
     /// Handle one event.
     fn handle(&self, event: Event) -> impl Future<Output = Result<Outcome, FnError>> + Send;
 
+    /// Handle several events at once (the Kafka transport's batches,
+    /// `KAFKA_BATCH_MAX`): a function whose work can be shared across events
+    /// (one database round trip for many) overrides this.
+    ///
+    /// The contract: return one result per event, in the order of `events`,
+    /// for the whole list or for a prefix of it. Events past the returned
+    /// prefix were not attempted; the transport handles them one by one with
+    /// [`Handler::handle`]. An `Ok` means that event's work is done; a
+    /// retryable error makes the transport retry that event alone (with
+    /// backoff, then the dead-letter topic), so an override must leave a
+    /// failed event in a state from which `handle` can redo it (the same
+    /// idempotency every delivery needs). The order of effects inside one
+    /// batch is the handler's choice; events that must stay ordered relative
+    /// to each other (same key) must be handled as the sequence would be.
+    ///
+    /// The default handles the events one by one and stops at the first
+    /// error, so a handler that does not override it behaves exactly as with
+    /// one record at a time.
+    fn handle_batch(&self, events: Vec<Event>) -> impl Future<Output = Vec<Result<Outcome, FnError>>> + Send {
+        async move {
+            let mut out = Vec::with_capacity(events.len());
+            for ev in events {
+                let r = self.handle(ev).await;
+                let failed = r.is_err();
+                out.push(r);
+                if failed {
+                    break;
+                }
+            }
+            out
+        }
+    }
+
     /// Whether the function's dependencies are usable right now
     /// (`/health/readiness`). The default is always ready.
     fn ready(&self) -> impl Future<Output = Result<(), String>> + Send {

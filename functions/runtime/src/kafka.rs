@@ -1,18 +1,25 @@
 //! The Kafka transport and the producer helper.
 //!
-//! Consuming: records are handled one at a time in the order they arrive, so
-//! order is kept per partition. An offset is *stored* only after its record was
-//! handled (or dead-lettered), and librdkafka commits stored offsets in the
-//! background and once more, synchronously, on shutdown — at-least-once
-//! delivery: a crash redelivers, never skips. Retryable failures are retried
-//! with exponential backoff up to `KAFKA_MAX_RETRIES`; a record that still
-//! fails, or fails permanently, is written to the dead-letter topic with the
-//! reason and its original coordinates before its offset is stored. If even
-//! the dead-letter write fails, the offset is not stored and the write is
-//! retried: nothing accepted is dropped.
+//! Consuming: records are taken in the order they arrive. After one record
+//! arrives, the records librdkafka has already fetched are taken too, without
+//! waiting, up to `KAFKA_BATCH_MAX` (default 500), and handed to the
+//! handler's [`Handler::handle_batch`] in one call (with `KAFKA_BATCH_MAX=1`
+//! every record goes through [`Handler::handle`] alone, as before). Records
+//! are then settled in their order: an offset is *stored* only after its
+//! record, and every record before it, was handled (or dead-lettered), and
+//! librdkafka commits stored offsets in the background and once more,
+//! synchronously, on shutdown — at-least-once delivery: a crash redelivers,
+//! never skips. Retryable failures are retried with exponential backoff up to
+//! `KAFKA_MAX_RETRIES`; a record whose batch attempt failed is retried alone
+//! (one shared backoff wait for the batch, then the record's own retries), so
+//! one poison record never holds the others back. A record that still fails,
+//! or fails permanently, or is not a usable record at all, is written to the
+//! dead-letter topic with the reason and its original coordinates before its
+//! offset is stored. If even the dead-letter write fails, the offset is not
+//! stored and the write is retried: nothing accepted is dropped.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cloudevents::Event;
 use rdkafka::config::ClientConfig;
@@ -21,10 +28,11 @@ use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::config::KafkaConsumerConfig;
 use crate::event::{self, KafkaRecord};
-use crate::handler::Handler;
+use crate::handler::{Handler, Outcome};
 use crate::http::dispatch;
 use crate::metrics::Metrics;
 use crate::FnError;
@@ -207,13 +215,14 @@ pub async fn consume<H: Handler>(
     let dlq = Emitter::new(&cfg.brokers)?;
     tracing::info!(topic = %cfg.topic, group = %cfg.group, dlq = %cfg.dlq_topic, subscribe = cfg.subscribe, "consuming");
 
+    let mut batch: Vec<KafkaRecord> = Vec::with_capacity(cfg.batch_max);
     loop {
         let msg = tokio::select! {
             m = consumer.recv() => m,
             _ = stop.wait_for(|s| *s) => break,
         };
-        let rec = match msg {
-            Ok(m) => owned_record(&m),
+        match msg {
+            Ok(m) => batch.push(owned_record(&m)),
             Err(e) => {
                 tracing::warn!(error = %e, "kafka receive failed; retrying");
                 if sleep_or_stop(Duration::from_millis(500), &mut stop).await {
@@ -222,14 +231,27 @@ pub async fn consume<H: Handler>(
                 continue;
             }
         };
-        match process(cfg, function, &*handler, &metrics, &dlq, &rec, &mut stop).await {
-            Done::Handled => {
-                if let Err(e) = consumer.store_offset(&rec.topic, rec.partition, rec.offset) {
-                    // A rebalance took the partition away: the next owner redelivers it.
-                    tracing::warn!(error = %e, partition = rec.partition, offset = rec.offset, "cannot store offset");
+        // Whatever is already fetched joins the batch; nothing waits for more.
+        while batch.len() < cfg.batch_max {
+            match tokio::time::timeout(Duration::ZERO, consumer.recv()).await {
+                Ok(Ok(m)) => batch.push(owned_record(&m)),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "kafka receive failed while filling a batch");
+                    break;
                 }
+                Err(_) => break,
             }
-            Done::Stopped => break,
+        }
+        let store = |rec: &KafkaRecord| {
+            if let Err(e) = consumer.store_offset(&rec.topic, rec.partition, rec.offset) {
+                // A rebalance took the partition away: the next owner redelivers it.
+                tracing::warn!(error = %e, partition = rec.partition, offset = rec.offset, "cannot store offset");
+            }
+        };
+        let done = settle(cfg, function, &*handler, &metrics, &dlq, &batch, &mut stop, store).await;
+        batch.clear();
+        if let Done::Stopped = done {
+            break;
         }
     }
     match consumer.commit_consumer_state(CommitMode::Sync) {
@@ -271,6 +293,113 @@ async fn assign_all(consumer: &StreamConsumer, topic: &str, stop: &mut watch::Re
     Ok(true)
 }
 
+/// Handle `recs` (in arrival order) and call `store` for each record once it
+/// and every record before it are settled. Stops early, storing nothing
+/// further, when `stop` turns true during a wait.
+#[allow(clippy::too_many_arguments)]
+async fn settle<H: Handler>(
+    cfg: &KafkaConsumerConfig,
+    function: &str,
+    handler: &H,
+    metrics: &Metrics,
+    dlq: &Emitter,
+    recs: &[KafkaRecord],
+    stop: &mut watch::Receiver<bool>,
+    mut store: impl FnMut(&KafkaRecord),
+) -> Done {
+    if cfg.batch_max <= 1 {
+        for rec in recs {
+            match process(cfg, function, handler, metrics, dlq, rec, 0, stop).await {
+                Done::Handled => store(rec),
+                Done::Stopped => return Done::Stopped,
+            }
+        }
+        return Done::Handled;
+    }
+    // Records that are not usable events skip the batch (`process` dead-letters them).
+    let mut slots: Vec<Option<usize>> = Vec::with_capacity(recs.len());
+    let mut events = Vec::with_capacity(recs.len());
+    for rec in recs {
+        match event::from_kafka(rec, LOCAL_NAMESPACE, &cfg.group) {
+            Ok(ev) => {
+                slots.push(Some(events.len()));
+                events.push(ev);
+            }
+            Err(_) => slots.push(None),
+        }
+    }
+    let results = if events.is_empty() { Vec::new() } else { dispatch_batch(handler, metrics, events).await };
+    let mut waited = false;
+    for (rec, slot) in recs.iter().zip(slots) {
+        let done = match slot.and_then(|i| results.get(i)) {
+            Some(Ok(_)) => Done::Handled,
+            Some(Err(e)) if e.is_retryable() && cfg.max_retries >= 1 => {
+                metrics.retry();
+                if !waited {
+                    // One wait for all the records the batch attempt failed.
+                    waited = true;
+                    let wait = backoff(cfg.backoff, cfg.backoff_max, 1);
+                    tracing::info!(wait_ms = wait.as_millis() as u64, error = %e.message(), "batch attempt failed; retrying its failed records one by one");
+                    if sleep_or_stop(wait, stop).await {
+                        return Done::Stopped;
+                    }
+                }
+                process(cfg, function, handler, metrics, dlq, rec, 1, stop).await
+            }
+            Some(Err(e)) => dead_letter(cfg, function, metrics, dlq, rec, e, 1, stop).await,
+            // Not a usable event, or past the prefix the handler attempted.
+            None => process(cfg, function, handler, metrics, dlq, rec, 0, stop).await,
+        };
+        match done {
+            Done::Handled => store(rec),
+            Done::Stopped => return Done::Stopped,
+        }
+    }
+    Done::Handled
+}
+
+/// [`Handler::handle_batch`] with a span, metrics per event (each event's
+/// latency is the batch's) and one log line per batch.
+async fn dispatch_batch<H: Handler>(handler: &H, metrics: &Metrics, events: Vec<Event>) -> Vec<Result<Outcome, FnError>> {
+    let n = events.len();
+    let (first_id, _, _) = event::describe(&events[0]);
+    let span = tracing::info_span!("batch", events = n, ce.id = %first_id);
+    async move {
+        let started = Instant::now();
+        let mut results = handler.handle_batch(events).await;
+        let took = started.elapsed();
+        results.truncate(n);
+        let (mut ok, mut skipped, mut failed) = (0usize, 0usize, 0usize);
+        for r in &results {
+            match r {
+                Ok(Outcome::Done(_)) => {
+                    ok += 1;
+                    metrics.observe("ok", took);
+                }
+                Ok(Outcome::Skipped(reason)) => {
+                    skipped += 1;
+                    metrics.observe("skipped", took);
+                    tracing::debug!(%reason, "skipped");
+                }
+                Err(e) => {
+                    failed += 1;
+                    metrics.observe(e.kind(), took);
+                    tracing::warn!(kind = e.kind(), error = %e.message(), "failed in a batch");
+                }
+            }
+        }
+        tracing::info!(events = n, attempted = results.len(), ok, skipped, failed,
+            took_ms = took.as_secs_f64() * 1e3, "batch handled");
+        results
+    }
+    .instrument(span)
+    .await
+}
+
+/// Handle one record: parse, call the handler, retry retryable failures with
+/// backoff, dead-letter what still fails. `tried` attempts were already made
+/// (by a batch) and failed retryably, and the backoff after them was waited.
+#[allow(clippy::too_many_arguments)]
 async fn process<H: Handler>(
     cfg: &KafkaConsumerConfig,
     function: &str,
@@ -278,6 +407,7 @@ async fn process<H: Handler>(
     metrics: &Metrics,
     dlq: &Emitter,
     rec: &KafkaRecord,
+    tried: u32,
     stop: &mut watch::Receiver<bool>,
 ) -> Done {
     let (err, attempts) = match event::from_kafka(rec, LOCAL_NAMESPACE, &cfg.group) {
@@ -287,7 +417,7 @@ async fn process<H: Handler>(
             (e, 0)
         }
         Ok(ev) => {
-            let mut attempt = 0u32;
+            let mut attempt = tried;
             loop {
                 attempt += 1;
                 match dispatch(handler, metrics, ev.clone()).await {
@@ -305,7 +435,23 @@ async fn process<H: Handler>(
             }
         }
     };
-    let headers = dlq_headers(rec, function, &err, attempts);
+    dead_letter(cfg, function, metrics, dlq, rec, &err, attempts, stop).await
+}
+
+/// Write `rec` to the dead-letter topic with the reason, retrying the write
+/// until it succeeds (or `stop`).
+#[allow(clippy::too_many_arguments)]
+async fn dead_letter(
+    cfg: &KafkaConsumerConfig,
+    function: &str,
+    metrics: &Metrics,
+    dlq: &Emitter,
+    rec: &KafkaRecord,
+    err: &FnError,
+    attempts: u32,
+    stop: &mut watch::Receiver<bool>,
+) -> Done {
+    let headers = dlq_headers(rec, function, err, attempts);
     let mut n = 0u32;
     loop {
         match dlq.send(&cfg.dlq_topic, rec.key.as_deref(), rec.value.as_deref(), &headers).await {
