@@ -30,6 +30,33 @@
 //!   attempt being processed at the crash may be missing from the
 //!   scoreboard (the record carries `exam`/`email`, so it can be recounted).
 //!
+//! # Batches (Kafka transport)
+//!
+//! In the Kafka transport the runtime hands score-calc up to
+//! `KAFKA_BATCH_MAX` records at once ([`Handler::handle_batch`]). The steps
+//! are the same, each done once for the whole batch: one unordered
+//! `insert_many` claims every result (its duplicate-key errors name the ones
+//! claimed before; one `find` reads their states), the new ones are counted
+//! with one compare-and-set per distinct scoreboard (the batch's counts
+//! aggregated) and one `update` command carrying the best-percentage upserts
+//! (aggregated per student and exam), all cards are emitted concurrently and
+//! each must be acknowledged, then one `update_many` marks the acknowledged
+//! ones `sent`. A result that appears twice in one batch gets one card (the
+//! first record decides; the second is skipped). The guarantees are the
+//! single-record ones, per result:
+//!
+//! * a failure of any MongoDB step fails the batch's candidate records; the
+//!   runtime retries each alone through [`Handler::handle`], where the claim
+//!   says `Pending` (or `Sent`): cards are (re)sent with the same message id
+//!   and **nothing is counted twice**; results claimed by the failed batch
+//!   but not yet counted stay off the scoreboard, as after a crash between 1
+//!   and 2 (the records name `exam`/`email` for a recount);
+//! * a card the broker did not acknowledge fails only its own record, which
+//!   is retried alone; the acknowledged ones are marked `sent`;
+//! * a crash anywhere in a batch is a crash of each of its records at the
+//!   same step, with the consequences listed above (offsets are stored only
+//!   after the whole batch is settled, so all of it is redelivered).
+//!
 //! Snapshots (`r`) send nothing by default (`SCORE_SEND_ON_SNAPSHOT`), updates
 //! nothing (`SCORE_SEND_ON_UPDATE`); when enabled they go through the same
 //! claim, so a document never gets a second card. Deletes and tombstones are
@@ -38,6 +65,7 @@
 
 pub mod store;
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -97,6 +125,11 @@ pub struct Policy {
 pub trait Mailer: Send + Sync + 'static {
     /// Produce the event keyed by `key`; `Ok` only once the broker confirmed it.
     fn send(&self, key: &str, event: &Event) -> impl Future<Output = Result<(), FnError>> + Send;
+
+    /// Produce many events concurrently; one result per item, in order.
+    fn send_many(&self, items: &[(&str, Event)]) -> impl Future<Output = Vec<Result<(), FnError>>> + Send {
+        futures::future::join_all(items.iter().map(|(key, event)| self.send(key, event)))
+    }
 }
 
 /// [`Mailer`] producing to a Kafka topic.
@@ -144,49 +177,159 @@ pub fn change_of(event: &Event) -> Result<Change, FnError> {
         .map_err(|e| FnError::bad_input(format!("not a Debezium change record of exams.score: {e}")))
 }
 
+/// A change that needs a score card (the policy let it through).
+struct Candidate {
+    change: Change,
+    summary: ResultSummary,
+}
+
+impl Candidate {
+    fn doc(&self) -> &serde_json::Value {
+        self.change.doc.as_ref().expect("a candidate carries its document")
+    }
+}
+
 impl<L: Ledger, M: Mailer> ScoreCalc<L, M> {
-    /// Handle one change.
-    pub async fn on_change(&self, change: Change) -> Result<Outcome, FnError> {
-        let id = change.id.clone();
+    /// Apply the policy: a candidate for a score card, or the record's final answer.
+    fn screen(&self, change: Change) -> Result<Candidate, Result<Outcome, FnError>> {
+        let id = &change.id;
         match change.op {
-            Op::Tombstone => return Ok(Outcome::skipped(format!("tombstone of {id}"))),
-            Op::Delete => return Ok(Outcome::skipped(format!("delete of {id}: nothing to send"))),
+            Op::Tombstone => return Err(Ok(Outcome::skipped(format!("tombstone of {id}")))),
+            Op::Delete => return Err(Ok(Outcome::skipped(format!("delete of {id}: nothing to send")))),
             Op::Read if !self.policy.send_on_snapshot => {
-                return Ok(Outcome::skipped(format!("snapshot read of {id} (SCORE_SEND_ON_SNAPSHOT is off)")))
+                return Err(Ok(Outcome::skipped(format!("snapshot read of {id} (SCORE_SEND_ON_SNAPSHOT is off)"))))
             }
             Op::Update if !self.policy.send_on_update => {
-                return Ok(Outcome::skipped(format!("update of {id} (SCORE_SEND_ON_UPDATE is off)")))
+                return Err(Ok(Outcome::skipped(format!("update of {id} (SCORE_SEND_ON_UPDATE is off)"))))
             }
             Op::Create | Op::Read | Op::Update => {}
         }
         let Some(doc) = change.doc.as_ref() else {
             // An update that carries only an updateDescription.
-            return Ok(Outcome::skipped(format!("{} of {id} without the full document", change.op.code())));
+            return Err(Ok(Outcome::skipped(format!("{} of {id} without the full document", change.op.code()))));
         };
         if !doc.is_object() {
-            return Err(FnError::bad_input(format!("the document of {id} is not an object")));
+            return Err(Err(FnError::bad_input(format!("the document of {id} is not an object"))));
         }
         let summary = ResultSummary::from_doc(doc);
-        let claim = self.ledger.claim(&id, &summary).await?;
+        Ok(Candidate { change, summary })
+    }
+
+    /// The score card event of a candidate.
+    fn card(&self, c: &Candidate) -> (EmailMessage, Event) {
+        let id = &c.change.id;
+        let message = score_card_message(id, c.doc(), self.policy.copy_to_student);
+        let data = serde_json::to_value(&message).expect("an email message serialises");
+        let event = json_event(message.message_id.clone(), names::EMAIL_EVENT_TYPE, EVENT_SOURCE, Some(id), data);
+        (message, event)
+    }
+
+    fn done(c: &Candidate, message: &EmailMessage, claim: Claim) -> Outcome {
+        Outcome::done(json!({
+            "result_id": c.change.id,
+            "message_id": message.message_id,
+            "op": c.change.op.code(),
+            "exam": c.summary.exam,
+            "percentage": c.summary.percentage,
+            "resent": claim == Claim::Pending,
+        }))
+    }
+
+    /// Handle one change.
+    pub async fn on_change(&self, change: Change) -> Result<Outcome, FnError> {
+        let c = match self.screen(change) {
+            Ok(c) => c,
+            Err(answer) => return answer,
+        };
+        let id = &c.change.id;
+        let claim = self.ledger.claim(id, &c.summary).await?;
         if claim == Claim::Sent {
             return Ok(Outcome::skipped(format!("score card of {id} already sent")));
         }
         if claim == Claim::New {
-            self.ledger.count(&summary).await?;
+            self.ledger.count(&c.summary).await?;
         }
-        let message = score_card_message(&id, doc, self.policy.copy_to_student);
-        let data = serde_json::to_value(&message).expect("an email message serialises");
-        let event = json_event(message.message_id.clone(), names::EMAIL_EVENT_TYPE, EVENT_SOURCE, Some(&id), data);
-        self.mailer.send(&id, &event).await?;
-        self.ledger.mark_sent(&id).await?;
-        Ok(Outcome::done(json!({
-            "result_id": id,
-            "message_id": message.message_id,
-            "op": change.op.code(),
-            "exam": summary.exam,
-            "percentage": summary.percentage,
-            "resent": claim == Claim::Pending,
-        })))
+        let (message, event) = self.card(&c);
+        self.mailer.send(id, &event).await?;
+        self.ledger.mark_sent(id).await?;
+        Ok(Self::done(&c, &message, claim))
+    }
+
+    /// Handle many changes with shared round trips (see the crate docs);
+    /// one result per change, in order.
+    pub async fn on_changes(&self, changes: Vec<Result<Change, FnError>>) -> Vec<Result<Outcome, FnError>> {
+        let mut results: Vec<Option<Result<Outcome, FnError>>> = vec![None; changes.len()];
+        let mut candidates: Vec<(usize, Candidate)> = Vec::new();
+        // Later records of a result already in the batch: (index, its candidate).
+        let mut repeats: Vec<(usize, usize)> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, change) in changes.into_iter().enumerate() {
+            match change.map(|c| self.screen(c)) {
+                Err(e) => results[i] = Some(Err(e)),
+                Ok(Err(answer)) => results[i] = Some(answer),
+                Ok(Ok(c)) => match seen.get(&c.change.id) {
+                    Some(first) => repeats.push((i, *first)),
+                    None => {
+                        seen.insert(c.change.id.clone(), candidates.len());
+                        candidates.push((i, c));
+                    }
+                },
+            }
+        }
+        if !candidates.is_empty() {
+            let outcomes = match self.send_all(&candidates).await {
+                Ok(outcomes) => outcomes,
+                Err(e) => vec![Err(e); candidates.len()],
+            };
+            for ((i, _), outcome) in candidates.iter().zip(&outcomes) {
+                results[*i] = Some(outcome.clone());
+            }
+            for (i, first) in repeats {
+                let (_, c) = &candidates[first];
+                results[i] = Some(match &outcomes[first] {
+                    Ok(_) => Ok(Outcome::skipped(format!("score card of {} handled by an earlier record of this batch", c.change.id))),
+                    Err(e) => Err(e.clone()),
+                });
+            }
+        }
+        results.into_iter().map(|r| r.expect("every change has a result")).collect()
+    }
+
+    /// Claim, count, emit and mark distinct candidates; `Err` when a
+    /// MongoDB step failed for all of them.
+    async fn send_all(&self, candidates: &[(usize, Candidate)]) -> Result<Vec<Result<Outcome, FnError>>, FnError> {
+        let items: Vec<(&str, &ResultSummary)> = candidates.iter().map(|(_, c)| (c.change.id.as_str(), &c.summary)).collect();
+        let claims = self.ledger.claim_many(&items).await?;
+        let new: Vec<&ResultSummary> =
+            candidates.iter().zip(&claims).filter(|(_, k)| **k == Claim::New).map(|((_, c), _)| &c.summary).collect();
+        self.ledger.count_many(&new).await?;
+        let mut outcomes: Vec<Result<Outcome, FnError>> = Vec::with_capacity(candidates.len());
+        let mut cards: Vec<(usize, EmailMessage)> = Vec::new();
+        let mut events: Vec<(&str, Event)> = Vec::new();
+        for (k, ((_, c), claim)) in candidates.iter().zip(&claims).enumerate() {
+            if *claim == Claim::Sent {
+                outcomes.push(Ok(Outcome::skipped(format!("score card of {} already sent", c.change.id))));
+            } else {
+                outcomes.push(Ok(Outcome::skipped(String::new()))); // replaced below
+                let (message, event) = self.card(c);
+                cards.push((k, message));
+                events.push((c.change.id.as_str(), event));
+            }
+        }
+        let acks = self.mailer.send_many(&events).await;
+        let mut sent: Vec<&str> = Vec::with_capacity(cards.len());
+        for (((k, message), ack), (id, _)) in cards.iter().zip(acks).zip(&events) {
+            let (_, c) = &candidates[*k];
+            outcomes[*k] = match ack {
+                Ok(()) => {
+                    sent.push(id);
+                    Ok(Self::done(c, message, claims[*k]))
+                }
+                Err(e) => Err(e),
+            };
+        }
+        self.ledger.mark_sent_many(&sent).await?;
+        Ok(outcomes)
     }
 }
 
@@ -194,6 +337,10 @@ impl<L: Ledger, M: Mailer> Handler for ScoreCalc<L, M> {
     async fn handle(&self, event: Event) -> Result<Outcome, FnError> {
         let change = change_of(&event)?;
         self.on_change(change).await
+    }
+
+    async fn handle_batch(&self, events: Vec<Event>) -> Vec<Result<Outcome, FnError>> {
+        self.on_changes(events.iter().map(change_of).collect()).await
     }
 
     async fn ready(&self) -> Result<(), String> {
