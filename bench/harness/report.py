@@ -126,6 +126,11 @@ def markdown(res, stem, plots):
              f"[{stem}.json]({stem}.json). Ratios are from this one run (ours and the peer alternate on the same "
              "machine), so they hold better than the absolute numbers on a shared machine.", "",
              "| figure | ours | peer | ratio | goal | met? |", "|---|---:|---:|---:|---|---|"]
+    busy = max(m["loadavg_start"][0], m["loadavg_end"][0])
+    if busy > (m["cores"] or 1):
+        lines[-2:-2] = [f"**The machine was busy during this run** (load average up to {busy:.1f} on {m['cores']} cores, "
+                        "from other work): tail latencies and start-up times are inflated; the ratios, measured "
+                        "alternately in the same run, are the figures to compare.", ""]
     for r in goal_rows(res):
         lines.append("| " + " | ".join(r) + " |")
     lines.append("")
@@ -263,13 +268,13 @@ def plots(res, d):
         ours, peer = s["by_size"]["ours"], s["by_size"].get("peer", [])
         q = [x["questions"] for x in ours]
         axs[0].plot(q, [x["get"]["p50_ms"] for x in ours], "o-", color=OURS_C, label="ours GET p50")
-        axs[0].plot(q, [x["get"]["p99_ms"] for x in ours], "o--", color=OURS_C, label="ours GET p99")
+        axs[0].plot(q, [x["get"]["p99_ms"] for x in ours], "o--", color=OURS_C, mfc="none", label="ours GET p99")
         axs[0].plot(q, [x["post_ms"]["p50"] for x in ours], "s-", color="#2ca02c", label="ours POST attempt p50")
-        axs[0].plot(q, [x["post_ms"]["p99"] for x in ours], "s--", color="#2ca02c", label="ours POST attempt p99")
+        axs[0].plot(q, [x["post_ms"]["p99"] for x in ours], "s--", color="#2ca02c", mfc="none", label="ours POST attempt p99")
         if peer:
             qp = [x["questions"] for x in peer]
             axs[0].plot(qp, [x["get"]["p50_ms"] for x in peer], "^-", color=PEER_C, label="peer GET p50")
-            axs[0].plot(qp, [x["get"]["p99_ms"] for x in peer], "^--", color=PEER_C, label="peer GET p99")
+            axs[0].plot(qp, [x["get"]["p99_ms"] for x in peer], "^--", color=PEER_C, mfc="none", label="peer GET p99")
         axs[0].set(xscale="log", yscale="log", xlabel="questions in the exam", ylabel="latency ms (log)",
                    title="latency vs exam size")
         axs[0].legend(fontsize=7)
@@ -288,7 +293,7 @@ def plots(res, d):
                 continue
             c = [x["conns"] for x in xs]
             axs[0].plot(c, [x["p50_ms"] for x in xs], mark + "-", color=color, label=f"{side} p50")
-            axs[0].plot(c, [x["p99_ms"] for x in xs], mark + "--", color=color, label=f"{side} p99")
+            axs[0].plot(c, [x["p99_ms"] for x in xs], mark + "--", color=color, mfc="none", label=f"{side} p99")
             axs[1].plot(c, [x["rps"] for x in xs], mark + "-", color=color, label=side)
             axs[2].plot(c, [x["rss_max_mb"] for x in xs], mark + "-", color=color, label=side)
         axs[0].set(xscale="log", yscale="log", xlabel="connections", ylabel="ms (log)", title="latency vs connections")
