@@ -100,7 +100,9 @@ def main():
     import report
     out_dir = a.out_dir or os.path.join(a.root, "bench", "results")
     stem = started.strftime("%Y-%m-%d") + ("-quick" if a.mode == "quick" else "")
-    paths = report.write(res, out_dir, stem)
+    if only:  # a partial run never replaces the day's complete results nor latest.md
+        stem += "-only-" + "-".join(todo)
+    paths = report.write(res, out_dir, stem, latest=not only)
     print("\n".join(["wrote:"] + paths))
     if res["errors"]:
         print(f"benchmarks with errors: {res['errors']}", file=sys.stderr)
