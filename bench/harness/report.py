@@ -146,6 +146,11 @@ def markdown(res, stem, plots):
     for sect in ("takeexam", "scaling", "upload", "scorecalc"):
         for k, v in (g(b, sect, "errors") or {}).items():
             notes.append(f"- {sect} `{k}`: {str(v)[:300]}")
+    sc = g(b, "scorecalc", "http")
+    if sc and sc.get("peer"):
+        notes.append(f"- score-calc over HTTP: {sc['n']} envelopes each; ours answered {sc['n'] - sc['ours']['failures']} "
+                     f"with 2xx, the peer {sc['n'] - sc['peer']['failures']}; the peer's cards that reached its Kafka "
+                     f"topic within 10 s: {sc['peer'].get('cards_on_topic', 'not checked')}.")
     if g(b, "attempt"):
         a = b["attempt"]
         notes.append(f"- attempt → mail: {a['n']} attempts at {a['rate_per_s']}/s, {a['delivered']} cards matched, "

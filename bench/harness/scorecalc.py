@@ -115,11 +115,28 @@ def http_side_by_side(ctx):
             out["peer_error"] = str(e)
             return out
         try:
+            before = records_on(ctx.kafka, email_topic)
             lat, wall, fails = post_all(port, bodies, conc)
             out["peer"] = {"per_s": len(lat) / wall, "ms": summary(lat), "failures": len(fails), "fail_examples": fails[:3]}
+            # the peer answers 200 before kafka-python has sent anything: count what reached the topic
+            deadline = time.time() + 10
+            while records_on(ctx.kafka, email_topic) - before < n and time.time() < deadline:
+                time.sleep(0.2)
+            out["peer"]["cards_on_topic"] = records_on(ctx.kafka, email_topic) - before
         finally:
             stop(p)
     return out
+
+
+def records_on(brokers, topic):
+    """High watermark of partition 0 of a one-partition topic."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": brokers, "group.id": B.unique("bench-wm"), "enable.auto.commit": False})
+    try:
+        return c.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)[1]
+    finally:
+        c.close()
 
 
 def run(ctx):
