@@ -1,16 +1,21 @@
 //! The HTTP side: the CloudEvents endpoint (`POST /`), health and metrics.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use cloudevents::Event;
+use http_body::Body as _;
 use serde_json::json;
 use tracing::Instrument;
 
@@ -90,15 +95,82 @@ async fn receive<H: Handler>(
     }
 }
 
-/// Map a body-reading failure to JSON: 413 over the limit, 400 otherwise.
+/// Map a body-reading failure to JSON: 413 over the limit, 408 when the
+/// client did not send the body in time, 400 otherwise.
 pub fn body_rejection(rejection: BytesRejection) -> Response {
-    let status = rejection.status();
-    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "request body is larger than the configured limit (MAX_BODY_BYTES)".to_string()
+    let (status, message) = if is_body_deadline(&rejection) {
+        (StatusCode::REQUEST_TIMEOUT, BodyDeadlineExceeded.to_string())
+    } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        (StatusCode::PAYLOAD_TOO_LARGE, "request body is larger than the configured limit (MAX_BODY_BYTES)".to_string())
     } else {
-        rejection.body_text()
+        (rejection.status(), rejection.body_text())
     };
     (status, Json(json!({"error": message, "kind": "bad_input", "status": status.as_u16()}))).into_response()
+}
+
+/// Whether reading the body failed because its deadline passed.
+pub fn is_body_deadline(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(e) = cause {
+        if e.is::<BodyDeadlineExceeded>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// The error a request body yields once its deadline has passed.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the request body did not arrive within the configured time (HTTP_BODY_TIMEOUT_MS)")]
+pub struct BodyDeadlineExceeded;
+
+/// A request body that must be complete by a deadline. Unlike an idle
+/// timeout, a client trickling one byte at a time cannot extend it.
+struct DeadlineBody {
+    inner: Body,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl http_body::Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame);
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(axum::Error::new(BodyDeadlineExceeded)))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Give every request body `timeout` from the moment its headers were read;
+/// reading it later fails with [`BodyDeadlineExceeded`] (408 through
+/// [`body_rejection`]), and the connection is closed since the body was not
+/// read to its end.
+pub fn body_deadline(router: Router, timeout: Duration) -> Router {
+    router.layer(axum::middleware::map_request(move |req: Request| async move {
+        let (parts, body) = req.into_parts();
+        if body.is_end_stream() {
+            return Request::from_parts(parts, body);
+        }
+        let body = DeadlineBody { inner: body, deadline: Box::pin(tokio::time::sleep(timeout)) };
+        Request::from_parts(parts, Body::new(body))
+    }))
 }
 
 /// The readiness check a service runs for `/health/readiness`.

@@ -122,3 +122,178 @@ async fn health_liveness_readiness_and_metrics() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(body["error"].as_str().unwrap().contains("/nope"));
 }
+
+// ---- Over a real socket: the server as `serve_until` runs it, with short timeouts.
+
+mod socket {
+    use std::time::{Duration, Instant};
+
+    use examfn_runtime::config::{CommonConfig, Env};
+    use examfn_runtime::server::serve_http;
+    use examfn_runtime::Service;
+    use serde_json::Value;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    use tokio::sync::watch;
+
+    use super::Echo;
+
+    struct Running {
+        addr: std::net::SocketAddr,
+        stop: watch::Sender<bool>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Running {
+        async fn shutdown(self) {
+            let _ = self.stop.send(true);
+            tokio::time::timeout(Duration::from_secs(5), self.task).await.expect("the server stops").unwrap();
+        }
+    }
+
+    async fn start(header_ms: &str, body_ms: &str) -> Running {
+        let env = Env::from_pairs([("HTTP_HEADER_TIMEOUT_MS", header_ms), ("HTTP_BODY_TIMEOUT_MS", body_ms), ("MAX_BODY_BYTES", "1024")]);
+        let common = CommonConfig::from_env(&env, None, "echo").unwrap();
+        let app = Service::new("echo", std::sync::Arc::new(Echo)).app_with(&common);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, rx) = watch::channel(false);
+        let timeout = common.http_header_timeout;
+        let task = tokio::spawn(async move { serve_http(listener, app, timeout, rx).await.unwrap() });
+        Running { addr, stop, task }
+    }
+
+    /// Read until the peer closes (or 5 s pass): what the server sent.
+    async fn read_to_close(s: &mut TcpStream) -> (String, bool) {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match tokio::time::timeout_at(deadline.into(), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&out).into_owned(), true),
+                Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+                Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+            }
+        }
+    }
+
+    fn body_json(resp: &str) -> Value {
+        serde_json::from_str(resp.split("\r\n\r\n").nth(1).unwrap_or("")).unwrap_or(Value::Null)
+    }
+
+    #[tokio::test]
+    async fn a_complete_request_is_served() {
+        let srv = start("300", "300").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        s.write_all(b"GET /health/liveness HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        let (resp, closed) = read_to_close(&mut s).await;
+        assert!(closed && resp.starts_with("HTTP/1.1 200"), "{resp}");
+        assert_eq!(body_json(&resp)["status"], "alive");
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn slowloris_headers_are_cut_off_after_the_header_timeout() {
+        let srv = start("300", "5000").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let started = Instant::now();
+        // One header byte every 50 ms: the headers would take ≈ 3 s to arrive.
+        let request = b"GET /health/liveness HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+        let mut cut_off = false;
+        for b in request.iter() {
+            if s.write_all(&[*b]).await.is_err() {
+                cut_off = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if started.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+        }
+        let (resp, closed) = read_to_close(&mut s).await;
+        let took = started.elapsed();
+        assert!(cut_off || closed, "the server kept the slow connection open for {took:?}");
+        assert!(!resp.contains("alive"), "the slow request was served: {resp}");
+        // Closed well before the headers could have been complete (≈ 3 s).
+        assert!(took < Duration::from_millis(2500), "{took:?}");
+        // The server still serves others.
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        s.write_all(b"GET /health/liveness HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        assert!(read_to_close(&mut s).await.0.starts_with("HTTP/1.1 200"));
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_without_a_request_is_closed() {
+        let srv = start("300", "5000").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let started = Instant::now();
+        let (resp, closed) = read_to_close(&mut s).await;
+        assert!(closed, "an idle connection stayed open");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(!resp.contains("200"), "{resp}");
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_body_sent_too_slowly_gets_408_and_the_connection_closes() {
+        let srv = start("5000", "400").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let body = br#"{"pad":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"#;
+        let head = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+        s.write_all(head.as_bytes()).await.unwrap();
+        let started = Instant::now();
+        // Read while writing, so the early 408 is seen even if the server resets the connection.
+        let (mut rd, mut wr) = s.into_split();
+        let reader = tokio::spawn(async move {
+            let mut out = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                match tokio::time::timeout(Duration::from_secs(5), rd.read(&mut buf)).await {
+                    Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&out).into_owned(), true),
+                    Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+                    Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+                }
+            }
+        });
+        // One body byte every 40 ms (each well inside any idle timeout): ≈ 2.7 s in all.
+        for b in body.iter() {
+            if wr.write_all(&[*b]).await.is_err() || reader.is_finished() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(40)).await;
+            if started.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+        }
+        let (resp, closed) = reader.await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(2500), "{:?}", started.elapsed());
+        assert!(resp.starts_with("HTTP/1.1 408"), "{resp}");
+        let v = body_json(&resp);
+        assert_eq!(v["status"], 408, "{resp}");
+        assert!(v["error"].as_str().unwrap().contains("HTTP_BODY_TIMEOUT_MS"), "{resp}");
+        assert!(closed, "the connection stayed open after the 408");
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_body_in_time_is_handled_and_oversize_is_413_json() {
+        let srv = start("5000", "2000").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let body = r#"{"n":1}"#;
+        let req = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        s.write_all(req.as_bytes()).await.unwrap();
+        let (resp, _) = read_to_close(&mut s).await;
+        assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+        assert_eq!(body_json(&resp)["result"]["data"]["n"], 1, "{resp}");
+
+        let big = format!(r#"{{"pad":"{}"}}"#, "x".repeat(4096));
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let req = format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{big}", big.len());
+        let _ = s.write_all(req.as_bytes()).await;
+        let (resp, _) = read_to_close(&mut s).await;
+        assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+        assert!(body_json(&resp)["error"].as_str().unwrap().contains("MAX_BODY_BYTES"), "{resp}");
+        srv.shutdown().await;
+    }
+}
