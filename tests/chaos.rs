@@ -94,15 +94,15 @@ async fn attempts_survive_broker_mongo_and_function_crashes() {
     let load = tokio::spawn(students::run(p.ui(), tokens, Duration::from_millis(300), Duration::from_secs(120), stop.clone()));
     let pause = |s: u64| tokio::time::sleep(Duration::from_secs(s));
 
-    pause(3).await;
+    pause(2).await;
     p.stop_server("kafka").await; // the broker goes away while attempts flow
     pause(3).await;
     p.start_server("kafka").await;
-    pause(3).await;
+    pause(2).await;
     p.stop_server("mongodb").await; // so does MongoDB (same port and data dir when back)
     pause(3).await;
     p.start_server("mongodb").await;
-    pause(3).await;
+    pause(2).await;
     for f in ["score-calc", "email", "cdc-relay"] {
         p.kill_function(f).await; // SIGKILL mid-stream
         pause(1).await;
@@ -188,29 +188,42 @@ async fn uploads_end_ready_or_failed_with_s3_down_and_exam_gen_killed() {
     let mut good: Vec<String> = Vec::new();
     let mut bad: Vec<String> = Vec::new();
 
-    // Two lectures and one file that is not a readable PDF, then S3 goes
-    // away while exam-gen works on them (its reads fail and are retried).
+    // Two lectures and one file that is not a readable PDF, all up.
     for i in 0..2 {
-        let n = format!("before-outage-{i}");
+        let n = format!("all-up-{i}");
         upload(&s3, &n, lecture_pdf(&n), &mut retries).await;
         good.push(n);
     }
     upload(&s3, "broken", b"%PDF-1.4\nthis is not really a PDF".to_vec(), &mut retries).await;
     bad.push("broken".into());
+
+    // S3 down during generation: notifications wait on the topic while
+    // exam-gen is down; then S3 goes away and exam-gen comes back to them
+    // (its reads of S3 fail and are retried); S3 returns 4 s later.
+    p.kill_function("exam-gen").await;
+    for i in 0..2 {
+        let n = format!("s3-down-{i}");
+        upload(&s3, &n, lecture_pdf(&n), &mut retries).await;
+        good.push(n);
+    }
     p.stop_server("s3").await;
+    p.start_function("exam-gen").await;
     // Uploads during the outage fail and are retried by the client until S3 is back.
     let s3c = s3.clone();
     let during = tokio::spawn(async move {
         let mut r = 0usize;
         let mut names = Vec::new();
         for i in 0..2 {
-            let n = format!("during-outage-{i}");
+            let n = format!("uploaded-during-outage-{i}");
             upload(&s3c, &n, lecture_pdf(&n), &mut r).await;
             names.push(n);
         }
         (names, r)
     });
     tokio::time::sleep(Duration::from_secs(4)).await;
+    let db_now = statuses(&db).await;
+    let waiting: Vec<&String> = good.iter().filter(|n| !db_now.get(*n).is_some_and(|(s, _)| s == "ready")).collect();
+    assert!(!waiting.is_empty(), "S3 was down while exam-gen had work: {db_now:?}");
     p.start_server("s3").await;
     let (names, r) = during.await.unwrap();
     good.extend(names);
@@ -271,6 +284,35 @@ async fn uploads_end_ready_or_failed_with_s3_down_and_exam_gen_killed() {
     p.shutdown().await;
 }
 
+/// S3 down for 15 s under exam-gen, more than the sum of the runtime's
+/// backoffs (`KAFKA_MAX_RETRIES` = 5 from 200 ms: ≈6 s; each try also waits
+/// for the S3 client's own retries): the upload must still end `ready` or
+/// `failed` with a reason, not stay `uploaded` with its notification in the
+/// dead-letter topic.
+#[tokio::test(flavor = "multi_thread")]
+async fn upload_ends_ready_or_failed_after_an_s3_outage_longer_than_the_retry_budget() {
+    let _one = serial();
+    let started = Instant::now();
+    let mut p = Platform::start("s3-long", &[]).await;
+    let s3 = p.s3();
+    let db = p.db().await;
+    p.kill_function("exam-gen").await;
+    upload(&s3, "long-outage", lecture_pdf("long outage"), &mut 0).await;
+    p.stop_server("s3").await;
+    p.start_function("exam-gen").await;
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    p.start_server("s3").await;
+    let st = wait("the upload to end ready or failed", Duration::from_secs(60), async || {
+        statuses(&db).await.get("long-outage").filter(|(s, _)| s == "ready" || s == "failed").cloned()
+    })
+    .await;
+    assert!(st.0 == "ready" || !st.1.is_empty(), "{st:?}");
+    let lags = p.wait_nothing_stuck(Duration::from_secs(30)).await;
+    eprintln!("chaos/s3-long: S3 down 15 s under exam-gen: the upload ended {st:?}; {:.0} s in all", started.elapsed().as_secs_f64());
+    print_lags(&lags);
+    p.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------
 // 3. Poison records on every topic.
 
@@ -288,8 +330,11 @@ async fn dead_letters(brokers: &str, topic: &str, want: usize) -> Vec<(String, S
     c.assign(&tpl).unwrap();
     let mut out = Vec::new();
     let t = Instant::now();
+    // The good records sent after the poison were processed already, so the
+    // dead letters are written: stop at the first quiet 5 s.
     while out.len() < want && t.elapsed() < Duration::from_secs(60) {
-        if let Ok(Ok(m)) = tokio::time::timeout(Duration::from_secs(2), c.recv()).await {
+        let Ok(r) = tokio::time::timeout(Duration::from_secs(5), c.recv()).await else { break };
+        if let Ok(m) = r {
             let get = |k: &str| {
                 m.headers()
                     .and_then(|h| h.iter().find(|h| h.key == k).and_then(|h| h.value.map(|v| String::from_utf8_lossy(v).into_owned())))
@@ -314,7 +359,9 @@ async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() 
     let poison = |topic: &str| -> Vec<(&'static str, Vec<u8>)> {
         let oversized = match topic {
             names::EMAIL_TOPIC => serde_json::json!({"message_id": "oversized-1", "subject": "big", "text": pad}),
-            names::EXAM_GENERATOR_TOPIC => serde_json::json!({"EventName": "s3:ObjectCreated:Put", "Key": "exams/exams/big.pdf", "Records": [], "padding": pad}),
+            names::EXAM_GENERATOR_TOPIC => serde_json::json!({"EventName": "s3:ObjectCreated:Put", "Key": "exams/exams/big.pdf", "Records": [
+                {"eventName": "s3:ObjectCreated:Put", "s3": {"bucket": {"name": "exams"}, "object": {"key": "exams/big.pdf", "size": 1, "userMetadata": {"X-Amz-Meta-Padding": pad}}}}
+            ]}),
             _ => serde_json::json!({"payload": {"op": "c", "after": "{}", "padding": pad}}),
         };
         vec![
@@ -351,6 +398,9 @@ async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() 
     wait("the score card sent after the poison", Duration::from_secs(60), async || p.mail_ids().contains_key(&card).then_some(())).await;
     wait("the email sent after the poison", Duration::from_secs(60), async || p.mail_ids().contains_key("chaos-after-poison").then_some(())).await;
 
+    // Every check is made on every topic before failing, so one run names
+    // every gap.
+    let mut problems: Vec<String> = Vec::new();
     let mut counts = BTreeMap::new();
     for topic in [names::EXAM_GENERATOR_TOPIC, names::SCORE_CDC_TOPIC, names::EMAIL_TOPIC] {
         let dl = dead_letters(&brokers, topic, 3).await;
@@ -358,12 +408,15 @@ async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() 
         for (err, status) in &dl {
             eprintln!("      {status} {}", err.chars().take(160).collect::<String>());
         }
-        assert_eq!(dl.len(), 3, "{topic}: garbage, wrong shape and oversized are all dead-lettered: {dl:?}");
-        assert!(dl.iter().all(|(e, _)| !e.is_empty()), "every dead letter names its reason: {dl:?}");
-        assert!(
-            dl.iter().any(|(e, _)| e.contains("MAX_BODY_BYTES") || e.contains("larger") || e.contains("too large")),
-            "{topic}: the oversized record is dead-lettered for its size: {dl:?}"
-        );
+        if dl.len() != 3 {
+            problems.push(format!("{topic}: {} of 3 poison records (garbage, wrong shape, oversized) dead-lettered", dl.len()));
+        }
+        if !dl.iter().all(|(e, _)| !e.is_empty()) {
+            problems.push(format!("{topic}: a dead letter without its reason: {dl:?}"));
+        }
+        if !dl.iter().any(|(e, _)| e.contains("MAX_BODY_BYTES") || e.contains("larger") || e.contains("too large")) {
+            problems.push(format!("{topic}: the oversized record ({} bytes, MAX_BODY_BYTES={LIMIT}) was not dead-lettered for its size", pad.len()));
+        }
         // `examfn dlq <topic>` lists them with their reasons.
         let out = std::process::Command::new(harness::EXE).args(["dlq", topic, "--brokers", &brokers]).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
@@ -376,7 +429,10 @@ async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() 
     }
     // Nothing sent twice and nothing stuck behind the poison.
     assert_eq!(p.mail_ids().get(&card), Some(&1));
-    assert!(!p.mail_ids().contains_key("oversized-1"), "the oversized email request was not sent");
+    if p.mail_ids().contains_key("oversized-1") {
+        problems.push("email-topic: the oversized email request was sent as an email".into());
+    }
+    assert!(problems.is_empty(), "poison handling gaps:\n  {}", problems.join("\n  "));
     let lags = p.wait_nothing_stuck(Duration::from_secs(30)).await;
     eprintln!("chaos/poison: {sent} poison records, dead letters per topic {counts:?}, a good record after them processed on each; {:.0} s in all", started.elapsed().as_secs_f64());
     print_lags(&lags);
@@ -527,26 +583,32 @@ async fn load(tag: &str, n: usize, seconds: u64, think: Duration, sample_every: 
     let stats = load.await.unwrap();
     let seconds = t0.elapsed().as_secs_f64();
     rss.push((seconds, p.rss_kb()));
+    let mut r = LoadRun { stats, rss, stored: 0, cards: 0, seconds };
+    // The figures first, so a failure below still shows them.
+    report_load(tag, n, &r);
     p.assert_functions_alive();
+    let stats = &r.stats;
     assert!(stats.errors.is_empty(), "{} errors under load: {:?}", stats.errors.len(), &stats.errors[..stats.errors.len().min(10)]);
-    let accepted: BTreeSet<String> = stats.accepted.clone();
-    let (stored, cards) = harness::verify_attempts(&p, students::EXAM, &accepted, Duration::from_secs(240)).await;
+    let drain = Instant::now();
+    let (stored, cards) = harness::verify_attempts(&p, students::EXAM, &stats.accepted, Duration::from_secs(240)).await;
     p.wait_nothing_stuck(Duration::from_secs(30)).await;
+    eprintln!("chaos/{tag}: {stored} results stored once each, {cards} score cards (one each), the last {:.0} s after the load stopped; nothing stuck", drain.elapsed().as_secs_f64());
     p.shutdown().await;
-    LoadRun { stats, rss, stored, cards, seconds }
+    r.stored = stored;
+    r.cards = cards;
+    r
 }
 
 fn report_load(tag: &str, n: usize, r: &LoadRun) {
     let s = &r.stats;
     eprintln!(
-        "chaos/{tag}: {n} students for {:.0} s: {} attempts accepted ({:.0}/s), {} stored, {} score cards, {} retries, 0 errors; \
+        "chaos/{tag}: {n} students for {:.0} s: {} attempts accepted ({:.0}/s), {} retries, {} errors; \
          latency p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         r.seconds,
         s.accepted.len(),
         s.accepted.len() as f64 / r.seconds,
-        r.stored,
-        r.cards,
         s.retries,
+        s.errors.len(),
         students::percentile(&s.latency_ms, 50.0),
         students::percentile(&s.latency_ms, 90.0),
         students::percentile(&s.latency_ms, 99.0),
@@ -564,8 +626,9 @@ async fn load_students_submit_concurrently_nothing_lost_or_doubled() {
     let _one = serial();
     let n = env_num("CHAOS_STUDENTS", 200) as usize;
     let secs = env_num("CHAOS_SECONDS", 10);
-    let r = load("load", n, secs, Duration::from_millis(1000), Duration::from_secs(2)).await;
-    report_load("load", n, &r);
+    // Each student thinks 2 s between attempts (≈100 attempts/s in all):
+    // the drain through the Python SMTP server stays within the fast set.
+    let r = load("load", n, secs, Duration::from_millis(2000), Duration::from_secs(2)).await;
     assert!(r.stats.accepted.len() >= n, "every student got at least one attempt through: {}", r.stats.accepted.len());
 }
 
@@ -585,10 +648,12 @@ fn median(mut v: Vec<u64>) -> u64 {
 #[ignore = "10-minute soak: cargo run -- test -- -p examfn --test chaos -- --ignored --nocapture"]
 async fn soak_memory_of_every_function_stays_flat() {
     let _one = serial();
-    let n = env_num("CHAOS_STUDENTS", 50) as usize;
+    // 10 students, 1 s apart: ≈10 attempts/s, a rate the whole pipeline
+    // (Python MongoDB and SMTP servers included) sustains on two cores, so
+    // every card is delivered within the run rather than queued.
+    let n = env_num("CHAOS_STUDENTS", 10) as usize;
     let secs = env_num("CHAOS_SOAK_SECONDS", 600);
-    let r = load("soak", n, secs, Duration::from_millis(200), Duration::from_secs(5)).await;
-    report_load("soak", n, &r);
+    let r = load("soak", n, secs, Duration::from_millis(1000), Duration::from_secs(5)).await;
     let warm = 60.0;
     let first: Vec<&(f64, BTreeMap<String, u64>)> = r.rss.iter().filter(|(t, _)| *t >= warm && *t < warm + 60.0).collect();
     let last: Vec<&(f64, BTreeMap<String, u64>)> = r.rss.iter().filter(|(t, _)| *t >= r.seconds - 60.0).collect();

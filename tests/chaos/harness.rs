@@ -249,6 +249,16 @@ impl Platform {
     }
 }
 
+impl Drop for Platform {
+    /// A failed test leaves its data dir (logs, Maildir) for a look; its
+    /// processes are killed by `Proc`'s kill-on-drop.
+    fn drop(&mut self) {
+        if !self.functions.is_empty() {
+            eprintln!("chaos: the platform's data and logs are kept in {}", self.data.display());
+        }
+    }
+}
+
 /// Poll `f` until it returns Some, at most `within`.
 pub async fn wait<T>(what: &str, within: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> T {
     let t = Instant::now();
