@@ -43,6 +43,8 @@ pub enum ApiError {
     Fn(FnError),
     NotFound(String),
     Unsupported(String),
+    /// The body could not be read (too large, too slow, broken).
+    Body(BytesRejection),
 }
 
 impl From<AuthError> for ApiError {
@@ -72,6 +74,7 @@ impl IntoResponse for ApiError {
             Self::NotFound(m) => {
                 (StatusCode::NOT_FOUND, Json(json!({"error": m, "kind": "not_found", "status": 404}))).into_response()
             }
+            Self::Body(r) => examfn_runtime::http::body_rejection(r),
             Self::Unsupported(m) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Json(json!({"error": m, "kind": "bad_input", "status": 415})),
@@ -148,9 +151,21 @@ async fn get_exam(State(st): State<AppState>, Caller(id): Caller, Query(q): Quer
     }
 }
 
+/// Body of a submit. Unknown fields are refused (400 naming the field): the
+/// email, score and grading come from the token and the server, so a client
+/// sending `email` or `score` learns at once that they are not taken.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Submission {
     answers: Vec<String>,
+}
+
+/// Read a JSON request body: 413 past the limit, 408 when it arrived too
+/// slowly, 400 for malformed JSON or unknown fields (serde names the field
+/// and position), with `expected` showing the right shape.
+fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, expected: &str) -> Result<T, ApiError> {
+    let body = body.map_err(ApiError::Body)?;
+    serde_json::from_slice(&body).map_err(|e| FnError::bad_input(format!("expected {expected}: {e}")).into())
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
@@ -179,9 +194,7 @@ async fn submit(
 ) -> ApiResult<Response> {
     let name = exam_name(&name)?;
     let key = idempotency_key(&headers)?;
-    let body = body.map_err(|r| FnError::bad_input(r.body_text()))?;
-    let sub: Submission = serde_json::from_slice(&body)
-        .map_err(|e| FnError::bad_input(format!("expected {{\"answers\": [\"<option>\", ...]}}: {e}")))?;
+    let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...]}"#)?;
     let exam = st.exams.get(&name).await?;
     let graded = grade(&exam.questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
     let rec = st.results.record(&id.email, &name, &graded, &key).await?;
@@ -309,7 +322,7 @@ async fn upload(
             return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": msg, "kind": "bad_input", "status": 413})))
                 .into_response());
         }
-        Err(r) => return Err(FnError::bad_input(r.body_text()).into()),
+        Err(r) => return Err(ApiError::Body(r)),
     };
     if !body.starts_with(b"%PDF-") {
         return Err(FnError::bad_input("the body is not a PDF (it must start with %PDF-)").into());
@@ -349,17 +362,20 @@ async fn auth_config(State(st): State<AppState>) -> Json<Value> {
     }))
 }
 
+/// Body of `POST /dev/token`; unknown fields are refused like a submit's.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DevSignIn {
     email: String,
     role: String,
 }
 
 /// `POST /dev/token` (development mode only): mint a token for the dev sign-in page.
-async fn dev_token(State(st): State<AppState>, Json(req): Json<DevSignIn>) -> ApiResult<Json<Value>> {
+async fn dev_token(State(st): State<AppState>, body: Result<Bytes, BytesRejection>) -> ApiResult<Json<Value>> {
     let Some(keys) = &st.dev else {
         return Err(ApiError::NotFound("development sign-in is not enabled".into()));
     };
+    let req: DevSignIn = json_body(body, r#"{"email": "<address>", "role": "student|educator"}"#)?;
     let role: Role = req.role.parse().map_err(|e: String| FnError::bad_input(e))?;
     let token = keys
         .mint_with(st.verifier.issuer(), st.verifier.audience(), &req.email, role, DEV_TOKEN_TTL)

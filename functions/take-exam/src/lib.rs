@@ -184,7 +184,7 @@ pub fn main() -> anyhow::Result<()> {
     let common = CommonConfig::from_env(&env, None, "take-exam")?;
     let config = Config::from_env(&env)?;
     examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
-    examfn_runtime::server::block_on(async move {
+    examfn_runtime::server::block_on_configured(&common.clone(), async move {
         let state = Inner::from_config(&config).await?;
         let warm = state.clone();
         tokio::spawn(async move {

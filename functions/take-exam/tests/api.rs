@@ -433,3 +433,165 @@ fn dev_mode_is_refused_with_a_real_jwks() {
     ]);
     assert!(Config::from_env(&env).unwrap_err().to_string().contains("CORS_ALLOWED_ORIGINS"));
 }
+
+/// Issue #10: hostile names, bodies and callers, through the whole app.
+#[tokio::test]
+async fn hostile_names_bodies_and_callers_are_refused() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let ed = f.token("ed@example.org", Role::Educator);
+    let bearer = |t: &str| format!("Bearer {t}");
+
+    // Path traversal and other unsafe exam names, on every endpoint taking a name:
+    // 400, never a read or a write outside questions_bank/ or exams/.
+    let long = format!("{}.json", "a".repeat(300));
+    let names = [
+        "..%2Flecture1.json",           // ../lecture1.json
+        "%2e%2e%2flecture1.json",       // the same, encoded dots
+        "%2e%2e%2f%2e%2e%2fetc%2fpasswd.json",
+        "%2Fetc%2Fpasswd.json",         // an absolute path
+        "..%5Clecture1.json",           // ..\lecture1.json
+        "sub%5Clecture1.json",          // a backslash
+        "lecture1%00.json",             // NUL
+        "lecture1.json%00.pdf",
+        "questions_bank%2Flecture1.json",
+        ".hidden.json",
+        long.as_str(),                  // longer than any exam name
+    ];
+    for n in names {
+        let (s, v) = f.get(&format!("/exam?object_name={n}"), Some(&st)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "GET /exam?object_name={n}: {v}");
+        assert_eq!(v["kind"], "bad_input", "{n}: {v}");
+        let (s, v) = f.submit(n, &st, json!(["4", "False", "Paris", "False"]), None).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "POST /exam/{n}/attempts: {v}");
+        for p in [format!("/educator/exams/{n}"), format!("/educator/exams/{n}/scoreboard")] {
+            let (s, v) = f.get(&p, Some(&ed)).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "GET {p}: {v}");
+        }
+        let up = Request::post(format!("/educator/uploads?name={n}"))
+            .header(header::AUTHORIZATION, bearer(&ed))
+            .header(header::CONTENT_TYPE, "application/pdf")
+            .body(Body::from("%PDF-1.4 hostile"))
+            .unwrap();
+        let (s, _, v) = f.call(up).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "upload name={n}: {v}");
+    }
+    assert!(f.score_docs().await.is_empty());
+    let keys: Vec<String> = f
+        .s3
+        .list_objects_v2()
+        .bucket(&f.bucket)
+        .send()
+        .await
+        .unwrap()
+        .contents()
+        .iter()
+        .filter_map(|o| o.key().map(str::to_string))
+        .collect();
+    assert_eq!(keys, ["questions_bank/lecture1.json", "questions_bank/lecture1.meta.json"], "nothing was written");
+
+    // Malformed JSON: 400 with a message showing the expected shape.
+    let raw = |body: &'static str, token: &str| {
+        Request::post("/exam/lecture1.json/attempts")
+            .header(header::AUTHORIZATION, bearer(token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for broken in ["{\"answers\": [\"4\",", "not json", "", "[\"4\"]", "{\"answers\": \"4\"}"] {
+        let (s, _, v) = f.call(raw(broken, &st)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{broken:?}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(r#"expected {"answers""#), "{broken:?}: {v}");
+    }
+    // Unknown fields are refused, naming the field (a student cannot send an email or a score).
+    let (s, _, v) = f.call(raw(r#"{"answers": ["4", "False", "Paris", "False"], "email": "teacher@example.org"}"#, &st)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("unknown field `email`"), "{v}");
+    let (s, _, v) = f.call(raw(r#"{"answers": ["4", "False", "Paris", "False"], "score": 4}"#, &st)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("unknown field `score`"), "{v}");
+    let dev = Request::post("/dev/token")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"email": "a@example.org", "role": "student", "admin": true}"#))
+        .unwrap();
+    let (s, _, v) = f.call(dev).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("unknown field `admin`"), "{v}");
+    let dev = Request::post("/dev/token").header(header::CONTENT_TYPE, "application/json").body(Body::from("{")).unwrap();
+    let (s, _, v) = f.call(dev).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+
+    // Oversized bodies: 413 with a JSON error (the app's limit here is 1 MiB; uploads 64 KiB).
+    let big = format!(r#"{{"answers": ["{}"]}}"#, "x".repeat(2 * 1024 * 1024));
+    let req = Request::post("/exam/lecture1.json/attempts")
+        .header(header::AUTHORIZATION, bearer(&st))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(big))
+        .unwrap();
+    let (s, _, v) = f.call(req).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(v["status"], 413, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("MAX_BODY_BYTES"), "{v}");
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(128 * 1024, b' ');
+    let req = Request::post("/educator/uploads?name=huge")
+        .header(header::AUTHORIZATION, bearer(&ed))
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::from(pdf))
+        .unwrap();
+    let (s, _, v) = f.call(req).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(v["status"], 413, "{v}");
+    assert!(f.score_docs().await.is_empty());
+
+    // A student never receives the correct answers: not in the exam, and not
+    // through the educator preview; nor can they act as an educator.
+    let (s, exam) = f.get("/exam?object_name=lecture1.json", Some(&st)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!exam.to_string().contains("correct_answer"), "{exam}");
+    for p in ["/educator/exams", "/educator/exams/lecture1.json", "/educator/exams/lecture1.json/scoreboard"] {
+        let (s, v) = f.get(p, Some(&st)).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{p}: {v}");
+        assert!(!v.to_string().contains("correct_answer"), "{p}: {v}");
+    }
+    let up = Request::post("/educator/uploads?name=mine")
+        .header(header::AUTHORIZATION, bearer(&st))
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .body(Body::from("%PDF-1.4 from a student"))
+        .unwrap();
+    let (s, _, v) = f.call(up).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+
+    // Another student's attempts: /me/attempts is the token's email only; a
+    // query naming someone else changes nothing.
+    let other = f.token("other@example.org", Role::Student);
+    let (s, _) = f.submit("lecture1.json", &other, json!(["4", "False", "Paris", "False"]), Some("k1")).await;
+    assert_eq!(s, StatusCode::CREATED);
+    for p in ["/me/attempts", "/me/attempts?email=other@example.org", "/me/attempts?email%5B%24ne%5D=x"] {
+        let (s, v) = f.get(p, Some(&st)).await;
+        assert_eq!((s, v.clone()), (StatusCode::OK, json!([])), "{p}: {v}");
+    }
+
+    // No token: 401 on every API endpoint, whatever the method.
+    let endpoints = [
+        ("GET", "/exam"),
+        ("GET", "/exam?object_name=lecture1.json"),
+        ("POST", "/exam/lecture1.json/attempts"),
+        ("GET", "/me"),
+        ("GET", "/me/attempts"),
+        ("GET", "/educator/exams"),
+        ("GET", "/educator/exams/lecture1.json"),
+        ("GET", "/educator/exams/lecture1.json/scoreboard"),
+        ("POST", "/educator/uploads?name=x"),
+    ];
+    for (m, p) in endpoints {
+        let req = Request::builder().method(m).uri(p).header(header::CONTENT_TYPE, "application/json").body(Body::from("{}")).unwrap();
+        let (s, h, v) = f.call(req).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{m} {p}: {v}");
+        assert!(h.get(header::WWW_AUTHENTICATE).is_some(), "{m} {p}");
+        // And a garbage token is 401 too.
+        let req = Request::builder().method(m).uri(p).header(header::AUTHORIZATION, "Bearer not.a.jwt").body(Body::from("{}")).unwrap();
+        let (s, _, v) = f.call(req).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{m} {p} with a garbage token: {v}");
+    }
+}
