@@ -113,6 +113,13 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
     if page_ids.len() > MAX_PAGES {
         return Err(PdfError::TooManyPages(page_ids.len()));
     }
+    // pdf-extract looks inherited attributes (Resources, MediaBox) up the
+    // /Parent chain without a visited set: a page that is its own ancestor
+    // loops forever (found by fuzzing, fuzz/README.md).
+    let pages = doc.get_pages();
+    for id in pages.values() {
+        parent_chain_is_finite(&doc, *id)?;
+    }
     // Fast path: the whole document in one pass (fonts are parsed once).
     let mut collector = Collector::new(page_ids.len());
     let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(&doc, &mut collector)));
@@ -147,6 +154,29 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
         return Err(PdfError::Unreadable(last_error));
     }
     Ok(pages)
+}
+
+/// Follow `/Parent` from a page: an error when it comes back to an object
+/// already seen or goes deeper than any real page tree.
+fn parent_chain_is_finite(doc: &pdf_extract::Document, page: pdf_extract::ObjectId) -> Result<(), PdfError> {
+    let mut seen = BTreeSet::new();
+    let mut id = page;
+    loop {
+        if !seen.insert(id) || seen.len() > 256 {
+            return Err(PdfError::Unreadable(format!(
+                "the page tree loops: object {} {} is its own ancestor",
+                id.0, id.1
+            )));
+        }
+        let parent = match doc.get_object(id).and_then(|o| o.as_dict()) {
+            Ok(d) => d.get(b"Parent").ok().and_then(|p| p.as_reference().ok()),
+            Err(_) => None,
+        };
+        match parent {
+            Some(p) => id = p,
+            None => return Ok(()),
+        }
+    }
 }
 
 /// Lays glyphs out into lines: a new line when the baseline moves by more
@@ -597,6 +627,24 @@ pub fn write_pdf(pages: &[Vec<(f64, Vec<String>)>]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `cargo fuzz run pdf_extract` (hung pdf-extract): a page whose
+    /// /Parent is itself and whose /Resources key is mangled.
+    #[test]
+    fn a_page_that_is_its_own_parent_fails_instead_of_looping() {
+        let pdf = write_text_pdf(&[vec!["Cells divide.".to_string()], vec!["Plants grow.".to_string()]]);
+        let page: &[u8] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources";
+        let at = pdf.windows(page.len()).position(|w| w == page).expect("the first page object");
+        // Same length, so the xref offsets stay right.
+        let mut looped = pdf.clone();
+        looped[at..at + page.len()].copy_from_slice(b"<< /Type /Page /Parent 4 0 R /MediaBox [0 0 612 792] /Resourcxx");
+        let t = std::time::Instant::now();
+        match extract(&looped) {
+            Err(PdfError::Unreadable(why)) => assert!(why.contains("loops"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
 
     fn lines(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
