@@ -230,6 +230,18 @@ pub fn corpus(bomb_bytes: u64) -> Vec<Case> {
         add("reference loops: Pages tree cycle, self-referencing objects", build(&objects, ""), Expect::FailedOrText);
     }
     {
+        // A page that is its own /Parent and has no /Resources of its own
+        // (pdf-extract looked them up the chain forever; found by fuzzing).
+        let objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>".to_vec(),
+            FONT.as_bytes().to_vec(),
+            b"<< /Type /Page /Parent 4 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>".to_vec(),
+            stream("", b"BT /F1 12 Tf 72 700 Td (Parent) Tj ET"),
+        ];
+        add("a page that is its own parent", build(&objects, ""), Expect::Failed);
+    }
+    {
         // A stream whose /Length is a reference to itself.
         let objects = vec![
             b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
