@@ -206,6 +206,12 @@ pub async fn consume<H: Handler>(
         // expires, not when a record arrives: a short wait keeps the
         // insert-to-email path fast at the cost of a few idle fetches.
         .set("fetch.wait.max.ms", "20")
+        // Prefetch about two batches, not librdkafka's default of up to
+        // 64 MiB / 100,000 messages: a backlog is then read as it is worked
+        // off instead of all at once, which starves the local broker's
+        // produce path (the function's own output) while it serves it.
+        .set("queued.min.messages", (2 * cfg.batch_max).max(100).to_string())
+        .set("queued.max.messages.kbytes", "4096")
         .create()?;
     if cfg.subscribe {
         consumer.subscribe(&[&cfg.topic])?;

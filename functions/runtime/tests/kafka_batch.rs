@@ -24,6 +24,9 @@ use rdkafka::message::{Headers, Message};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+/// Record headers as produced.
+type RecordHeaders = Vec<(String, Vec<u8>)>;
+
 fn brokers() -> String {
     std::env::var("EXAMFN_TEST_KAFKA").unwrap_or_else(|_| {
         panic!("EXAMFN_TEST_KAFKA is not set: run the tests with `cargo run -- test`, which starts the real servers they use")
@@ -116,14 +119,14 @@ fn config(topic: &str, group: &str, batch_max: usize) -> KafkaConsumerConfig {
     }
 }
 
-async fn produce(topic: &str, records: &[(Option<&str>, Vec<(String, Vec<u8>)>)]) {
+async fn produce(topic: &str, records: &[(Option<&str>, RecordHeaders)]) {
     let p = Emitter::new(&brokers()).unwrap();
     for (value, headers) in records {
         p.send(topic, Some(b"k"), value.map(str::as_bytes), headers).await.unwrap();
     }
 }
 
-fn rec(name: &str, act: &str) -> (Option<String>, Vec<(String, Vec<u8>)>) {
+fn rec(name: &str, act: &str) -> (Option<String>, RecordHeaders) {
     (Some(json!({"name": name, "act": act}).to_string()), vec![("content-type".into(), b"application/json".to_vec())])
 }
 
@@ -218,7 +221,7 @@ async fn fetched_records_are_handled_as_one_batch_in_order_and_failures_are_sett
         expected_batched.push(name.clone());
         records.push(rec(&name, act));
     }
-    let refs: Vec<(Option<&str>, Vec<(String, Vec<u8>)>)> = records.iter().map(|(v, h)| (v.as_deref(), h.clone())).collect();
+    let refs: Vec<(Option<&str>, RecordHeaders)> = records.iter().map(|(v, h)| (v.as_deref(), h.clone())).collect();
     produce(&topic, &refs).await;
 
     let script = Arc::new(Script::default());
@@ -269,7 +272,7 @@ async fn a_handler_without_handle_batch_sees_the_one_at_a_time_sequence() {
     ensure_topics(&brokers(), &[&topic, &dlq], 1).await.unwrap();
     let acts = [("a", "ok"), ("b", "ok"), ("c", "once"), ("d", "permanent"), ("e", "ok"), ("f", "ok")];
     let records: Vec<_> = acts.iter().map(|(n, a)| rec(n, a)).collect();
-    let refs: Vec<(Option<&str>, Vec<(String, Vec<u8>)>)> = records.iter().map(|(v, h)| (v.as_deref(), h.clone())).collect();
+    let refs: Vec<(Option<&str>, RecordHeaders)> = records.iter().map(|(v, h)| (v.as_deref(), h.clone())).collect();
     produce(&topic, &refs).await;
 
     let script = Arc::new(Script::default());
