@@ -298,11 +298,15 @@ impl<L: Ledger, M: Mailer> ScoreCalc<L, M> {
     /// Claim, count, emit and mark distinct candidates; `Err` when a
     /// MongoDB step failed for all of them.
     async fn send_all(&self, candidates: &[(usize, Candidate)]) -> Result<Vec<Result<Outcome, FnError>>, FnError> {
+        let started = std::time::Instant::now();
+        let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1e3;
         let items: Vec<(&str, &ResultSummary)> = candidates.iter().map(|(_, c)| (c.change.id.as_str(), &c.summary)).collect();
         let claims = self.ledger.claim_many(&items).await?;
+        let claimed = ms(started);
         let new: Vec<&ResultSummary> =
             candidates.iter().zip(&claims).filter(|(_, k)| **k == Claim::New).map(|((_, c), _)| &c.summary).collect();
         self.ledger.count_many(&new).await?;
+        let counted = ms(started);
         let mut outcomes: Vec<Result<Outcome, FnError>> = Vec::with_capacity(candidates.len());
         let mut cards: Vec<(usize, EmailMessage)> = Vec::new();
         let mut events: Vec<(&str, Event)> = Vec::new();
@@ -316,7 +320,9 @@ impl<L: Ledger, M: Mailer> ScoreCalc<L, M> {
                 events.push((c.change.id.as_str(), event));
             }
         }
+        let built = ms(started);
         let acks = self.mailer.send_many(&events).await;
+        let emitted = ms(started);
         let mut sent: Vec<&str> = Vec::with_capacity(cards.len());
         for (((k, message), ack), (id, _)) in cards.iter().zip(acks).zip(&events) {
             let (_, c) = &candidates[*k];
@@ -329,6 +335,8 @@ impl<L: Ledger, M: Mailer> ScoreCalc<L, M> {
             };
         }
         self.ledger.mark_sent_many(&sent).await?;
+        tracing::debug!(results = candidates.len(), new = new.len(), sent = sent.len(), claimed_ms = claimed, counted_ms = counted,
+            built_ms = built, emitted_ms = emitted, marked_ms = ms(started), "batch steps (cumulative)");
         Ok(outcomes)
     }
 }
