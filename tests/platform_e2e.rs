@@ -5,6 +5,10 @@
 //! MongoDB → cdc-relay → score-calc → email into the SMTP server's Maildir as
 //! exactly one score card, `examfn down` stops it cleanly, and a second `up`
 //! on the same data dir keeps everything and sends nothing again.
+//!
+//! Both runs log at `RUST_LOG=debug` (functions, `up` itself; debug logs are
+//! where credentials leak), and at the end no log file the platform wrote
+//! holds any configured secret value.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -60,6 +64,8 @@ impl Up {
         let log = std::fs::File::create(data.with_extension(log)).unwrap();
         let mut cmd = Command::new(EXE);
         cmd.arg("up").arg("--data-dir").arg(data).stdout(log.try_clone().unwrap()).stderr(log).stdin(Stdio::null());
+        // `up` passes RUST_LOG on to the functions it starts.
+        cmd.env("RUST_LOG", "debug");
         for (flag, port) in ports {
             cmd.arg(flag).arg(port.to_string());
         }
@@ -301,5 +307,110 @@ async fn upload_to_score_card_through_the_whole_platform() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     assert_eq!(mails(&data).len(), mail_count, "a restart sends nothing again");
     up.down();
+
+    // 6. No log holds a secret.
+    let secrets = secret_values(&data);
+    let logs = log_files(&data);
+    assert!(logs.len() >= 8, "the functions', the servers' and up's logs: {logs:?}");
+    let mut leaks = Vec::new();
+    let mut bytes = 0usize;
+    for path in &logs {
+        let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+        bytes += text.len();
+        for (what, value) in &secrets {
+            if let Some(at) = text.find(value.as_str()) {
+                let line = text[..at].matches('\n').count() + 1;
+                leaks.push(format!("{what} in {}:{line}", path.display()));
+            }
+        }
+    }
+    println!("secrets check: {} log files, {bytes} bytes at RUST_LOG=debug, {} secret values/forms", logs.len(), secrets.len());
+    assert!(bytes > 10_000, "debug logs were written ({bytes} bytes)");
+    assert!(leaks.is_empty(), "secrets in the logs: {leaks:#?}");
     let _ = std::fs::remove_dir_all(&data);
+    for ext in ["log1", "log2"] {
+        let _ = std::fs::remove_file(data.with_extension(ext));
+    }
+}
+
+/// Every configured secret value, in the forms it could be printed in.
+fn secret_values(data: &Path) -> Vec<(String, String)> {
+    let secrets: Value = serde_json::from_str(&std::fs::read_to_string(data.join("secrets.json")).unwrap()).unwrap();
+    let mut out = Vec::new();
+    for k in ["s3_secret_key", "kratos_webhook_secret", "unsubscribe_secret"] {
+        let v = secrets[k].as_str().unwrap_or_else(|| panic!("secrets.json has {k}")).to_string();
+        assert!(v.len() >= 16, "{k} is a real secret");
+        out.push((k.to_string(), v));
+    }
+    // The dev signing key (PKCS#8 DER): whole, and its 32-byte Ed25519 seed,
+    // as hex and base64 (standard and URL-safe), and a PEM body line.
+    let dir = data.join("dev-auth");
+    let mut found_key = false;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".json") || name.starts_with('.') {
+            continue;
+        }
+        let der = std::fs::read(e.path()).unwrap();
+        found_key = true;
+        let seed = der.windows(2).position(|w| w == [0x04, 0x20]).map(|i| der[i + 2..(i + 34).min(der.len())].to_vec());
+        for (part, bytes) in [("key", Some(der.clone())), ("key seed", seed)] {
+            let Some(b) = bytes else { continue };
+            out.push((format!("{name} {part} (hex)"), b.iter().map(|x| format!("{x:02x}")).collect()));
+            let std64 = base64(&b, false);
+            out.push((format!("{name} {part} (base64url)"), base64(&b, true)));
+            out.push((format!("{name} {part} (PEM line)"), std64.chars().take(64).collect()));
+            out.push((format!("{name} {part} (base64)"), std64));
+        }
+    }
+    assert!(found_key, "the dev private key in {}", dir.display());
+    for k in ["MAILGUN_API_KEY", "MAILGUN_WEBHOOK_SIGNING_KEY", "LLM_API_KEY"] {
+        if let Ok(v) = std::env::var(k) {
+            if v.len() >= 8 {
+                out.push((k.to_string(), v));
+            }
+        }
+    }
+    out
+}
+
+fn base64(b: &[u8], url: bool) -> String {
+    let abc: &[u8] = if url {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..=c.len() {
+            out.push(abc[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Every log the platform wrote: the data dir's `logs/` (functions and
+/// servers) and anything else named `*.log` in it, plus `up`'s own output.
+fn log_files(data: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, in_logs: bool, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, in_logs || p.file_name().is_some_and(|n| n == "logs"), out);
+            } else if in_logs || p.extension().is_some_and(|x| x == "log") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(data, false, &mut out);
+    for ext in ["log1", "log2"] {
+        let p = data.with_extension(ext);
+        if p.exists() {
+            out.push(p);
+        }
+    }
+    out
 }
