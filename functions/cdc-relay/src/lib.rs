@@ -431,7 +431,7 @@ pub fn main() -> anyhow::Result<()> {
     common.transport = Transport::Http;
     common.consumer = None;
     examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
-    examfn_runtime::server::block_on(async move {
+    examfn_runtime::server::block_on_configured(&common.clone(), async move {
         let (relay, service) = build(&cfg).await?;
         let stop = examfn_runtime::server::shutdown_signal();
         let http = examfn_runtime::server::serve_until(&common, service, stop.clone());

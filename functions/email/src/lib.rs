@@ -62,7 +62,7 @@ pub fn main() -> anyhow::Result<()> {
     let common = CommonConfig::from_env(&env, Some(&topic), "email")?;
     let cfg = Config::from_env(&env)?;
     telemetry::init(common.log_format, &common.log_filter);
-    server::block_on(async move {
+    server::block_on_configured(&common.clone(), async move {
         let state = build(&cfg).await?;
         tracing::info!(
             provider = cfg.provider.name(),
