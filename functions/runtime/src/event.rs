@@ -167,8 +167,11 @@ pub fn from_kafka(record: &KafkaRecord, namespace: &str, source_name: &str) -> R
     b.build().map_err(|e| FnError::bad_input(format!("cannot wrap record into an event: {e}")))
 }
 
+/// Kafka record headers: (name, value) pairs.
+pub type KafkaHeaders = Vec<(String, Vec<u8>)>;
+
 /// Binary-mode Kafka headers (`ce_*`, `content-type`) and value for an event.
-pub fn to_kafka(event: &Event) -> (Vec<(String, Vec<u8>)>, Option<Vec<u8>>) {
+pub fn to_kafka(event: &Event) -> (KafkaHeaders, Option<Vec<u8>>) {
     let mut headers = Vec::new();
     for (name, value) in event.iter() {
         if name == "datacontenttype" {
