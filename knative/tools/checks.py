@@ -1231,16 +1231,27 @@ def check_dockerfile(repo: pathlib.Path, rep: Report) -> None:
             rep.fail("Dockerfile", ln, "placeholder digest")
     if not re.search(r"^USER\s+(65532|65532:65532|nonroot|nonroot:nonroot)\s*$", text, re.M):
         rep.fail("Dockerfile", "USER", "the runtime stage must run as the non-root user 65532")
-    if "--locked" not in text or "-p examfn" not in text:
-        rep.fail("Dockerfile", "RUN cargo build", "must build with --release --locked -p examfn")
+    if "--locked" not in text or not re.search(r"cargo build (--release|--profile \S+) --locked -p examfn\b", text):
+        rep.fail("Dockerfile", "RUN cargo build", "must build with --profile image (or --release) --locked -p examfn")
     if not re.search(r'^ENTRYPOINT\s+\["/usr/local/bin/examfn"\]', text, re.M):
         rep.fail("Dockerfile", "ENTRYPOINT", 'must be ["/usr/local/bin/examfn"] (the Services pass args [run, <fn>])')
     stages = re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", text, re.M | re.I)
     if stages and stages[-1] != "examfn":
         rep.fail("Dockerfile", "FROM", "the last (default) stage must be the all-in-one image `examfn`")
+    # One small image per function (func deploy cannot pass arguments): the
+    # function's thin binary as the entrypoint, built by the thin builder.
     for fn in function_dirs(repo):
-        if not re.search(rf"^FROM\s+runtime\s+AS\s+{re.escape(fn)}\s*\nCMD\s+\[\"run\",\s*\"{re.escape(fn)}\"\]", text, re.M):
-            rep.fail("Dockerfile", f"target {fn}", f'missing `FROM runtime AS {fn}` with CMD ["run", "{fn}"] (func deploy)')
+        m = re.search(rf"^FROM\s+(\S+)\s+AS\s+{re.escape(fn)}\s*\n((?:(?!FROM\s).*\n?)*)", text, re.M)
+        if not m:
+            rep.fail("Dockerfile", f"target {fn}", f"missing the per-function target `FROM thin AS {fn}` (func deploy)")
+            continue
+        body = m.group(2)
+        if not re.search(rf'^ENTRYPOINT\s+\["/usr/local/bin/{re.escape(fn)}"\]', body, re.M):
+            rep.fail("Dockerfile", f"target {fn}", f'must have ENTRYPOINT ["/usr/local/bin/{fn}"] (its thin binary)')
+        if not re.search(rf"^COPY\s+--from=\S+.*\s/out/{re.escape(fn)}/\s+/\s*$", body, re.M):
+            rep.fail("Dockerfile", f"target {fn}", f"must COPY the builder's /out/{fn}/ tree (binary + the libraries it links)")
+        if f"-p examfn-{fn}" not in text:
+            rep.fail("Dockerfile", f"target {fn}", f"the thin builder must build -p examfn-{fn}")
 
 
 # --------------------------------------------------------------------------
