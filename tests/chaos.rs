@@ -33,7 +33,7 @@ mod students;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -45,10 +45,12 @@ use rdkafka::message::{Headers, Message};
 use rdkafka::ClientConfig;
 
 /// One platform at a time: each scenario is heavy enough for two cores.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// (tokio's mutex: held across awaits, works across the tests' runtimes,
+/// and a failed test does not poison it.)
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
+async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -85,7 +87,7 @@ fn print_lags(lags: &[(String, String, i64, i64)]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn attempts_survive_broker_mongo_and_function_crashes() {
-    let _one = serial();
+    let _one = serial().await;
     let started = Instant::now();
     let mut p = Platform::start("attempts", &[]).await;
     students::put_exam(&p.s3()).await;
@@ -181,7 +183,7 @@ async fn statuses(db: &mongodb::Database) -> BTreeMap<String, (String, String)> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn uploads_end_ready_or_failed_with_s3_down_and_exam_gen_killed() {
-    let _one = serial();
+    let _one = serial().await;
     let started = Instant::now();
     let mut p = Platform::start("uploads", &[]).await;
     let s3 = p.s3();
@@ -224,7 +226,7 @@ async fn uploads_end_ready_or_failed_with_s3_down_and_exam_gen_killed() {
     });
     tokio::time::sleep(Duration::from_secs(4)).await;
     let db_now = statuses(&db).await;
-    let waiting: Vec<&String> = good.iter().filter(|n| !db_now.get(*n).is_some_and(|(s, _)| s == "ready")).collect();
+    let waiting: Vec<&String> = good.iter().filter(|n| db_now.get(*n).is_none_or(|(s, _)| s != "ready")).collect();
     assert!(!waiting.is_empty(), "S3 was down while exam-gen had work: {db_now:?}");
     p.start_server("s3").await;
     let (names, r) = during.await.unwrap();
@@ -293,7 +295,7 @@ async fn uploads_end_ready_or_failed_with_s3_down_and_exam_gen_killed() {
 /// dead-letter topic.
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_ends_ready_or_failed_after_an_s3_outage_longer_than_the_retry_budget() {
-    let _one = serial();
+    let _one = serial().await;
     let started = Instant::now();
     let mut p = Platform::start("s3-long", &[]).await;
     let s3 = p.s3();
@@ -350,7 +352,7 @@ async fn dead_letters(brokers: &str, topic: &str, want: usize) -> Vec<(String, S
 
 #[tokio::test(flavor = "multi_thread")]
 async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() {
-    let _one = serial();
+    let _one = serial().await;
     let started = Instant::now();
     // A small body limit so an "oversized" record fits the broker's own limit.
     const LIMIT: usize = 64 * 1024;
@@ -446,7 +448,7 @@ async fn poison_records_on_every_topic_go_to_the_dlq_while_later_records_flow() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn examfn_up_restarts_a_crashed_server_on_its_port_and_data() {
-    let _one = serial();
+    let _one = serial().await;
     let data = std::env::temp_dir().join(examfn_runtime::testing::unique("examfn-chaos-up"));
     std::fs::create_dir_all(&data).unwrap();
     let mut ports = Vec::new();
@@ -625,7 +627,7 @@ fn report_load(tag: &str, n: usize, r: &LoadRun) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn load_students_submit_concurrently_nothing_lost_or_doubled() {
-    let _one = serial();
+    let _one = serial().await;
     let n = env_num("CHAOS_STUDENTS", 200) as usize;
     let secs = env_num("CHAOS_SECONDS", 10);
     // Each student thinks 2 s between attempts (≈100 attempts/s in all):
@@ -649,7 +651,7 @@ fn median(mut v: Vec<u64>) -> u64 {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "10-minute soak: cargo run -- test -- -p examfn --test chaos -- --ignored --nocapture"]
 async fn soak_memory_of_every_function_stays_flat() {
-    let _one = serial();
+    let _one = serial().await;
     // 10 students, 1 s apart: ≈10 attempts/s, a rate the whole pipeline
     // (Python MongoDB and SMTP servers included) sustains on two cores, so
     // every card is delivered within the run rather than queued.
