@@ -455,6 +455,37 @@ impl Handler for ExamGen {
         Ok(Outcome::done(json!({"results": done, "skipped": skipped})))
     }
 
+    /// The retries are spent (storage or database down longer than the
+    /// retry budget): every lecture of the notification that is not already
+    /// `ready`/`failed` for this upload ends `failed` with the reason and a
+    /// notice, instead of staying `uploaded` with nobody told. Replaying the
+    /// record from the dead-letter topic later generates the exam as usual.
+    async fn gave_up(&self, event: &Event, error: &FnError) {
+        let Ok(value) = data_json::<Value>(event) else { return };
+        let Ok(records) = upload::parse_notification(&value) else { return };
+        for ev in &records {
+            let Target::Lecture { name } = upload::target(ev) else { continue };
+            let etag = ev.etag.clone().unwrap_or_default();
+            match self.statuses.get(&name).await {
+                Ok(Some(s)) if matches!(s.state, State::Ready | State::Failed) && (etag.is_empty() || s.etag == etag) => continue,
+                Err(e) => {
+                    tracing::warn!(exam = %name, error = %e.message(), "cannot record the failure: the database is unavailable too");
+                    continue;
+                }
+                Ok(_) => {}
+            }
+            let reason = format!(
+                "could not be processed after every retry: {}. Upload the PDF again, or replay it from {}.dlq once the service is back",
+                error.message(),
+                names::EXAM_GENERATOR_TOPIC
+            );
+            let base = doc! {"source_key": &ev.key, "etag": &etag, "notified": false};
+            if let Err(e) = self.fail(&name, &etag, base, None, &reason, Instant::now()).await {
+                tracing::warn!(exam = %name, error = %e.message(), "cannot record the failure");
+            }
+        }
+    }
+
     async fn ready(&self) -> Result<(), String> {
         self.statuses.ping().await
     }

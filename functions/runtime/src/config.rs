@@ -164,6 +164,9 @@ pub struct KafkaConsumerConfig {
     /// is already fetched, up to this many, without waiting. 1 handles one
     /// record at a time.
     pub batch_max: usize,
+    /// Largest record value accepted (`MAX_BODY_BYTES`, the same limit as an
+    /// HTTP body): a larger record is dead-lettered as bad input, unread.
+    pub max_record_bytes: usize,
 }
 
 /// What every function reads: transport, port, limits, logging, Kafka.
@@ -255,6 +258,7 @@ impl CommonConfig {
                     backoff_max,
                     subscribe,
                     batch_max,
+                    max_record_bytes: max_body_bytes,
                 })
             }
         };

@@ -67,6 +67,17 @@ pub trait Handler: Send + Sync + 'static {
         }
     }
 
+    /// Called once when the Kafka transport gives up on an event whose
+    /// failures were all retryable (`KAFKA_MAX_RETRIES` exhausted), just
+    /// before the record goes to the dead-letter topic, so the function can
+    /// record the failure where people look (exam-gen: the upload's status
+    /// becomes `failed` with the reason). A replay from the dead-letter topic
+    /// later runs `handle` again as usual. The default does nothing.
+    fn gave_up(&self, event: &Event, error: &FnError) -> impl Future<Output = ()> + Send {
+        let _ = (event, error);
+        async {}
+    }
+
     /// Whether the function's dependencies are usable right now
     /// (`/health/readiness`). The default is always ready.
     fn ready(&self) -> impl Future<Output = Result<(), String>> + Send {

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use cloudevents::Event;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::util::Timeout;
@@ -99,6 +100,10 @@ impl Emitter {
         }
         match self.producer.send(record, Timeout::After(self.timeout)).await {
             Ok(_) => Ok(()),
+            // Too large for the producer or the broker: no retry changes that.
+            Err((e @ KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge), _)) => {
+                Err(FnError::permanent(format!("producing to {topic} failed: {e}")))
+            }
             Err((e, _)) => Err(FnError::unavailable(format!("producing to {topic} failed: {e}"))),
         }
     }
@@ -326,7 +331,7 @@ async fn settle<H: Handler>(
     let mut slots: Vec<Option<usize>> = Vec::with_capacity(recs.len());
     let mut events = Vec::with_capacity(recs.len());
     for rec in recs {
-        match event::from_kafka(rec, LOCAL_NAMESPACE, &cfg.group) {
+        match usable(cfg, rec) {
             Ok(ev) => {
                 slots.push(Some(events.len()));
                 events.push(ev);
@@ -352,7 +357,14 @@ async fn settle<H: Handler>(
                 }
                 process(cfg, function, handler, metrics, dlq, rec, 1, stop).await
             }
-            Some(Err(e)) => dead_letter(cfg, function, metrics, dlq, rec, e, 1, stop).await,
+            Some(Err(e)) => {
+                if e.is_retryable() {
+                    if let Ok(ev) = usable(cfg, rec) {
+                        handler.gave_up(&ev, e).await;
+                    }
+                }
+                dead_letter(cfg, function, metrics, dlq, rec, e, 1, stop).await
+            }
             // Not a usable event, or past the prefix the handler attempted.
             None => process(cfg, function, handler, metrics, dlq, rec, 0, stop).await,
         };
@@ -402,6 +414,19 @@ async fn dispatch_batch<H: Handler>(handler: &H, metrics: &Metrics, events: Vec<
     .await
 }
 
+/// The record as an event, unless it is larger than the body limit (read no
+/// further: bad input, straight to the dead-letter topic) or not an event.
+fn usable(cfg: &KafkaConsumerConfig, rec: &KafkaRecord) -> Result<Event, FnError> {
+    let size = rec.value.as_ref().map_or(0, Vec::len);
+    if size > cfg.max_record_bytes {
+        return Err(FnError::bad_input(format!(
+            "the record is {size} bytes, larger than MAX_BODY_BYTES ({})",
+            cfg.max_record_bytes
+        )));
+    }
+    event::from_kafka(rec, LOCAL_NAMESPACE, &cfg.group)
+}
+
 /// Handle one record: parse, call the handler, retry retryable failures with
 /// backoff, dead-letter what still fails. `tried` attempts were already made
 /// (by a batch) and failed retryably, and the backoff after them was waited.
@@ -416,7 +441,7 @@ async fn process<H: Handler>(
     tried: u32,
     stop: &mut watch::Receiver<bool>,
 ) -> Done {
-    let (err, attempts) = match event::from_kafka(rec, LOCAL_NAMESPACE, &cfg.group) {
+    let (err, attempts) = match usable(cfg, rec) {
         Err(e) => {
             metrics.observe(e.kind(), Duration::ZERO);
             tracing::warn!(error = %e.message(), partition = rec.partition, offset = rec.offset, "not a usable record");
@@ -436,7 +461,12 @@ async fn process<H: Handler>(
                             return Done::Stopped;
                         }
                     }
-                    Err(e) => break (e, attempt),
+                    Err(e) => {
+                        if e.is_retryable() {
+                            handler.gave_up(&ev, &e).await;
+                        }
+                        break (e, attempt);
+                    }
                 }
             }
         }
@@ -457,15 +487,24 @@ async fn dead_letter(
     attempts: u32,
     stop: &mut watch::Receiver<bool>,
 ) -> Done {
-    let headers = dlq_headers(rec, function, err, attempts);
+    let mut headers = dlq_headers(rec, function, err, attempts);
+    let mut value = rec.value.as_deref();
     let mut n = 0u32;
     loop {
-        match dlq.send(&cfg.dlq_topic, rec.key.as_deref(), rec.value.as_deref(), &headers).await {
+        match dlq.send(&cfg.dlq_topic, rec.key.as_deref(), value, &headers).await {
             Ok(()) => {
                 metrics.dead_lettered();
                 tracing::warn!(dlq = %cfg.dlq_topic, partition = rec.partition, offset = rec.offset,
                     kind = err.kind(), error = %err.message(), "dead-lettered");
                 return Done::Handled;
+            }
+            Err(e) if !e.is_retryable() && value.is_some() => {
+                // The record is too large for the dead-letter topic: keep its
+                // coordinates and reason, and say where its value went.
+                let size = value.map_or(0, <[u8]>::len);
+                tracing::warn!(error = %e, size, "record too large for the dead-letter topic; dead-lettering it without its value");
+                headers.push(("dlq_value_omitted".into(), format!("{size} bytes: too large to copy; read it at dlq_topic/dlq_partition/dlq_offset").into_bytes()));
+                value = None;
             }
             Err(e) => {
                 n += 1;

@@ -116,6 +116,7 @@ fn config(topic: &str, group: &str, batch_max: usize) -> KafkaConsumerConfig {
         backoff_max: Duration::from_millis(100),
         subscribe: false,
         batch_max,
+        max_record_bytes: 1 << 20,
     }
 }
 
