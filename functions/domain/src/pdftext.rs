@@ -598,19 +598,35 @@ pub fn write_pdf(pages: &[Vec<(f64, Vec<String>)>]) -> Vec<u8> {
         objects.push(String::new()); // placeholder for the stream
         streams.push(content);
     }
-    let mut out: Vec<u8> = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let bodies: Vec<Vec<u8>> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, obj)| {
+            if i >= 3 && (i - 3) % 2 == 1 {
+                let s = &streams[(i - 3) / 2];
+                let mut body = format!("<< /Length {} >>\nstream\n", s.len()).into_bytes();
+                body.extend_from_slice(s);
+                body.extend_from_slice(b"\nendstream");
+                body
+            } else {
+                obj.as_bytes().to_vec()
+            }
+        })
+        .collect();
+    assemble_pdf(&bodies, "")
+}
+
+/// A PDF file of the numbered objects `objects` (object 1 is the catalog),
+/// with a correct cross-reference table; `trailer_extra` goes into the
+/// trailer dictionary. Used by [`write_text_pdf`] and by tests that build
+/// broken or hostile files object by object.
+pub fn assemble_pdf(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::with_capacity(objects.len());
-    for (i, obj) in objects.iter().enumerate() {
+    for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());
         out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        if i >= 3 && (i - 3) % 2 == 1 {
-            let s = &streams[(i - 3) / 2];
-            out.extend_from_slice(format!("<< /Length {} >>\nstream\n", s.len()).as_bytes());
-            out.extend_from_slice(s);
-            out.extend_from_slice(b"\nendstream");
-        } else {
-            out.extend_from_slice(obj.as_bytes());
-        }
+        out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
@@ -618,8 +634,9 @@ pub fn write_pdf(pages: &[Vec<(f64, Vec<String>)>]) -> Vec<u8> {
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
+    let extra = if trailer_extra.is_empty() { String::new() } else { format!("{trailer_extra} ") };
     out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{}\n%%EOF\n", objects.len() + 1, xref).as_bytes(),
+        format!("trailer\n<< /Size {} /Root 1 0 R {extra}>>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
     );
     out
 }

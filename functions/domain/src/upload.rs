@@ -161,6 +161,21 @@ fn parse_record(rec: &Value) -> Result<ObjectEvent, EventError> {
     })
 }
 
+/// Encode a key the way S3 and MinIO notifications carry it (space as `+`,
+/// other bytes outside the unreserved set as `%XX`): the inverse of
+/// [`decode_key`].
+pub fn encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Decode an S3 notification key: `+` is a space, `%XX` a byte; the bytes
 /// must be UTF-8.
 pub fn decode_key(raw: &str) -> Result<String, EventError> {

@@ -83,18 +83,6 @@ fn mutated(base: Vec<u8>) -> impl Strategy<Value = Vec<u8>> {
 
 // ---------------------------------------------------------------- uploads
 
-/// URL-encode a key the way S3 notifications do (space as `+`).
-fn encode_key(key: &str) -> String {
-    let mut out = String::new();
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
 
 fn minio(bucket: &str, key: &str, meta: &BTreeMap<String, String>) -> Value {
     let user: serde_json::Map<String, Value> =
@@ -105,14 +93,14 @@ fn minio(bucket: &str, key: &str, meta: &BTreeMap<String, String>) -> Value {
         "Records": [{
             "eventVersion": "2.0", "eventSource": "minio:s3", "eventName": "s3:ObjectCreated:Put",
             "s3": {"bucket": {"name": bucket},
-                   "object": {"key": encode_key(key), "size": 42, "eTag": "abc", "userMetadata": user, "sequencer": "1"}}
+                   "object": {"key": upload::encode_key(key), "size": 42, "eTag": "abc", "userMetadata": user, "sequencer": "1"}}
         }]
     })
 }
 
 fn aws(bucket: &str, key: &str) -> Value {
     json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": bucket}, "object": {"key": encode_key(key), "size": 7, "eTag": "\"e\""}}}]})
+        "s3": {"bucket": {"name": bucket}, "object": {"key": upload::encode_key(key), "size": 7, "eTag": "\"e\""}}}]})
 }
 
 proptest! {
@@ -142,7 +130,7 @@ proptest! {
 
     #[test]
     fn keys_round_trip_and_decoding_never_panics(key in "\\PC{0,40}", raw in "[%+a-zA-Z0-9]{0,20}") {
-        prop_assert_eq!(upload::decode_key(&encode_key(&key)).unwrap(), key.clone());
+        prop_assert_eq!(upload::decode_key(&upload::encode_key(&key)).unwrap(), key.clone());
         let _ = upload::decode_key(&raw);
     }
 

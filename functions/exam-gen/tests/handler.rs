@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use examfn_domain::exam::Exam;
 use examfn_domain::pdftext::write_text_pdf;
+use examfn_domain::upload;
 use examfn_exam_gen::store::{bool_of, int_of};
 use examfn_exam_gen::{Config, ExamGen, PdfExtractor, PdfLimits};
 use examfn_runtime::config::Env;
@@ -133,18 +134,6 @@ async fn upload(f: &Fixture, key: &str, body: Vec<u8>, meta: &[(&str, &str)]) ->
     out.e_tag().unwrap_or_default().trim_matches('"').to_string()
 }
 
-/// URL-encode a key the way S3 notifications do (space as `+`).
-fn encode_key(key: &str) -> String {
-    let mut out = String::new();
-    for b in key.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
 
 fn minio_value(bucket: &str, key: &str, event: &str, meta: &[(&str, &str)]) -> Value {
     let user: HashMap<String, String> =
@@ -159,7 +148,7 @@ fn minio_value(bucket: &str, key: &str, event: &str, meta: &[(&str, &str)]) -> V
             "responseElements": {"x-amz-request-id": "1", "x-minio-origin-endpoint": "http://127.0.0.1:9000"},
             "s3": {"s3SchemaVersion": "1.0", "configurationId": "Config",
                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "minio"}, "arn": format!("arn:aws:s3:::{bucket}")},
-                   "object": {"key": encode_key(key), "size": 1, "eTag": "ignored", "contentType": "application/pdf",
+                   "object": {"key": upload::encode_key(key), "size": 1, "eTag": "ignored", "contentType": "application/pdf",
                               "userMetadata": user, "sequencer": "1"}},
             "source": {"host": "127.0.0.1", "port": "", "userAgent": "MinIO (linux; amd64)"}
         }]
@@ -188,7 +177,7 @@ fn minio_kafka_event(bucket: &str, key: &str, event: &str, meta: &[(&str, &str)]
 fn aws_event(bucket: &str, key: &str) -> examfn_runtime::cloudevents::Event {
     let v = json!({"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
         "eventTime": "2026-01-01T00:00:00.000Z", "eventName": "ObjectCreated:Put",
-        "s3": {"bucket": {"name": bucket}, "object": {"key": encode_key(key), "size": 1, "eTag": "x"}}}]});
+        "s3": {"bucket": {"name": bucket}, "object": {"key": upload::encode_key(key), "size": 1, "eTag": "x"}}}]});
     json_event("aws-1", "com.amazonaws.s3.event", "/aws/s3", None, v)
 }
 

@@ -109,7 +109,9 @@ impl Emitter {
     }
 }
 
-fn owned_record(msg: &impl Message) -> KafkaRecord {
+/// A received message as an owned [`KafkaRecord`] (what the transport and
+/// the tests that read topics work with).
+pub fn owned_record(msg: &impl Message) -> KafkaRecord {
     let headers = msg
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect())

@@ -20,7 +20,6 @@ use examfn_runtime::metrics::Metrics;
 use examfn_runtime::{FnError, Handler, Outcome};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Headers, Message};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
@@ -147,20 +146,7 @@ async fn read_all(topic: &str, min: usize) -> Vec<KafkaRecord> {
     let mut out = Vec::new();
     while started.elapsed() < Duration::from_secs(30) && !(out.len() >= min && last.elapsed() > Duration::from_secs(1)) {
         if let Ok(m) = tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await {
-            let m = m.unwrap();
-            let headers = m
-                .headers()
-                .map(|hs| hs.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect())
-                .unwrap_or_default();
-            out.push(KafkaRecord {
-                topic: m.topic().to_string(),
-                partition: m.partition(),
-                offset: m.offset(),
-                key: m.key().map(<[u8]>::to_vec),
-                value: m.payload().map(<[u8]>::to_vec),
-                headers,
-                ..Default::default()
-            });
+            out.push(examfn_runtime::kafka::owned_record(&m.unwrap()));
             last = Instant::now();
         }
     }

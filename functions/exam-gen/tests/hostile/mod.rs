@@ -39,24 +39,7 @@ pub fn text_pdf() -> Vec<u8> {
 /// A PDF from numbered object bodies (`objects[i]` is object `i + 1`), with a
 /// correct xref table. `trailer_extra` goes into the trailer dictionary.
 pub fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
-    let mut out: Vec<u8> = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
-    for o in offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!("trailer\n<< /Size {} /Root 1 0 R {trailer_extra} >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
-    );
-    out
+    examfn_domain::pdftext::assemble_pdf(objects, trailer_extra)
 }
 
 fn stream(dict: &str, data: &[u8]) -> Vec<u8> {

@@ -8,7 +8,6 @@ use examfn_runtime::testing;
 use mongodb::bson::oid::ObjectId;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::message::{Headers, Message};
 use serde_json::{json, Value};
 
 /// A result document as take-exam writes it, in relaxed extended JSON (the
@@ -81,19 +80,7 @@ pub async fn drain(topic: &str, min: usize, quiet: Duration, deadline: Duration)
         }
         match tokio::time::timeout(Duration::from_millis(200), consumer.recv()).await {
             Ok(Ok(m)) => {
-                let headers = m
-                    .headers()
-                    .map(|hs| hs.iter().map(|h| (h.key.to_string(), h.value.map(<[u8]>::to_vec))).collect())
-                    .unwrap_or_default();
-                out.push(KafkaRecord {
-                    topic: m.topic().to_string(),
-                    partition: m.partition(),
-                    offset: m.offset(),
-                    key: m.key().map(<[u8]>::to_vec),
-                    value: m.payload().map(<[u8]>::to_vec),
-                    headers,
-                    timestamp_ms: m.timestamp().to_millis(),
-                });
+                out.push(examfn_runtime::kafka::owned_record(&m));
                 last = Instant::now();
             }
             Ok(Err(e)) => panic!("consuming {topic}: {e}"),
