@@ -50,7 +50,7 @@ pub fn main() -> anyhow::Result<()> {
     examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
     let out = std::fs::OpenOptions::new().create(true).append(true).open(out_path)?;
     let probe = Arc::new(Probe { out: Mutex::new(out), failures: Mutex::new(HashMap::new()) });
-    examfn_runtime::server::block_on(async move {
+    examfn_runtime::server::block_on_configured(&common.clone(), async move {
         examfn_runtime::serve(&common, Service::new("probe", probe)).await
     })?;
     Ok(())

@@ -513,7 +513,7 @@ pub fn main() -> anyhow::Result<()> {
         pdf_max_memory_mb = config.pdf.max_memory_mb,
         "exam-gen starting"
     );
-    examfn_runtime::server::block_on(async move {
+    examfn_runtime::server::block_on_configured(&common.clone(), async move {
         let gen = ExamGen::from_config(&config).await?;
         examfn_runtime::serve(&common, service(gen)).await?;
         Ok(())

@@ -205,11 +205,6 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
-/// Run `f` on a multi-threaded Tokio runtime with one worker per core.
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    runtime(0).block_on(f)
-}
-
 /// Run `f` on the runtime `FUNC_WORKER_THREADS` asks for: the body of every
 /// function's `main`. 1 gives a current-thread runtime (one thread in all:
 /// the least memory and the fastest start, for a function scaled per

@@ -385,7 +385,7 @@ pub fn main() -> anyhow::Result<()> {
     let common = CommonConfig::from_env(&env, Some(names::SCORE_CDC_TOPIC), NAME)?;
     let cfg = Config::from_env(&env)?;
     examfn_runtime::telemetry::init(common.log_format, &common.log_filter);
-    examfn_runtime::server::block_on(async move {
+    examfn_runtime::server::block_on_configured(&common.clone(), async move {
         let handler = build(&cfg).await?;
         examfn_runtime::serve(&common, service(handler)).await?;
         Ok(())
