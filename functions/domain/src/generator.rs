@@ -1,42 +1,54 @@
 //! The built-in exam generator: questions from the lecture itself, offline
 //! and deterministic.
 //!
-//! 1. The cleaned pages are split into sentences and list items
-//!    ([`text`]).
-//! 2. Key terms are collected ([`terms`]): terms the lecture defines (`X is
-//!    a Y`, `called X`, `known as X`, `Long Name (ACR)`), capitalised
-//!    multi-word names, acronyms, frequent noun phrases (words the lecture
-//!    uses after an article), and numbers by kind (years, percentages, other
-//!    numbers with their unit).
-//! 3. Multiple-choice questions are cloze questions: a sentence with one key
-//!    term or number blanked; the distractors are other terms of the same kind
-//!    from the lecture (terms for terms, years for years, same unit, similar
-//!    length, same plurality), never one that appears in the sentence, never a
-//!    part or an extension of the answer. Lists (`The three types are:` and
-//!    its items) give "which of these is listed" questions.
-//! 4. True/false questions are sentences of the lecture; half of them are
-//!    made false by swapping a term or number for another of the same kind
-//!    from the lecture, so the lecture itself contradicts them.
-//! 5. Questions are spread over the document: it is cut into as many equal
-//!    segments (by sentence position) as questions are asked, and each
-//!    segment gives its best question before any segment gives a second.
+//! 1. The cleaned pages are split into sentences and list items, and each is
+//!    classified ([`prose`]): only prose and the items of real lists are ever
+//!    used; headings, navigation bars, tables of contents, references,
+//!    captions, tables, code, markup and boilerplate never are. Section
+//!    numbers, footnote markers and citation brackets are stripped, and a
+//!    heading run into its first sentence is split off.
+//! 2. Key terms are collected from the prose ([`terms`]): terms the lecture
+//!    defines, capitalised names, acronyms, frequent noun phrases, numbers by
+//!    kind. Definitions (`X is a Y that …`, `… is called X`) are found
+//!    ([`define`]).
+//! 3. Multiple-choice questions take several forms, each where the text
+//!    supports it: "What is <definition>?" with terms as options, "What is
+//!    X?" with definitions as options, a cloze whose blank is a key term or a
+//!    number the sentence states, "Which of these statements is true,
+//!    according to the lecture?" built from several sentences, and list
+//!    membership for real enumerations. Distractors are of the answer's kind
+//!    (terms for terms, years for years, same unit, same plurality), never in
+//!    the sentence, never a part or an extension of the answer.
+//! 4. True/false questions are self-contained statements of the lecture; half
+//!    of them are made false by swapping a term or number for another of the
+//!    same kind, so the lecture itself contradicts them.
+//! 5. Sentences are ranked by importance (how central their terms are to the
+//!    lecture; with an embedding model ([`semantic`]), also how close they
+//!    are to the lecture's centre), forms are mixed, near-duplicates dropped,
+//!    and questions are spread over the document.
 //!
 //! Every choice that is not decided by quality (ties, option order, which
 //! true/false items are false) is decided by a hash of the text, so the same
 //! lecture gives the same exam. If the lecture cannot support the requested
 //! number of questions, fewer are written and the reason is recorded.
 
+pub mod define;
 pub mod llm;
+pub mod prose;
+pub mod semantic;
 pub mod terms;
 pub mod text;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::exam::{Exam, Question, TRUE_FALSE_OPTIONS};
 use crate::upload::ExamParams;
-use terms::{Span, Term, Terms};
+use define::Definition;
+use prose::Class;
+use semantic::{Embed, Vectors};
+use terms::{Kind, Span, Term, Terms};
 use text::{fnv, mix, ListGroup, Sentence};
 
 /// What to generate.
@@ -74,8 +86,12 @@ pub struct Generated {
     /// The lecture's sentence the question is built on.
     pub source: String,
     /// What the answer (or the swapped part) is: `term`, `name`, `acronym`,
-    /// `year`, `percent`, `number`, `list item`.
+    /// `year`, `percent`, `number`, `list item`, `definition`, `statement`.
     pub answer_kind: String,
+    /// The question's form: `cloze`, `term_for_definition`, `definition`,
+    /// `statement`, `list`, `true_false` (empty for an LLM's questions).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub form: String,
 }
 
 /// The result of a generation.
@@ -87,6 +103,10 @@ pub struct Generation {
     pub stats: Stats,
     /// `builtin` or the LLM backend's model.
     pub generator: String,
+    /// How sentences and options were ranked: `embedding:<model>` or
+    /// `lexical` (no embedding model installed), with the reason.
+    #[serde(default)]
+    pub ranking: String,
 }
 
 /// Facts about the analysed text.
@@ -97,6 +117,14 @@ pub struct Stats {
     pub sentences: usize,
     pub key_terms: usize,
     pub numbers: usize,
+    /// Sentences classified as usable prose.
+    #[serde(default)]
+    pub prose_sentences: usize,
+    #[serde(default)]
+    pub definitions: usize,
+    /// Texts embedded by the model (0 without one).
+    #[serde(default)]
+    pub embedded: usize,
 }
 
 impl Generation {
@@ -115,22 +143,55 @@ impl Generation {
 
 const BLANK: &str = "_____";
 const MIN_WORDS: usize = 6;
-const MAX_WORDS: usize = 45;
+const MAX_WORDS: usize = 40;
+/// Sentences embedded for the importance ranking, at most.
+const EMBED_SENTENCES: usize = 64;
+/// Terms and definitions embedded for the options, at most.
+const EMBED_TERMS: usize = 240;
 
-/// Generate an exam from the cleaned pages of a lecture.
+/// Generate an exam from the cleaned pages of a lecture, ranking lexically.
 pub fn generate(pages: &[String], req: &Request) -> Generation {
+    generate_with(pages, req, None, "lexical (no embedding model configured)")
+}
+
+/// Generate an exam, ranking with `model` when given; `without` says why
+/// there is none (for the sidecar).
+pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>, without: &str) -> Generation {
     let (sentences, groups) = text::sentences(pages);
     let terms = Terms::collect(&sentences);
     let seed = pages.iter().fold(fnv(b"examfn"), |h, p| mix(h, fnv(p.as_bytes())));
     let words: usize = pages.iter().map(|p| p.split_whitespace().count()).sum();
-    let stats = Stats {
+    let defs = definitions(&sentences, &terms);
+    let mut stats = Stats {
         pages: pages.len(),
         words,
         sentences: sentences.len(),
         key_terms: terms.count_words(),
         numbers: terms.count_numbers(),
+        prose_sentences: sentences.iter().filter(|s| s.class == Class::Prose).count(),
+        definitions: defs.len(),
+        embedded: 0,
     };
-    let mut g = Gen { sentences: &sentences, groups: &groups, terms: &terms, seed, used_sentences: BTreeSet::new() };
+    let mut g = Gen {
+        sentences: &sentences,
+        groups: &groups,
+        terms: &terms,
+        defs,
+        seed,
+        used_sentences: BTreeSet::new(),
+        used_answers: BTreeSet::new(),
+        importance: Vec::new(),
+        vecs: None,
+    };
+    g.importance = g.lexical_importance();
+    let ranking = match model {
+        Some(m) => {
+            g.embed(m);
+            stats.embedded = g.vecs.as_ref().map_or(0, Vectors::len);
+            format!("embedding:{}", m.name())
+        }
+        None => format!("lexical: {without}"),
+    };
     let mut questions = g.multiple_choice(req);
     let mcq = questions.len();
     let tf = g.true_false(req.n_tfq);
@@ -142,28 +203,82 @@ pub fn generate(pages: &[String], req: &Request) -> Generation {
     }
     if mcq < req.n_mcq {
         shortfall.push(format!(
-            "{mcq} of {} multiple-choice questions: the lecture has too few statements whose key term or number has {} \
-             other terms or numbers of the same kind to serve as distractors",
+            "{mcq} of {} multiple-choice questions: the lecture has too few self-contained statements ({} of {} \
+             sentences are usable prose) whose key term, definition or number has {} others of the same kind to \
+             serve as distractors",
             req.n_mcq,
+            stats.prose_sentences,
+            stats.sentences,
             req.n_options.saturating_sub(1)
         ));
     }
     if tfq < req.n_tfq {
         shortfall.push(format!(
-            "{tfq} of {} true/false questions: the lecture has too few further statements with a term or number \
-             that another of the same kind can replace",
+            "{tfq} of {} true/false questions: the lecture has too few further self-contained statements with a \
+             term or number that another of the same kind can replace",
             req.n_tfq
         ));
     }
-    Generation { questions, shortfall, stats, generator: "builtin".to_string() }
+    Generation { questions, shortfall, stats, generator: "builtin".to_string(), ranking }
+}
+
+/// The definitions of the lecture, one per term (the first).
+fn definitions(sentences: &[Sentence], terms: &Terms) -> Vec<Definition> {
+    let mut out: Vec<Definition> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for s in sentences {
+        if let Some(mut d) = define::find(s) {
+            // A word the lecture capitalises mid-sentence is a name.
+            if !d.name {
+                if let Some(t) = terms.lookup(&d.key) {
+                    if t.kind == Kind::Name {
+                        d.name = true;
+                        d.term = t.display.clone();
+                    }
+                }
+            }
+            if seen.insert(d.key.clone()) {
+                out.push(d);
+            }
+        }
+    }
+    out
 }
 
 struct Gen<'a> {
     sentences: &'a [Sentence],
     groups: &'a [ListGroup],
     terms: &'a Terms,
+    defs: Vec<Definition>,
     seed: u64,
     used_sentences: BTreeSet<usize>,
+    /// Answers already asked for (lower case), and terms already swapped.
+    used_answers: BTreeSet<String>,
+    /// Per sentence: how important it is to the lecture (0–1).
+    importance: Vec<f64>,
+    vecs: Option<Vectors>,
+}
+
+/// The forms of multiple-choice questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Form {
+    TermForDefinition,
+    Definition,
+    Cloze,
+    Statement,
+    List,
+}
+
+impl Form {
+    fn label(self) -> &'static str {
+        match self {
+            Form::TermForDefinition => "term_for_definition",
+            Form::Definition => "definition",
+            Form::Cloze => "cloze",
+            Form::Statement => "statement",
+            Form::List => "list",
+        }
+    }
 }
 
 /// A possible multiple-choice question, before distractors are chosen.
@@ -177,25 +292,40 @@ struct Candidate {
 enum What {
     Cloze(Span),
     List { group: usize, item: usize },
+    TermFor(usize),
+    Meaning(usize),
+    Statement,
+}
+
+impl What {
+    fn form(&self) -> Form {
+        match self {
+            What::Cloze(_) => Form::Cloze,
+            What::List { .. } => Form::List,
+            What::TermFor(_) => Form::TermForDefinition,
+            What::Meaning(_) => Form::Definition,
+            What::Statement => Form::Statement,
+        }
+    }
 }
 
 fn sentence_ok(s: &Sentence) -> bool {
     let n = s.words();
-    !s.item
+    s.class == Class::Prose
+        && !s.item
         && (MIN_WORDS..=MAX_WORDS).contains(&n)
-        && !s.text.ends_with('?')
-        && !s.text.ends_with(':')
+        && s.text.ends_with('.')
         && s.text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '"' || c == '“')
         && s.text.chars().filter(|c| c.is_alphabetic()).count() * 2 > s.text.len()
 }
 
 fn lengths_score(n: usize) -> f64 {
-    if (10..=30).contains(&n) {
+    if (10..=28).contains(&n) {
         1.0
     } else if n < 10 {
-        0.6
-    } else {
         0.7
+    } else {
+        0.6
     }
 }
 
@@ -252,6 +382,62 @@ fn norm(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
+/// Adjectives that make a noun phrase a description, not a key term
+/// (`main feature`, `whole document`).
+const WEAK_MODIFIERS: &[&str] = &[
+    "main", "whole", "entire", "same", "certain", "own", "next", "previous", "various", "special", "real", "extra",
+    "old", "nice", "simple", "easy", "hard", "normal", "usual", "typical", "great", "big", "little", "good", "bad",
+    "best", "better", "worse", "first", "last", "final", "initial", "following", "above", "below", "current",
+    "actual", "particular", "specific", "general", "basic", "full", "complete", "proper", "correct", "wrong",
+    "right", "left", "new", "newer", "older", "latest", "recent", "additional", "further", "different", "similar",
+    "useful", "important", "interesting", "possible", "available", "necessary", "appropriate", "relevant",
+    "original", "default", "optional", "extended", "short", "long", "small", "large", "high", "low", "more",
+    "less", "most", "least", "many", "much", "few", "several", "other", "such", "own", "single", "multiple",
+];
+
+/// Nouns that name a category of thing in technical lectures: alone they are
+/// never the key term of a sentence (`the _____ is loaded` → `package`).
+const CATEGORY_NOUNS: &[&str] = &[
+    "value", "values", "function", "functions", "command", "commands", "option", "options", "argument",
+    "arguments", "file", "files", "package", "packages", "object", "objects", "element", "elements", "item",
+    "items", "method", "methods", "tool", "tools", "program", "programs", "feature", "features", "output", "input",
+    "text", "data", "name", "names", "line", "lines", "character", "characters", "document", "documents",
+    "environment", "environments", "variable", "variables", "field", "fields", "parameter", "parameters",
+    "setting", "settings", "user", "users", "window", "button", "menu", "screen", "field", "list", "lists",
+    "set", "sets", "group", "groups", "step", "steps", "place", "space", "work", "code", "mode", "version",
+    "source", "sources", "class", "classes", "style", "styles", "effect", "effects", "symbol", "symbols",
+    "model", "models", "structure", "structures", "component", "components", "entry", "entries", "image",
+    "images", "block", "blocks", "content", "contents", "body", "size", "width", "height", "length", "format",
+    "formats", "support", "purpose", "problem", "problems", "solution", "solutions", "change", "changes", "need",
+    "needs", "help", "use", "user", "start", "display", "number", "numbers", "string", "strings", "expression",
+    "expressions", "statement", "statements", "result", "results", "word", "words", "page", "pages",
+];
+
+/// Words before a term that make it a verb (`LaTeX will place`), not a noun.
+const VERB_CONTEXT: &[&str] = &[
+    "will", "can", "to", "may", "must", "should", "would", "could", "you", "we", "they", "i", "not", "does", "do",
+    "did", "cannot", "might", "shall", "also", "then", "please", "don't", "won't", "can't", "it", "he", "she",
+];
+
+/// Whether a term makes a key-term answer: a name, an acronym, a defined
+/// term, or a noun phrase the lecture uses often, not a description.
+fn key_term(t: &Term) -> bool {
+    let first = t.key.split(' ').next().unwrap_or("");
+    if WEAK_MODIFIERS.contains(&first) || t.key.ends_with("'s") || t.key.ends_with("’s") {
+        return false;
+    }
+    if !t.kind.is_number() && (t.key.chars().filter(|c| c.is_alphabetic()).count() < 3 || (t.words == 1 && CATEGORY_NOUNS.contains(&t.key.as_str()))) {
+        return false;
+    }
+    match t.kind {
+        Kind::Concept => t.defined_in.is_some() || t.freq >= 3 || (t.words > 1 && t.freq >= 2),
+        Kind::Name => t.freq >= 2 || t.defined_in.is_some(),
+        Kind::Acronym => t.freq >= 2 || t.defined_in.is_some(),
+        Kind::Year | Kind::Percent => true,
+        Kind::Number => t.unit.is_some(),
+    }
+}
+
 impl Gen<'_> {
     fn tie(&self, s: &str) -> u64 {
         mix(self.seed, fnv(s.as_bytes()))
@@ -262,39 +448,124 @@ impl Gen<'_> {
         self.terms.spans(s).into_iter().filter(|o| o.term == span.term).collect()
     }
 
+    /// Importance from the terms: a sentence full of the lecture's frequent
+    /// key terms matters more than one with none (0–1, by the maximum).
+    fn lexical_importance(&self) -> Vec<f64> {
+        let raw: Vec<f64> = self
+            .sentences
+            .iter()
+            .map(|s| {
+                if !sentence_ok(s) {
+                    return 0.0;
+                }
+                let w: f64 = self
+                    .terms
+                    .spans(s)
+                    .iter()
+                    .map(|sp| self.terms.get(sp.term))
+                    .filter(|t| !t.kind.is_number() && key_term(t))
+                    .map(|t| (1.0 + t.freq as f64).ln() + if t.defined_in.is_some() { 1.0 } else { 0.0 })
+                    .sum();
+                w / (s.words() as f64).sqrt()
+            })
+            .collect();
+        let max = raw.iter().copied().fold(0.0, f64::max).max(1e-9);
+        raw.into_iter().map(|x| x / max).collect()
+    }
+
+    /// Embed what the ranking needs: the most important candidate sentences,
+    /// the key terms and the definitions; then rank sentences by both their
+    /// terms and how central they are.
+    fn embed(&mut self, model: &dyn Embed) {
+        let mut idx: Vec<usize> = (0..self.sentences.len()).filter(|&i| self.importance[i] > 0.0).collect();
+        idx.sort_by(|a, b| self.importance[*b].total_cmp(&self.importance[*a]).then(a.cmp(b)));
+        idx.truncate(EMBED_SENTENCES);
+        let mut texts: Vec<String> = idx.iter().map(|&i| self.sentences[i].text.clone()).collect();
+        let mut pool: Vec<&Term> = self.terms.iter().filter(|t| !t.kind.is_number() && key_term(t)).collect();
+        pool.sort_by(|a, b| (b.defined_in.is_some(), b.freq).cmp(&(a.defined_in.is_some(), a.freq)).then(a.key.cmp(&b.key)));
+        pool.truncate(EMBED_TERMS);
+        texts.extend(pool.iter().map(|t| t.display.clone()));
+        texts.extend(self.defs.iter().take(EMBED_TERMS / 4).flat_map(|d| [d.term.clone(), d.body.clone()]));
+        let vecs = Vectors::compute(model, &texts);
+        if let Some(c) = vecs.centroid(idx.iter().map(|&i| self.sentences[i].text.as_str())) {
+            for &i in &idx {
+                if let Some(v) = vecs.get(&self.sentences[i].text) {
+                    let central = semantic::cos(v, &c).max(0.0) as f64;
+                    self.importance[i] = 0.5 * self.importance[i] + 0.5 * central;
+                }
+            }
+        }
+        self.vecs = Some(vecs);
+    }
+
+    fn sim(&self, a: &str, b: &str) -> Option<f32> {
+        self.vecs.as_ref()?.sim(a, b)
+    }
+
+    /// Re-rank lexical distractor candidates by closeness to the answer
+    /// (plausible), dropping synonyms; keep `k`.
+    fn rerank(&self, answer: &str, mut cands: Vec<String>, k: usize) -> Vec<String> {
+        if self.vecs.is_some() {
+            cands.retain(|c| self.sim(answer, c).is_none_or(|x| x < semantic::SYNONYM));
+            let mut scored: Vec<(f32, usize, String)> =
+                cands.into_iter().enumerate().map(|(i, c)| (self.sim(answer, &c).unwrap_or(0.0), i, c)).collect();
+            // Embedded candidates by similarity, then the others in lexical order.
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            cands = scored.into_iter().map(|(_, _, c)| c).collect();
+        }
+        cands.truncate(k);
+        cands
+    }
+
     fn candidates(&self) -> Vec<Candidate> {
         let mut out = Vec::new();
         for s in self.sentences {
             if !sentence_ok(s) {
                 continue;
             }
+            let imp = self.importance[s.index];
             let len = lengths_score(s.words());
-            for sp in self.terms.spans(s) {
+            // Cloze: a key term the sentence is about (before its verb, or defined there).
+            let spans = self.terms.spans(s);
+            for sp in &spans {
                 let t = self.terms.get(sp.term);
-                let mut score = t.quality() * len;
-                if t.defined_in == Some(s.index) {
-                    score += 2.0;
+                if !key_term(t) {
+                    continue;
                 }
-                out.push(Candidate {
-                    sentence: s.index,
-                    score,
-                    tie: self.tie(&format!("{}#{}", s.text, t.key)),
-                    what: What::Cloze(sp),
-                });
+                let before = if sp.first > 0 { s.tok(sp.first - 1).to_lowercase() } else { String::new() };
+                if t.words == 1 && t.kind == Kind::Concept && VERB_CONTEXT.contains(&before.as_str()) {
+                    continue;
+                }
+                let mut score = 0.6 * t.quality() / 3.0 * len + imp;
+                if t.defined_in == Some(s.index) {
+                    score += 0.6;
+                }
+                // The subject of the sentence (among its first words).
+                if sp.first <= 3 {
+                    score += 0.2;
+                }
+                out.push(Candidate { sentence: s.index, score, tie: self.tie(&format!("{}#{}", s.text, t.key)), what: What::Cloze(*sp) });
+            }
+            // Statements: any self-contained sentence with a swappable fact.
+            if spans.iter().any(|sp| self.swappable(self.terms.get(sp.term))) && s.words() <= 26 {
+                out.push(Candidate { sentence: s.index, score: 0.5 + 0.8 * imp, tie: self.tie(&format!("stmt#{}", s.text)), what: What::Statement });
             }
         }
+        for (di, d) in self.defs.iter().enumerate() {
+            let imp = self.importance.get(d.sentence).copied().unwrap_or(0.0);
+            out.push(Candidate { sentence: d.sentence, score: 1.6 + imp, tie: self.tie(&format!("tfd#{}", d.key)), what: What::TermFor(di) });
+            out.push(Candidate { sentence: d.sentence, score: 1.5 + imp, tie: self.tie(&format!("def#{}", d.key)), what: What::Meaning(di) });
+        }
         for (gi, g) in self.groups.iter().enumerate() {
-            let intro = &self.sentences[g.intro];
-            if intro.words() < 2 || intro.words() > 25 {
-                continue;
-            }
+            let Some(stem) = list_stem(&self.sentences[g.intro]) else { continue };
+            let _ = stem;
             for &it in &g.items {
                 let item = &self.sentences[it];
-                if (1..=5).contains(&item.words()) && item.text.len() <= 60 {
+                if item_ok(item) {
                     out.push(Candidate {
                         sentence: g.intro,
-                        score: 2.5,
-                        tie: self.tie(&format!("{}#{}", intro.text, item.text)),
+                        score: 1.4,
+                        tie: self.tie(&format!("{}#{}", self.sentences[g.intro].text, item.text)),
                         what: What::List { group: gi, item: it },
                     });
                 }
@@ -303,41 +574,106 @@ impl Gen<'_> {
         out
     }
 
+    /// Whether swapping this term for another of its kind makes a clearly
+    /// false statement.
+    fn swappable(&self, t: &Term) -> bool {
+        if !(t.swappable() && key_term(t)) {
+            return false;
+        }
+        match t.kind {
+            // Names and acronyms make absurd swaps (`TeX Catalogue sat on a
+            // wall`) unless the model can find one of the same sort, or the
+            // lecture defines both.
+            Kind::Name | Kind::Acronym => self.vecs.is_some() || t.defined_in.is_some(),
+            Kind::Concept => t.defined_in.is_some() || (t.words > 1 && t.freq >= 2),
+            _ => true,
+        }
+    }
+
     /// Build the question of a candidate, or None when it lacks distractors.
-    fn build_mcq(&self, c: &Candidate, n_options: usize, used_answers: &BTreeSet<String>) -> Option<Generated> {
+    fn build_mcq(&self, c: &Candidate, n_options: usize, all: &BTreeSet<String>) -> Option<Generated> {
         let s = &self.sentences[c.sentence];
+        let k = n_options - 1;
         let (question, answer, distractors, kind) = match &c.what {
             What::Cloze(sp) => {
                 let t = self.terms.get(sp.term);
-                if used_answers.contains(&t.key) {
+                if self.used_answers.contains(&t.key) {
                     return None;
                 }
                 let occ = self.occurrences(s, sp);
                 let blanked = substitute(s, &occ, BLANK, true);
                 let lower = s.text.to_lowercase();
-                let d = self.terms.distractors(t, n_options - 1, &lower, s.page, self.tie(&s.text), &[]);
-                if d.len() < n_options - 1 {
+                let pool = self.terms.distractors(t, k + 6, &lower, s.page, self.tie(&s.text), &[]);
+                let pool: Vec<String> = pool.into_iter().filter(|o| {
+                    self.terms.lookup(&o.to_lowercase()).is_none_or(|ot| t.kind.is_number() || key_term(ot))
+                }).collect();
+                let d = self.rerank(&t.display, pool, k);
+                if d.len() < k {
                     return None;
                 }
-                (format!("Fill in the blank: {blanked}"), t.display.clone(), d, t.kind.label())
+                (format!("Fill in the blank: {blanked}"), t.display.clone(), d, t.kind.label().to_string())
             }
             What::List { group, item } => {
                 let g = &self.groups[*group];
                 let answer = self.sentences[*item].text.trim_end_matches(['.', ';', ',']).to_string();
-                if used_answers.contains(&answer.to_lowercase()) {
+                if self.used_answers.contains(&answer.to_lowercase()) {
                     return None;
                 }
-                let listed: Vec<String> =
-                    g.items.iter().map(|i| self.sentences[*i].text.to_lowercase()).collect();
+                let listed: Vec<String> = g.items.iter().map(|i| self.sentences[*i].text.to_lowercase()).collect();
                 let words = self.sentences[*item].words();
-                let d = self.terms.list_distractors(&answer, words, n_options - 1, &listed, self.tie(&answer));
-                if d.len() < n_options - 1 {
+                let pool = self.terms.list_distractors(&answer, words, k + 6, &listed, self.tie(&answer));
+                let d = self.rerank(&answer, pool, k);
+                if d.len() < k {
                     return None;
                 }
-                let intro = s.text.trim_end_matches(':').trim();
-                (format!("Which of the following does the lecture list under “{intro}”?"), answer, d, "list item")
+                let stem = list_stem(s)?;
+                (stem, answer, d, "list item".to_string())
+            }
+            What::TermFor(di) => {
+                let d = &self.defs[*di];
+                if self.used_answers.contains(&d.key) {
+                    return None;
+                }
+                let pool = self.other_terms(d, k + 6);
+                let opts = self.rerank(&d.term, pool, k);
+                if opts.len() < k {
+                    return None;
+                }
+                let stem = if d.body.chars().next().is_some_and(char::is_lowercase) && starts_with_article(&d.body) || d.plural {
+                    format!("What {} {}?", d.copula(), d.body)
+                } else {
+                    format!("Which term does the lecture describe as “{}”?", d.body)
+                };
+                (stem, d.term.clone(), opts, if d.name { "name" } else { "term" }.to_string())
+            }
+            What::Meaning(di) => {
+                let d = &self.defs[*di];
+                if self.used_answers.contains(&d.key) {
+                    return None;
+                }
+                let pool = self.other_bodies(d, k + 6);
+                let opts = self.rerank(&d.body, pool, k);
+                if opts.len() < k {
+                    return None;
+                }
+                let stem = format!("What {} {}, according to the lecture?", d.copula(), d.with_article());
+                (stem, capitalize_first(&d.body), opts.iter().map(|o| capitalize_first(o)).collect(), "definition".to_string())
+            }
+            What::Statement => {
+                if k == 0 {
+                    return None;
+                }
+                let falses = self.false_statements(c.sentence, k, all);
+                if falses.len() < k {
+                    return None;
+                }
+                ("Which of the following statements is true, according to the lecture?".to_string(), s.text.clone(), falses, "statement".to_string())
             }
         };
+        // The answer must not be among the distractors, in any case.
+        if distractors.iter().any(|o| o.eq_ignore_ascii_case(&answer)) {
+            return None;
+        }
         let mut options = distractors;
         let pos = (self.tie(&question) % n_options as u64) as usize;
         options.insert(pos.min(options.len()), answer.clone());
@@ -346,8 +682,96 @@ impl Gen<'_> {
             kind: QuestionType::MultipleChoice,
             page: s.page,
             source: s.text.clone(),
-            answer_kind: kind.to_string(),
+            answer_kind: kind,
+            form: c.what.form().label().to_string(),
         })
+    }
+
+    /// Terms for "What is <definition>?": the other defined terms of the same
+    /// sort (name or common noun, singular or plural), then key terms.
+    fn other_terms(&self, d: &Definition, k: usize) -> Vec<String> {
+        let body = d.body.to_lowercase();
+        let mut out: Vec<String> = Vec::new();
+        let ok = |key: &str, out: &Vec<String>| {
+            key != d.key
+                && !key.contains(&d.key)
+                && !d.key.contains(key)
+                && !body.contains(key)
+                && !out.iter().any(|o| o.eq_ignore_ascii_case(key))
+        };
+        let mut defs: Vec<&Definition> = self.defs.iter().filter(|o| o.name == d.name && o.plural == d.plural).collect();
+        defs.sort_by_key(|o| mix(self.tie(&d.key), fnv(o.key.as_bytes())));
+        for o in defs {
+            if ok(&o.key, &out) {
+                out.push(o.term.clone());
+            }
+        }
+        if out.len() < k {
+            let kind = if d.name { Kind::Name } else { Kind::Concept };
+            if let Some(t) = self.terms.lookup(&d.key).filter(|t| t.kind == kind) {
+                for o in self.terms.distractors(t, k * 2, &body, self.sentences[d.sentence].page, self.tie(&d.body), &[]) {
+                    let key = o.to_lowercase();
+                    let good = self.terms.lookup(&key).is_some_and(key_term);
+                    if good && ok(&key, &out) && terms_plural(&key) == d.plural {
+                        out.push(o);
+                    }
+                }
+            } else {
+                let mut pool: Vec<&Term> = self
+                    .terms
+                    .iter()
+                    .filter(|t| t.kind == kind && key_term(t) && t.plural == d.plural && t.words <= 3)
+                    .collect();
+                pool.sort_by(|a, b| b.freq.cmp(&a.freq).then(a.key.cmp(&b.key)));
+                for t in pool {
+                    if ok(&t.key, &out) {
+                        out.push(t.display.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Definitions for "What is X?": the other definitions' bodies of similar
+    /// length and the same number.
+    fn other_bodies(&self, d: &Definition, _k: usize) -> Vec<String> {
+        let len = d.body.split(' ').count() as f64;
+        let mut pool: Vec<(f64, u64, &Definition)> = self
+            .defs
+            .iter()
+            .filter(|o| o.key != d.key && o.plural == d.plural && !o.body.eq_ignore_ascii_case(&d.body))
+            .filter(|o| !o.body.to_lowercase().contains(&d.key))
+            .map(|o| {
+                let ol = o.body.split(' ').count() as f64;
+                ((len.max(ol) / len.min(ol).max(1.0)), mix(self.tie(&d.key), fnv(o.key.as_bytes())), o)
+            })
+            .filter(|(ratio, _, _)| *ratio <= 2.5)
+            .collect();
+        pool.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        pool.into_iter().map(|(_, _, o)| o.body.clone()).collect()
+    }
+
+    /// False versions of other sentences near `near`, for a statement question.
+    fn false_statements(&self, near: usize, k: usize, all: &BTreeSet<String>) -> Vec<String> {
+        let page = self.sentences[near].page;
+        let mut cands: Vec<(usize, u64, usize)> = self
+            .sentences
+            .iter()
+            .filter(|s| s.index != near && sentence_ok(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
+            .map(|s| (s.page.abs_diff(page), self.tie(&format!("fs#{}", s.text)), s.index))
+            .collect();
+        cands.sort();
+        let mut out = Vec::new();
+        for (_, _, i) in cands.into_iter().take(40) {
+            if let Some((changed, _)) = self.falsify(&self.sentences[i], all) {
+                out.push(changed);
+                if out.len() == k {
+                    break;
+                }
+            }
+        }
+        out
     }
 
     /// Segments of the document for `n` questions: sentence index ranges.
@@ -356,16 +780,30 @@ impl Gen<'_> {
         (0..n).map(|i| (i * total / n, (i + 1) * total / n)).collect()
     }
 
+    /// Whether a question on `sentence` would repeat one already written.
+    fn near_duplicate(&self, sentence: usize, taken: &[usize]) -> bool {
+        let text = &self.sentences[sentence].text;
+        taken.iter().any(|&o| {
+            let other = &self.sentences[o].text;
+            match self.sim(text, other) {
+                Some(x) => x > semantic::NEAR_DUPLICATE,
+                None => jaccard(text, other) > 0.6,
+            }
+        })
+    }
+
     fn multiple_choice(&mut self, req: &Request) -> Vec<Generated> {
         if req.n_mcq == 0 || req.n_options < 2 {
             return Vec::new();
         }
+        let all: BTreeSet<String> = self.sentences.iter().map(|s| norm(&s.text)).collect();
         let mut cands = self.candidates();
         cands.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.tie.cmp(&b.tie)));
         let segs = self.segments(req.n_mcq);
         let mut taken: Vec<Option<Generated>> = vec![None; req.n_mcq];
-        let mut used_answers: BTreeSet<String> = BTreeSet::new();
         let mut used_questions: BTreeSet<String> = BTreeSet::new();
+        let mut taken_sentences: Vec<usize> = Vec::new();
+        let mut form_count: BTreeMap<Form, usize> = BTreeMap::new();
         let mut done = vec![false; cands.len()];
         // Pass 1: the best question of each segment; pass 2: fill from anywhere.
         for pass in 0..2 {
@@ -373,20 +811,32 @@ impl Gen<'_> {
                 if taken[si].is_some() {
                     continue;
                 }
-                for (ci, c) in cands.iter().enumerate() {
-                    if done[ci] || (pass == 0 && !(seg.0..seg.1).contains(&c.sentence)) {
-                        continue;
-                    }
-                    if self.used_sentences.contains(&c.sentence) {
+                // The best remaining candidate, forms already used weighing less.
+                let mut order: Vec<usize> = (0..cands.len())
+                    .filter(|&ci| !done[ci] && (pass == 1 || (seg.0..seg.1).contains(&cands[ci].sentence)))
+                    .collect();
+                let adjusted = |ci: usize| {
+                    let c = &cands[ci];
+                    c.score * 0.8f64.powi(*form_count.get(&c.what.form()).unwrap_or(&0) as i32)
+                };
+                order.sort_by(|a, b| adjusted(*b).total_cmp(&adjusted(*a)).then(cands[*a].tie.cmp(&cands[*b].tie)));
+                for ci in order {
+                    let c = &cands[ci];
+                    if self.used_sentences.contains(&c.sentence) || self.near_duplicate(c.sentence, &taken_sentences) {
                         continue;
                     }
                     done[ci] = true;
-                    if let Some(q) = self.build_mcq(c, req.n_options, &used_answers) {
+                    if let Some(q) = self.build_mcq(c, req.n_options, &all) {
                         if !used_questions.insert(norm(&q.question.question)) {
                             continue;
                         }
-                        used_answers.insert(q.question.correct_answer.to_lowercase());
+                        self.used_answers.insert(q.question.correct_answer.to_lowercase());
+                        if let What::TermFor(di) | What::Meaning(di) = c.what {
+                            self.used_answers.insert(self.defs[di].key.clone());
+                        }
                         self.used_sentences.insert(c.sentence);
+                        taken_sentences.push(c.sentence);
+                        *form_count.entry(c.what.form()).or_default() += 1;
                         taken[si] = Some(q);
                         break;
                     }
@@ -406,11 +856,27 @@ impl Gen<'_> {
     /// A false version of `s`: one term swapped for another of its kind.
     fn falsify(&self, s: &Sentence, all: &BTreeSet<String>) -> Option<(String, String)> {
         let lower = s.text.to_lowercase();
-        let mut spans: Vec<Span> = self.terms.spans(s).into_iter().filter(|sp| self.terms.get(sp.term).swappable()).collect();
+        let mut spans: Vec<Span> = self.terms.spans(s).into_iter().filter(|sp| self.swappable(self.terms.get(sp.term))).collect();
         spans.sort_by_key(|sp| std::cmp::Reverse((self.terms.get(sp.term).tf_quality() * 100.0) as i64));
         for sp in spans {
             let t = self.terms.get(sp.term);
-            for alt in self.terms.distractors(t, 3, &lower, s.page, self.tie(&s.text), &[]) {
+            let pool: Vec<String> = self
+                .terms
+                .distractors(t, 6, &lower, s.page, self.tie(&s.text), &[])
+                .into_iter()
+                .filter(|o| self.terms.lookup(&o.to_lowercase()).is_none_or(|ot| t.kind.is_number() || key_term(ot)))
+                .collect();
+            let pool: Vec<String> = pool
+                .into_iter()
+                .filter(|o| match t.kind {
+                    Kind::Name | Kind::Acronym => match self.sim(&t.display, o) {
+                        Some(x) => x >= 0.35,
+                        None => self.terms.lookup(&o.to_lowercase()).is_some_and(|ot| ot.defined_in.is_some()),
+                    },
+                    _ => true,
+                })
+                .collect();
+            for alt in self.rerank(&t.display, pool, 3) {
                 let occ = self.occurrences(s, &sp);
                 let changed = substitute(s, &occ, &alt, true);
                 if !all.contains(&norm(&changed)) && norm(&changed) != norm(&s.text) {
@@ -434,22 +900,23 @@ impl Gen<'_> {
         let mut cands: Vec<(f64, u64, usize)> = self
             .sentences
             .iter()
-            .filter(|s| sentence_ok(s) && s.words() >= 7 && s.words() <= 35 && !self.used_sentences.contains(&s.index))
+            .filter(|s| sentence_ok(s) && s.words() >= 7 && s.words() <= 32 && !self.used_sentences.contains(&s.index))
             .filter_map(|s| {
                 let spans = self.terms.spans(s);
                 let best = spans
                     .iter()
                     .map(|sp| self.terms.get(sp.term))
-                    .filter(|t| t.swappable())
+                    .filter(|t| self.swappable(t))
                     .map(Term::tf_quality)
                     .fold(0.0, f64::max);
-                (best > 0.0).then(|| (best * lengths_score(s.words()), self.tie(&s.text), s.index))
+                (best > 0.0).then(|| (best / 6.0 * lengths_score(s.words()) + self.importance[s.index], self.tie(&s.text), s.index))
             })
             .collect();
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let segs = self.segments(n);
         let mut taken: Vec<Option<Generated>> = vec![None; n];
         let mut used_text: BTreeSet<String> = BTreeSet::new();
+        let mut taken_sentences: Vec<usize> = self.used_sentences.iter().copied().collect();
         for pass in 0..2 {
             for (si, seg) in segs.iter().enumerate() {
                 if taken[si].is_some() {
@@ -461,7 +928,7 @@ impl Gen<'_> {
                         continue;
                     }
                     let s = &self.sentences[idx];
-                    if used_text.contains(&norm(&s.text)) {
+                    if used_text.contains(&norm(&s.text)) || self.near_duplicate(idx, &taken_sentences) {
                         continue;
                     }
                     let (statement, answer, kind) = if want_false {
@@ -478,6 +945,7 @@ impl Gen<'_> {
                         }
                     };
                     self.used_sentences.insert(idx);
+                    taken_sentences.push(idx);
                     used_text.insert(norm(&s.text));
                     taken[si] = Some(Generated {
                         question: Question {
@@ -489,6 +957,7 @@ impl Gen<'_> {
                         page: s.page,
                         source: s.text.clone(),
                         answer_kind: kind,
+                        form: "true_false".to_string(),
                     });
                     break;
                 }
@@ -496,6 +965,66 @@ impl Gen<'_> {
         }
         taken.into_iter().flatten().collect()
     }
+}
+
+fn starts_with_article(s: &str) -> bool {
+    let first = s.split(' ').next().unwrap_or("").to_lowercase();
+    matches!(first.as_str(), "a" | "an" | "the" | "one" | "any")
+}
+
+fn terms_plural(key: &str) -> bool {
+    let w = key.rsplit(' ').next().unwrap_or(key);
+    w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") && w.len() > 3
+}
+
+/// Word overlap of two sentences (without a model, for near-duplicates).
+fn jaccard(a: &str, b: &str) -> f64 {
+    let wa: BTreeSet<String> = a.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let wb: BTreeSet<String> = b.split_whitespace().map(|w| w.to_lowercase()).collect();
+    let inter = wa.intersection(&wb).count() as f64;
+    let union = wa.union(&wb).count().max(1) as f64;
+    inter / union
+}
+
+/// A list item that can be an answer: a short phrase of words.
+fn item_ok(s: &Sentence) -> bool {
+    (1..=5).contains(&s.words())
+        && s.text.len() <= 60
+        && matches!(s.class, Class::Fragment | Class::Heading | Class::Prose | Class::Dependent)
+        && s.text.chars().all(|c| c.is_alphanumeric() || " -’'.,;".contains(c))
+}
+
+/// The stem of a list question from its introducing sentence: `The four
+/// phases of mitosis are:` → "Which of the following is one of the four
+/// phases of mitosis, according to the lecture?"; None when the sentence is
+/// not of that shape.
+fn list_stem(intro: &Sentence) -> Option<String> {
+    let t = intro.text.trim_end_matches(':').trim();
+    let ws: Vec<&str> = t.split(' ').collect();
+    if ws.len() < 3 || ws.len() > 14 || !intro.text.ends_with(':') {
+        return None;
+    }
+    let low: Vec<String> = ws.iter().map(|w| w.to_lowercase()).collect();
+    let verb = low.iter().rposition(|w| matches!(w.as_str(), "are" | "include" | "includes" | "is"))?;
+    if verb + 1 != ws.len() && !(verb + 2 == ws.len() && low[verb + 1] == "the following") {
+        // `The X are:` / `The X include:` only.
+        if verb + 1 != ws.len() {
+            return None;
+        }
+    }
+    let subject = &ws[..verb];
+    let first = low[0].as_str();
+    if !matches!(first, "the" | "there") || subject.len() < 2 {
+        return None;
+    }
+    if subject.iter().any(|w| w.contains(|c: char| !c.is_alphanumeric() && c != '-')) {
+        return None;
+    }
+    let phrase = subject[1..].join(" ");
+    if phrase.split(' ').any(|w| matches!(w.to_lowercase().as_str(), "this" | "these" | "following" | "above" | "below")) {
+        return None;
+    }
+    Some(format!("Which of the following is one of the {}, according to the lecture?", phrase.to_lowercase()))
 }
 
 /// For a term: is `other` a plausible same-kind distractor?

@@ -493,11 +493,15 @@ fn paragraphs(lines: &[String], vocab: &BTreeSet<String>) -> String {
         let is_item = list_marker_len(line).is_some();
         // A short line without final punctuation followed by a longer one is a heading.
         let next = lines.get(i + 1).map(String::as_str).unwrap_or("");
+        // A section number before the title: `2.1 Data permanency`.
+        let titled = line.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.').trim_start();
+        let numbered = titled.len() < line.len() && line.starts_with(|c: char| c.is_ascii_digit());
         let heading = !is_item
-            && cur.is_empty()
-            && line.split_whitespace().count() <= 8
+            && (cur.is_empty() || ends_sentence(&cur))
+            && line.split_whitespace().count() <= if numbered { 10 } else { 8 }
             && !ends_sentence(line)
-            && line.chars().next().is_some_and(char::is_uppercase)
+            && titled.chars().next().is_some_and(char::is_uppercase)
+            && (numbered || cur.is_empty() || line.split_whitespace().count() <= 6)
             && (next.is_empty() || next.chars().next().is_some_and(char::is_uppercase) || list_marker_len(next).is_some());
         if is_item || heading {
             flush(&mut cur, &mut out);

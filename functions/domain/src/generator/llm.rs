@@ -182,10 +182,11 @@ pub fn generation(exam: Exam, model: &str, stats: Stats) -> Generation {
             page: 0,
             source: String::new(),
             answer_kind: "llm".into(),
+            form: String::new(),
             question: q,
         })
         .collect();
-    Generation { questions, shortfall: Vec::new(), stats, generator: format!("llm:{model}") }
+    Generation { questions, shortfall: Vec::new(), stats, generator: format!("llm:{model}"), ranking: "llm".into() }
 }
 
 #[cfg(test)]

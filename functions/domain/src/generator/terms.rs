@@ -133,6 +133,17 @@ fn number_value(w: &str) -> Option<f64> {
     w.trim_end_matches('%').replace(',', "").parse().ok()
 }
 
+/// Terms come from prose and from the items of lists, never from headings,
+/// references, captions, tables, code or boilerplate.
+fn usable_for_terms(s: &Sentence) -> bool {
+    use super::prose::Class;
+    match s.class {
+        Class::Prose | Class::Dependent => true,
+        Class::Fragment | Class::Heading => s.item,
+        _ => false,
+    }
+}
+
 /// Whether tokens `a..=b` are separated by single spaces only.
 fn contiguous(s: &Sentence, a: usize, b: usize) -> bool {
     (a..b).all(|i| s.text[s.toks[i].end..s.toks[i + 1].start].chars().all(|c| c == ' '))
@@ -176,7 +187,7 @@ impl Terms {
         let mut lower_seen: HashMap<String, u32> = HashMap::new();
         // Words the lecture capitalises inside a sentence: names.
         let mut upper_mid: HashMap<String, u32> = HashMap::new();
-        for s in sentences {
+        for s in sentences.iter().filter(|s| usable_for_terms(s)) {
             for i in 0..s.toks.len() {
                 let w = s.tok(i);
                 if lower_initial(w) {
@@ -189,7 +200,7 @@ impl Terms {
         let mut b = Builder { terms: BTreeMap::new() };
         let mut units: BTreeMap<String, BTreeMap<String, u32>> = BTreeMap::new();
         let mut defined_words: Vec<(String, String, usize, usize, usize)> = Vec::new();
-        for s in sentences {
+        for s in sentences.iter().filter(|s| usable_for_terms(s)) {
             let n = s.toks.len();
             let low: Vec<String> = (0..n).map(|i| s.tok(i).to_lowercase()).collect();
             // Numbers.
@@ -392,6 +403,16 @@ impl Terms {
         let mut terms = Terms { list: kept, index, by_kind, spans: Vec::new() };
         terms.spans = sentences.iter().map(|s| terms.find_spans(s)).collect();
         terms
+    }
+
+    /// The term with this lower-case key (not numbers).
+    pub fn lookup(&self, key: &str) -> Option<&Term> {
+        self.index.get(key).map(|&i| &self.list[i]).filter(|t| !t.kind.is_number())
+    }
+
+    /// Every term.
+    pub fn iter(&self) -> impl Iterator<Item = &Term> {
+        self.list.iter()
     }
 
     pub fn get(&self, id: usize) -> &Term {

@@ -1,5 +1,7 @@
 //! Text analysis for the generator: tokens, sentences, list groups.
 
+use super::prose::{self, Class};
+
 /// A word-like token: byte range in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tok {
@@ -18,6 +20,9 @@ pub struct Sentence {
     pub toks: Vec<Tok>,
     /// A list item (its marker removed).
     pub item: bool,
+    /// What the text is ([`prose::classify`]); only prose and list items
+    /// make questions.
+    pub class: Class,
 }
 
 impl Sentence {
@@ -190,26 +195,53 @@ pub fn split_sentences(p: &str) -> Vec<String> {
     out
 }
 
-/// All sentences of the lecture with their pages, and its lists.
+/// All sentences of the lecture with their pages, and its lists. Every
+/// sentence is cleaned ([`prose::clean`]), a heading fused into it is split
+/// off, and it is classified ([`prose::classify`]); text repeated on many
+/// pages (navigation bars) is a heading.
 pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
+    let furniture = prose::furniture_shingles(pages);
+    let headings = prose::heading_set(pages);
     let mut out: Vec<Sentence> = Vec::new();
     let mut groups: Vec<ListGroup> = Vec::new();
     let mut open: Option<ListGroup> = None;
+    let push = |out: &mut Vec<Sentence>, text: String, page: usize, item: bool, class: Class| -> usize {
+        let index = out.len();
+        let class = if class != Class::Heading && prose::furniture_share(&text, &furniture) > 0.5 { Class::Heading } else { class };
+        out.push(Sentence { toks: tokenize(&text), text, page, index, item, class });
+        index
+    };
     for (pi, page) in pages.iter().enumerate() {
         for para in page.lines() {
             let para = para.trim();
             if para.is_empty() {
                 continue;
             }
-            if let Some(m) = crate::pdftext::list_marker_len(para) {
-                let text = para[m..].trim().to_string();
-                if text.is_empty() {
-                    continue;
+            // Slides put several bullets on one line: `Topic ▶ point ▶ point`.
+            let bullets: Vec<&str> = para.split(BULLETS).map(str::trim).filter(|b| !b.is_empty()).collect();
+            if bullets.len() > 1 || crate::pdftext::list_marker_len(para).is_some() || para.starts_with(BULLETS) {
+                let mut parts = bullets.into_iter();
+                if !para.starts_with(BULLETS) && crate::pdftext::list_marker_len(para).is_none() {
+                    // The text before the first bullet is an ordinary line.
+                    if let Some(lead) = parts.next() {
+                        for s in split_sentences(lead) {
+                            let cleaned = prose::clean(&s);
+                            let class = prose::classify(&cleaned);
+                            push(&mut out, cleaned, pi + 1, false, class);
+                        }
+                    }
                 }
-                let index = out.len();
-                out.push(Sentence { toks: tokenize(&text), text, page: pi + 1, index, item: true });
-                if let Some(g) = open.as_mut() {
-                    g.items.push(index);
+                for part in parts {
+                    let m = crate::pdftext::list_marker_len(part).unwrap_or(0);
+                    let text = prose::clean(&part[m..]);
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let class = prose::classify(&text);
+                    let index = push(&mut out, text, pi + 1, true, class);
+                    if let Some(g) = open.as_mut() {
+                        g.items.push(index);
+                    }
                 }
                 continue;
             }
@@ -218,10 +250,29 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
                     groups.push(g);
                 }
             }
+            // `1On systems that …`: a footnote's text.
+            let footnote = {
+                let b = para.as_bytes();
+                let d = b.iter().take_while(|c| c.is_ascii_digit()).count();
+                (1..=2).contains(&d) && b.get(d).is_some_and(u8::is_ascii_uppercase) && b.get(d + 1).is_some_and(u8::is_ascii_lowercase)
+            };
             for s in split_sentences(para) {
-                let index = out.len();
-                let intro = s.ends_with(':');
-                out.push(Sentence { toks: tokenize(&s), text: s, page: pi + 1, index, item: false });
+                let cleaned = prose::clean(&s);
+                let (known, cleaned) = prose::split_known_heading(&cleaned, &headings);
+                if let Some(h) = known {
+                    push(&mut out, h, pi + 1, false, Class::Heading);
+                }
+                let cleaned = prose::clean(&cleaned);
+                let (heading, rest) = prose::split_fused(&cleaned);
+                if let Some(h) = heading {
+                    push(&mut out, h, pi + 1, false, Class::Heading);
+                }
+                if rest.is_empty() {
+                    continue;
+                }
+                let intro = rest.ends_with(':');
+                let class = if footnote { Class::Footnote } else { prose::classify(&rest) };
+                let index = push(&mut out, rest, pi + 1, false, class);
                 if intro {
                     open = Some(ListGroup { intro: index, items: Vec::new() });
                 }
@@ -235,6 +286,9 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
     }
     (out, groups)
 }
+
+/// Bullet characters of slides and handouts.
+const BULLETS: &[char] = &['▶', '►', '●', '■', '▪', '•', '◦', '➢', '✓', '❖', '\u{F0B7}', '\u{F0A7}', '\u{F0D8}'];
 
 /// FNV-1a, for deterministic choices.
 pub fn fnv(bytes: &[u8]) -> u64 {

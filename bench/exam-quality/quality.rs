@@ -1,0 +1,66 @@
+//! The exam-quality harness's generator run (see bench/exam-quality/README.md).
+//! Not a test: it writes what exam-gen would write for every lecture of the
+//! corpus, with timings, for `score.py` to judge against the hand labels.
+//!
+//!   quality gen CORPUS_DIR OUT.json [N_MCQ N_TFQ N_OPTIONS]
+//!
+//! CORPUS_DIR holds `corpus.tsv` (id, kind, …) and `<id>.pdf`, as
+//! `corpus.sh` installs them.
+use std::time::Instant;
+
+use examfn_domain::generator::{self, Request};
+use examfn_domain::pdftext;
+use serde_json::json;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("sentences") {
+        // quality sentences FILE.pdf: every sentence with its class, and the definitions found.
+        let bytes = std::fs::read(&args[2]).expect("pdf");
+        let text = pdftext::extract(&bytes).expect("extract");
+        let (sentences, _) = generator::text::sentences(&text.pages);
+        for s in &sentences {
+            let def = generator::define::find(s).map(|d| format!("  DEF[{} {} | {}]", d.article, d.term, d.body)).unwrap_or_default();
+            println!("p{:<3} {:<11} {}{}{}", s.page, s.class.label(), if s.item { "• " } else { "" }, s.text, def);
+        }
+        return;
+    }
+    if args.get(1).map(String::as_str) != Some("gen") || args.len() < 4 {
+        eprintln!("usage: quality gen CORPUS_DIR OUT.json [N_MCQ N_TFQ N_OPTIONS]");
+        std::process::exit(2);
+    }
+    let dir = std::path::PathBuf::from(&args[2]);
+    let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let req = Request { n_mcq: num(4, 12), n_tfq: num(5, 8), n_options: num(6, 4) };
+    let manifest = std::fs::read_to_string(dir.join("corpus.tsv")).expect("corpus.tsv");
+    let mut docs = Vec::new();
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.len() < 2 || cols[0].is_empty() {
+            continue;
+        }
+        let (id, kind) = (cols[0], cols[1]);
+        let bytes = std::fs::read(dir.join(format!("{id}.pdf"))).expect("pdf");
+        let t0 = Instant::now();
+        let text = match pdftext::extract(&bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                docs.push(json!({"id": id, "kind": kind, "error": e.to_string()}));
+                continue;
+            }
+        };
+        let extract_ms = t0.elapsed().as_secs_f64() * 1e3;
+        let t1 = Instant::now();
+        let g = generator::generate(&text.pages, &req);
+        let generate_ms = t1.elapsed().as_secs_f64() * 1e3;
+        eprintln!("{id:>20} {kind:>9} {:>4} pages {:>6.0} ms extract {:>6.0} ms generate {} questions", text.pages.len(), extract_ms, generate_ms, g.questions.len());
+        docs.push(json!({
+            "id": id, "kind": kind, "pages": text.pages.len(),
+            "extract_ms": extract_ms, "generate_ms": generate_ms,
+            "generator": g.generator, "shortfall": g.shortfall,
+            "questions": g.questions,
+        }));
+    }
+    let out = json!({"request": req, "docs": docs});
+    std::fs::write(&args[3], serde_json::to_string_pretty(&out).unwrap()).expect("write");
+}
