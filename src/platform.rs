@@ -77,6 +77,11 @@ pub fn function_env(name: &str, topic: Option<&str>, o: &UpOptions, s: &servers:
     } else {
         set("FUNC_TRANSPORT", "http".into());
     }
+    if name == "exam-gen" {
+        if let Some(dir) = Cache::from_env().embed_model_installed() {
+            set("EMBED_MODEL_DIR", dir.display().to_string());
+        }
+    }
     if matches!(name, "exam-gen" | "take-exam") {
         set("AWS_ENDPOINT_URL_S3", s.s3_endpoint.clone());
         set("AWS_ACCESS_KEY_ID", secrets.s3_access_key.clone());
@@ -162,6 +167,9 @@ pub async fn up(o: UpOptions) -> Result<()> {
     }
     let secrets = Secrets::load_or_create(data)?;
     let cache = Cache::from_env();
+    if let Err(e) = cache.embed_model() {
+        eprintln!("!!  the embedding model could not be installed ({e:#}); exam-gen ranks questions lexically");
+    }
     eprintln!("==> starting the servers (data in {})", data.display());
     let mut servers = servers::start(&cache, data, o.servers, &secrets).await?;
     let result = run_functions(&o, &mut servers, &secrets, started).await;

@@ -19,12 +19,19 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     std::fs::create_dir_all(&data)?;
     let chromium = cache.chromium()?;
     let playwright = cache.playwright()?;
+    let embed_model = match cache.embed_model() {
+        Ok(dir) => dir.display().to_string(),
+        Err(e) => {
+            eprintln!("!!  the embedding model could not be installed ({e:#}); its tests say they are skipped");
+            String::new()
+        }
+    };
     let ports = ServerPorts { kafka: free_port()?, mongo: free_port()?, s3: free_port()?, s3_backend: free_port()?, smtp: free_port()? };
     let secrets = Secrets::load_or_create(&data)?;
     eprintln!("==> starting the test servers (data in {})", data.display());
     let mut s = servers::start(&cache, &data, ports, &secrets).await?;
     let (s3_access, s3_secret) = (secrets.s3_access_key.clone(), secrets.s3_secret_key.clone());
-    let env = [
+    let mut env = vec![
         ("EXAMFN_TEST_KAFKA", s.kafka.clone()),
         ("EXAMFN_TEST_MONGODB_URI", s.mongodb_uri.clone()),
         ("EXAMFN_TEST_S3_ENDPOINT", s.s3_endpoint.clone()),
@@ -36,6 +43,9 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         ("EXAMFN_TEST_CHROMIUM", chromium.display().to_string()),
         ("EXAMFN_TEST_DATA_DIR", data.display().to_string()),
     ];
+    if !embed_model.is_empty() {
+        env.push(("EXAMFN_EMBED_MODEL_DIR", embed_model));
+    }
     // `cargo run -- test -- -p CRATE ...` narrows the run; the default is the workspace.
     let narrowed = cargo_args.iter().any(|a| a == "-p" || a.starts_with("--package"));
     let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };

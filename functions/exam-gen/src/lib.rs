@@ -72,6 +72,8 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     /// Limits of the PDF extraction child ([`sandbox`]).
     pub pdf: PdfLimits,
+    /// The installed all-MiniLM-L6-v2 (`EMBED_MODEL_DIR`); unset: lexical ranking.
+    pub embed_model_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -122,6 +124,7 @@ impl Config {
             kafka_brokers,
             llm,
             pdf: PdfLimits { timeout: Duration::from_millis(timeout_ms), max_memory_mb },
+            embed_model_dir: env.optional("EMBED_MODEL_DIR").map(std::path::PathBuf::from),
         })
     }
 }
@@ -144,6 +147,55 @@ pub fn extract_and_generate(pdf: &[u8], req: &Request) -> Result<(PdfText, Gener
     Ok((text, g, Timings { extract_ms, generate_ms: t.elapsed().as_millis() as u64 }))
 }
 
+/// How questions are ranked: with the sentence-embedding model when one is
+/// installed, else lexically; the reason goes into the sidecar.
+#[derive(Clone)]
+pub struct Ranker {
+    pub model: Option<Arc<Model>>,
+    /// Why there is no model (for the sidecar's `ranking`).
+    pub without: String,
+}
+
+impl std::fmt::Debug for Ranker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ranker").field("model", &self.model.is_some()).field("without", &self.without).finish()
+    }
+}
+
+impl Ranker {
+    /// No model: lexical ranking, saying why.
+    pub fn lexical(why: impl Into<String>) -> Self {
+        Self { model: None, without: why.into() }
+    }
+    /// Load the model from `dir` (at start-up; a configured model that
+    /// cannot be loaded stops the function with the reason).
+    pub fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let embedder = examfn_embed::Embedder::load(dir)
+            .map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: {e}", dir.display()))?
+            .with_threads(2);
+        Ok(Self { model: Some(Arc::new(Model(embedder))), without: String::new() })
+    }
+    /// Generate with the built-in generator, ranked by this.
+    pub fn generate(&self, pages: &[String], req: &Request) -> Generation {
+        match &self.model {
+            Some(m) => generator::generate_with(pages, req, Some(m.as_ref() as &dyn generator::semantic::Embed), ""),
+            None => generator::generate_with(pages, req, None, &self.without),
+        }
+    }
+}
+
+/// all-MiniLM-L6-v2 behind the generator's [`generator::semantic::Embed`].
+pub struct Model(pub examfn_embed::Embedder);
+
+impl generator::semantic::Embed for Model {
+    fn embed(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.0.embed(texts)
+    }
+    fn name(&self) -> String {
+        "all-MiniLM-L6-v2".into()
+    }
+}
+
 /// The function.
 #[derive(Clone, Debug)]
 pub struct ExamGen {
@@ -155,6 +207,7 @@ pub struct ExamGen {
     /// starts the running executable again; tests point it at the
     /// `exam-gen` binary.
     pub pdf: PdfExtractor,
+    pub ranker: Ranker,
 }
 
 impl ExamGen {
@@ -171,6 +224,10 @@ impl ExamGen {
             notices: Notices { emitter: Emitter::new(&cfg.kafka_brokers)?, topic: cfg.email_topic.clone() },
             llm,
             pdf: PdfExtractor::current_process(cfg.pdf)?,
+            ranker: match &cfg.embed_model_dir {
+                Some(dir) => Ranker::load(dir)?,
+                None => Ranker::lexical("no embedding model configured (EMBED_MODEL_DIR unset)"),
+            },
         })
     }
 
@@ -273,9 +330,10 @@ impl ExamGen {
             Some(g) => g,
             None => {
                 let pages = text.pages.clone();
+                let ranker = self.ranker.clone();
                 match tokio::time::timeout(
                     GENERATION_DEADLINE,
-                    tokio::task::spawn_blocking(move || generator::generate(&pages, &req)),
+                    tokio::task::spawn_blocking(move || ranker.generate(&pages, &req)),
                 )
                 .await
                 {
@@ -310,6 +368,7 @@ impl ExamGen {
             "source_key": ev.key,
             "etag": etag,
             "generator": generation.generator,
+            "ranking": generation.ranking,
             "llm_fallback_reason": llm_fallback,
             "requested": {"mcq": req.n_mcq, "tfq": req.n_tfq, "options": req.n_options},
             "written": {"mcq": written.0, "tfq": written.1},
@@ -509,6 +568,7 @@ pub fn main() -> anyhow::Result<()> {
     tracing::info!(
         bucket = %config.s3.bucket,
         llm = config.llm.is_some(),
+        embed_model = ?config.embed_model_dir,
         pdf_timeout_ms = config.pdf.timeout.as_millis() as u64,
         pdf_max_memory_mb = config.pdf.max_memory_mb,
         "exam-gen starting"

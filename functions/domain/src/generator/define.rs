@@ -152,7 +152,12 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
     }
     let first = words[0].to_lowercase();
     let last = words[words.len() - 1].to_lowercase();
-    if is_stopword(&first) || is_stopword(&last) || (words.len() == 1 && is_generic(&first)) || CATEGORY_FIRST.contains(&first.as_str()) {
+    if is_stopword(&first)
+        || is_stopword(&last)
+        || (words.len() == 1 && is_generic(&first))
+        || CATEGORY_FIRST.contains(&first.as_str())
+        || super::WEAK_MODIFIERS.contains(&first.as_str())
+    {
         return None;
     }
     if words.iter().skip(1).take(words.len().saturating_sub(2)).any(|w| is_stopword(&w.to_lowercase()) && *w != "of") {

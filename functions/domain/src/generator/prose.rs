@@ -247,6 +247,17 @@ fn reference_signals(s: &str) -> usize {
 /// A table-of-contents or navigation line: titles followed by page numbers,
 /// dot leaders.
 fn looks_like_toc(s: &str) -> bool {
+    // `VI.6. Using the AMS packages 11 VI.7. Bold symbols in math 12`: roman section numbers.
+    let roman = s
+        .split_whitespace()
+        .filter(|w| {
+            let head = w.split('.').next().unwrap_or("");
+            w.contains('.') && head.len() <= 4 && !head.is_empty() && head.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L'))
+        })
+        .count();
+    if roman >= 2 {
+        return true;
+    }
     if s.contains("....") || s.contains(". . .") || s.contains("…") && s.matches('…').count() >= 2 {
         return true;
     }
@@ -333,8 +344,21 @@ pub fn classify(s: &str) -> Class {
             return if t.matches(',').count() >= 2 { Class::Reference } else { Class::Heading };
         }
     }
+    // A verb: a frequent one, a past form, or a third-person `-s` form that
+    // is followed by what verbs take (`X computes the …`, `X runs in …`).
     let has_verb = ws.iter().any(|w| VERBS.contains(&w.as_str()))
-        || ws.iter().skip(1).any(|w| w.len() > 4 && (w.ends_with("es") || w.ends_with("ed")));
+        || ws.iter().skip(1).any(|w| w.len() > 4 && w.ends_with("ed"))
+        || ws.windows(2).skip(1).any(|p| {
+            p[0].len() > 3
+                && p[0].ends_with('s')
+                && !p[0].ends_with("ss")
+                && matches!(
+                    p[1].as_str(),
+                    "the" | "a" | "an" | "that" | "to" | "in" | "on" | "with" | "by" | "for" | "from" | "its" | "their"
+                        | "all" | "each" | "every" | "no" | "some" | "it" | "them" | "how" | "what" | "whether" | "if"
+                        | "up" | "out" | "into" | "only" | "not" | "any" | "more" | "both" | "as" | "at"
+                )
+        });
     // Headings and navigation: no final punctuation, few function words.
     let ends = t.ends_with(['.', '!', '?', ':', ';']);
     if !ends && n <= 12 && stop * 4 < n.max(1) * 1 + 1 {

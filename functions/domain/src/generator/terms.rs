@@ -67,6 +67,19 @@ impl Term {
         base + if self.defined_in.is_some() { 1.5 } else { 0.0 } - if weak { 0.6 } else { 0.0 }
     }
 
+    /// Whether a one-word concept is used as a noun (after an article, at
+    /// least twice) and does not look like an adjective, adverb or verb.
+    pub fn nounish(&self) -> bool {
+        if self.kind != Kind::Concept || self.words > 1 {
+            return true;
+        }
+        let k = self.key.as_str();
+        let adjective = ["ly", "ed", "ive", "ic", "al", "ous", "able", "ible", "ful", "less", "ish", "ary", "ant", "ent"]
+            .iter()
+            .any(|suf| k.ends_with(suf));
+        self.noun_evidence >= 2 && !adjective || self.defined_in.is_some()
+    }
+
     /// Whether swapping this term for another of its kind makes a clearly
     /// false statement (numbers, names, defined or multi-word terms).
     pub fn swappable(&self) -> bool {
@@ -210,6 +223,10 @@ impl Terms {
                     continue;
                 }
                 if i > 0 && REFERENCE_WORDS.contains(&low[i - 1].as_str()) {
+                    continue;
+                }
+                // `REVTEX 4.2`, `Python 3.11`: a version, not a fact.
+                if i > 0 && w.contains('.') && s.tok(i - 1).chars().next().is_some_and(char::is_uppercase) {
                     continue;
                 }
                 // `3.` list markers and single digits starting an item are not facts.
