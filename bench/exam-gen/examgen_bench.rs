@@ -81,14 +81,20 @@ fn main() {
             let t = Instant::now();
             let text = pdftext::extract(&bytes).expect("extract");
             let ex = t.elapsed();
+            // EXAMFN_EMBED_MODEL_DIR: rank with the model, as exam-gen does with EMBED_MODEL_DIR.
+            let ranker = match std::env::var_os("EXAMFN_EMBED_MODEL_DIR") {
+                Some(dir) => examfn_exam_gen::Ranker::load(std::path::Path::new(&dir)).expect("model"),
+                None => examfn_exam_gen::Ranker::lexical("no model"),
+            };
             let t = Instant::now();
-            let g = examfn_domain::generator::generate(&text.pages, &req);
+            let g = ranker.generate(&text.pages, &req);
             let gen = t.elapsed();
             println!(
-                "pages={} words={} questions={} extract_ms={:.1} generate_ms={:.1} total_ms={:.1}",
+                "pages={} words={} questions={} ranking={} extract_ms={:.1} generate_ms={:.1} total_ms={:.1}",
                 text.page_count(),
                 text.word_count(),
                 g.questions.len(),
+                g.ranking,
                 ex.as_secs_f64() * 1e3,
                 gen.as_secs_f64() * 1e3,
                 (ex + gen).as_secs_f64() * 1e3

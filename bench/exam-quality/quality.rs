@@ -40,6 +40,15 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("explain") {
+        // quality explain FILE.pdf: every prose sentence, whether questions may use it, its subject and key terms.
+        let bytes = std::fs::read(&args[2]).expect("pdf");
+        let text = pdftext::extract(&bytes).expect("extract");
+        for line in generator::explain(&text.pages) {
+            println!("{line}");
+        }
+        return;
+    }
     if args.get(1).map(String::as_str) != Some("gen") || args.len() < 4 {
         eprintln!("usage: quality gen CORPUS_DIR OUT.json [N_MCQ N_TFQ N_OPTIONS]");
         std::process::exit(2);
@@ -49,7 +58,7 @@ fn main() {
     let req = Request { n_mcq: num(4, 12), n_tfq: num(5, 8), n_options: num(6, 4) };
     let model = std::env::var_os("EXAMFN_EMBED_MODEL_DIR").map(|d| {
         let t = Instant::now();
-        let m = Model(examfn_embed::Embedder::load(std::path::Path::new(&d)).expect("model"));
+        let m = Model(examfn_embed::Embedder::load(std::path::Path::new(&d)).expect("model").with_threads(2));
         eprintln!("model loaded in {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
         m
     });

@@ -182,6 +182,7 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         used_answers: BTreeSet::new(),
         importance: Vec::new(),
         vecs: None,
+        names_mid: names_mid(&sentences),
     };
     g.importance = g.lexical_importance();
     let ranking = match model {
@@ -222,6 +223,43 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
     Generation { questions, shortfall, stats, generator: "builtin".to_string(), ranking }
 }
 
+/// Why each prose sentence of a lecture is or is not a question source (for
+/// the exam-quality harness: `quality explain FILE.pdf`): one line each with
+/// its page, `gated`/`plain`/`-`, the subject term and the strong terms.
+pub fn explain(pages: &[String]) -> Vec<String> {
+    let (sentences, groups) = text::sentences(pages);
+    let terms = Terms::collect(&sentences);
+    let defs = definitions(&sentences, &terms);
+    let g = Gen {
+        sentences: &sentences,
+        groups: &groups,
+        terms: &terms,
+        defs,
+        seed: 0,
+        used_sentences: BTreeSet::new(),
+        used_answers: BTreeSet::new(),
+        importance: vec![0.0; sentences.len()],
+        vecs: None,
+        names_mid: names_mid(&sentences),
+    };
+    sentences
+        .iter()
+        .filter(|s| s.class == Class::Prose)
+        .map(|s| {
+            let state = if g.gated(s) { "gated" } else if sentence_ok(s) { "plain" } else { "-" };
+            let subject = g.subject(s).map(|sp| terms.get(sp.term).display.clone()).unwrap_or_default();
+            let strong: Vec<String> = terms
+                .spans(s)
+                .iter()
+                .map(|sp| terms.get(sp.term))
+                .filter(|t| strong_answer(t))
+                .map(|t| format!("{}:{}", t.display, t.kind.label()))
+                .collect();
+            format!("p{:<3} {:<5} [{}] {{{}}} {}", s.page, state, subject, strong.join(", "), s.text)
+        })
+        .collect()
+}
+
 /// The definitions of the lecture, one per term (the first).
 fn definitions(sentences: &[Sentence], terms: &Terms) -> Vec<Definition> {
     let mut out: Vec<Definition> = Vec::new();
@@ -257,6 +295,23 @@ struct Gen<'a> {
     /// Per sentence: how important it is to the lecture (0–1).
     importance: Vec<f64>,
     vecs: Option<Vectors>,
+    /// Capitalised words and how often prose uses them inside a sentence
+    /// (`R`, `LATEX`): names, even when too short to be terms.
+    names_mid: std::collections::HashMap<String, u32>,
+}
+
+/// Capitalised words used inside sentences of prose, with their counts.
+fn names_mid(sentences: &[Sentence]) -> std::collections::HashMap<String, u32> {
+    let mut m = std::collections::HashMap::new();
+    for s in sentences.iter().filter(|s| matches!(s.class, Class::Prose | Class::Dependent | Class::Fragment | Class::Heading)) {
+        for i in 1..s.words() {
+            let w = s.tok(i);
+            if w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(char::is_alphanumeric) {
+                *m.entry(w.to_string()).or_insert(0) += 1;
+            }
+        }
+    }
+    m
 }
 
 /// The forms of multiple-choice questions.
@@ -266,6 +321,7 @@ enum Form {
     Definition,
     Cloze,
     Statement,
+    FalseStatement,
     List,
 }
 
@@ -276,6 +332,7 @@ impl Form {
             Form::Definition => "definition",
             Form::Cloze => "cloze",
             Form::Statement => "statement",
+            Form::FalseStatement => "false_statement",
             Form::List => "list",
         }
     }
@@ -295,6 +352,7 @@ enum What {
     TermFor(usize),
     Meaning(usize),
     Statement,
+    FalseStatement,
 }
 
 impl What {
@@ -305,6 +363,7 @@ impl What {
             What::TermFor(_) => Form::TermForDefinition,
             What::Meaning(_) => Form::Definition,
             What::Statement => Form::Statement,
+            What::FalseStatement => Form::FalseStatement,
         }
     }
 }
@@ -332,7 +391,7 @@ fn sentence_ok(s: &Sentence) -> bool {
         && !s.item
         && (MIN_WORDS..=MAX_WORDS).contains(&n)
         && s.text.ends_with('.')
-        && s.text.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '"' || c == '“')
+        && s.text.chars().next().is_some_and(|c| c.is_uppercase() || c == '"' || c == '“')
         && s.text.chars().filter(|c| c.is_alphabetic()).count() * 2 > s.text.len()
 }
 
@@ -446,8 +505,20 @@ fn key_term(t: &Term) -> bool {
     if !t.kind.is_number() && (t.key.chars().filter(|c| c.is_alphabetic()).count() < 3 || (t.words == 1 && CATEGORY_NOUNS.contains(&t.key.as_str()))) {
         return false;
     }
+    // `event occurs`, `model formulae specify`, `solving linear equations`:
+    // a clause or an action, not a thing.
+    if t.kind == Kind::Concept {
+        let last = t.key.rsplit(' ').next().unwrap_or("");
+        let first_word = t.key.split(' ').next().unwrap_or("");
+        if (t.words > 1 && prose::is_verb_form(last))
+            || (first_word.ends_with("ing") && first_word.len() > 5 && !matches!(first_word, "string" | "strings" | "setting" | "settings" | "building" | "heading" | "headings" | "encoding" | "padding" | "spacing" | "rendering" | "meaning"))
+            || t.key.split(' ').any(|w| matches!(w, "foo" | "bar" | "baz"))
+        {
+            return false;
+        }
+    }
     match t.kind {
-        Kind::Concept => t.nounish() && (t.defined_in.is_some() || t.freq >= 3 || (t.words > 1 && t.freq >= 2)),
+        Kind::Concept => t.nounish() && (t.defined_in.is_some() || t.freq >= 3 || (t.words > 1 && (t.freq >= 2 || t.family >= 3))),
         Kind::Name => t.freq >= if t.words == 1 { 3 } else { 2 } || t.defined_in.is_some(),
         Kind::Acronym => t.freq >= 2 || t.defined_in.is_some(),
         Kind::Year | Kind::Percent => true,
@@ -455,7 +526,312 @@ fn key_term(t: &Term) -> bool {
     }
 }
 
+/// Words after which a noun phrase starts (so a blank or a swap there
+/// replaces a whole noun phrase).
+fn np_before(w: &str) -> bool {
+    text::is_stopword(w) || matches!(w, "called" | "named" | "termed" | "using" | "via" | "uses" | "use" | "contains" | "includes" | "provides" | "supports" | "requires")
+}
+
+/// Whether the term at `sp` stands alone as a noun phrase: nothing of the
+/// phrase is left outside it (`the startup _____ under`, `_____ drivers`,
+/// `by _____ them`), so a blank or a swap there reads as the lecture would.
+fn np_slot(s: &Sentence, sp: &Span) -> bool {
+    let gap = |a: usize, b: usize| &s.text[a..b];
+    let before_ok = sp.first == 0 || {
+        let prev = s.tok(sp.first - 1).to_lowercase();
+        let between = gap(s.toks[sp.first - 1].end, s.toks[sp.first].start);
+        between.contains([',', '(', ':', ';', '“', '"']) || np_before(&prev)
+    };
+    let after_ok = sp.last + 1 >= s.words() || {
+        let next = s.tok(sp.last + 1).to_lowercase();
+        let between = gap(s.toks[sp.last].end, s.toks[sp.last + 1].start);
+        between.contains([',', ')', ':', ';', '”', '"', '.', '–', '—'])
+            || text::is_stopword(&next)
+            || prose::is_verb_form(&next)
+    };
+    before_ok && after_ok
+}
+
+/// Determiners a singular common noun needs before it.
+fn determiner_before(s: &Sentence, sp: &Span) -> bool {
+    sp.first > 0
+        && matches!(
+            s.tok(sp.first - 1).to_lowercase().as_str(),
+            "the" | "a" | "an" | "each" | "every" | "any" | "this" | "that" | "its" | "their" | "one" | "no" | "another" | "his" | "her" | "whose" | "which"
+        )
+}
+
+/// A singular common noun without a determiner (`_____ is a popular
+/// extension`, `Handler supports …`) reads wrong; names, acronyms, numbers
+/// and plurals need none.
+fn article_ok(s: &Sentence, sp: &Span, t: &Term, replacement_plural: bool) -> bool {
+    t.kind != Kind::Concept || replacement_plural || determiner_before(s, sp)
+}
+
+/// Whether a term is a strong enough answer for a blank or a swap: a name,
+/// an acronym, a number, a term the lecture defines, or a phrase of several
+/// words it uses repeatedly; never a lone common word (`procedure`,
+/// `search`) or a gerund.
+fn strong_answer(t: &Term) -> bool {
+    if !key_term(t) {
+        return false;
+    }
+    match t.kind {
+        Kind::Concept => {
+            let gerund = t.words == 1 && t.key.ends_with("ing");
+            !gerund && (t.defined_in.is_some() || (t.words > 1 && (t.freq >= 2 || t.family >= 3)))
+        }
+        _ => true,
+    }
+}
+
+/// The last word of a term, in the singular: its category (`tabular
+/// environment` → `environment`).
+fn head_of(key: &str) -> String {
+    singular(key.rsplit(' ').next().unwrap_or(key))
+}
+
+/// The words of a term other than its head, lower case.
+fn modifiers(key: &str) -> Vec<String> {
+    let ws: Vec<&str> = key.split(' ').collect();
+    ws[..ws.len().saturating_sub(1)].iter().map(|w| w.to_lowercase()).collect()
+}
+
+/// Whether `word` occurs in `text` as a word or the start of one (`option` in
+/// `Options`), ignoring case.
+fn mentions(text_lower: &str, word: &str) -> bool {
+    let stem: String = word.chars().take(word.chars().count().saturating_sub(1).max(4)).collect();
+    text_lower.split(|c: char| !c.is_alphanumeric() && c != '-').any(|w| w == word || (stem.chars().count() >= 4 && w.starts_with(&stem)))
+}
+
+/// Words that make a statement a hedge, so that its truth is no fact to
+/// check (`may`, `usually`, `some`).
+const HEDGES: &[&str] = &[
+    "may", "might", "could", "often", "usually", "typically", "normally", "generally", "sometimes", "probably",
+    "possibly", "some", "most", "many", "several", "few", "rarely", "seldom", "almost", "nearly", "mainly", "mostly",
+    "largely", "perhaps", "likely", "unlikely", "tend", "tends", "either", "neither", "also", "only", "even",
+    "especially", "particularly", "better", "best", "easier", "easiest", "simpler", "simplest", "recommended",
+];
+
+/// Negations already in a sentence.
+const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
+
+/// The base form of a third-person verb (`uses` → `use`, `applies` →
+/// `apply`, `matches` → `match`, `has` → `have`).
+fn verb_base(w: &str) -> String {
+    let l = w.to_lowercase();
+    if l == "has" {
+        return "have".into();
+    }
+    if l == "does" {
+        return "do".into();
+    }
+    if let Some(stem) = l.strip_suffix("ies") {
+        return format!("{stem}y");
+    }
+    for suf in ["sses", "ches", "shes", "xes", "zes", "oes"] {
+        if l.ends_with(suf) {
+            return l[..l.len() - 2].to_string();
+        }
+    }
+    l.strip_suffix('s').unwrap_or(&l).to_string()
+}
+
 impl Gen<'_> {
+    /// The key term a sentence is about: the head of its subject (a noun
+    /// phrase of at most four words at the start, after at most an article)
+    /// is one of the lecture's key terms, a name or an acronym, and the verb
+    /// follows it.
+    fn subject(&self, s: &Sentence) -> Option<Span> {
+        let spans = self.terms.spans(s);
+        let det = usize::from(matches!(s.tok(0).to_lowercase().as_str(), "the" | "a" | "an"));
+        let sp = *spans.iter().find(|sp| sp.first >= det && sp.first <= det + 2)?;
+        // Only modifiers before the term (`Modern TEX distributions`), no verb.
+        if (det..sp.first).any(|i| {
+            let w = s.tok(i).to_lowercase();
+            text::is_stopword(&w) || prose::is_verb_form(&w)
+        }) {
+            return None;
+        }
+        let t = self.terms.get(sp.term);
+        if !key_term(t) && !matches!(t.kind, Kind::Name | Kind::Acronym) {
+            return None;
+        }
+        // `Rational number is converted …`: a singular common noun needs its article.
+        if t.kind == Kind::Concept && !t.plural && det == 0 {
+            return None;
+        }
+        let next = sp.last + 1;
+        if next >= s.words() || sp.last - det >= 4 {
+            return None;
+        }
+        let v = s.tok(next).to_lowercase();
+        let gap = &s.text[s.toks[sp.last].end..s.toks[next].start];
+        (!gap.contains([',', '(', ':', ';']) && (prose::is_verb_form(&v) || (t.plural && prose::is_verb_form(&verb_base(&v))) || (!t.plural && v.ends_with('s') && prose::is_verb_form(&verb_base(&v))))).then_some(sp)
+    }
+
+    /// The end of a sentence's subject and whether it is plural: the key-term
+    /// subject of [`Self::subject`], or a noun phrase of two to four content
+    /// words after an article (`The options parameter customizes …`), or a
+    /// bare plural of two or more words (`Modern distributions come …`).
+    fn subject_end(&self, s: &Sentence) -> Option<(usize, bool)> {
+        if let Some(sp) = self.subject(s) {
+            return Some((sp.last, self.terms.get(sp.term).plural));
+        }
+        let n = s.words();
+        let det = usize::from(matches!(s.tok(0).to_lowercase().as_str(), "the" | "a" | "an"));
+        let v = (det + 1..n.min(det + 5)).find(|&i| prose::is_verb_form(&s.tok(i).to_lowercase()))?;
+        let words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
+        // `R provides …`, `Vectors must have …`: one word that is a name the
+        // lecture uses inside sentences, or a plural key term.
+        if det == 0 && v == 1 {
+            let w = s.tok(0);
+            let name = w.chars().next().is_some_and(char::is_uppercase) && self.names_mid.get(w).copied().unwrap_or(0) >= 3;
+            let plural_term = terms_plural(&words[0]) && self.terms.lookup(&words[0]).is_some_and(key_term);
+            return (name || plural_term).then_some((0, plural_term && !name));
+        }
+        if words.len() < 2
+            || words.iter().any(|w| text::is_stopword(w) || w.ends_with("ly") || w.chars().any(|c| c.is_ascii_digit()))
+            || WEAK_MODIFIERS.contains(&words[0].as_str())
+            || s.text[s.toks[det].start..s.toks[v].start].contains([',', '(', ':', ';'])
+        {
+            return None;
+        }
+        let head = words.last()?;
+        let plural = terms_plural(head);
+        if det == 0 && !plural {
+            return None;
+        }
+        let verb = s.tok(v).to_lowercase();
+        let agrees = if plural { !verb.ends_with('s') || matches!(verb.as_str(), "is" | "was" | "has" | "does") && false } else { true };
+        agrees.then_some((v - 1, plural))
+    }
+
+    /// A sentence questions may be built on: a plain, self-contained
+    /// statement about one of the lecture's key terms, in the present tense
+    /// (a past tense only for history with a year).
+    fn gated(&self, s: &Sentence) -> bool {
+        if !sentence_ok(s) || self.subject_end(s).is_none() {
+            return false;
+        }
+        let past = (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "was" | "were" | "had" | "did"));
+        // History is a fact when it has a year or is about a name (`LATEX was
+        // written by Leslie Lamport`).
+        let year = self.terms.spans(s).iter().any(|sp| self.terms.get(sp.term).kind == Kind::Year);
+        let named = self.subject(s).is_some_and(|sp| matches!(self.terms.get(sp.term).kind, Kind::Name | Kind::Acronym));
+        !past || year || named
+    }
+
+    /// Whether `o` is of the same category as the answer `t`: a term with the
+    /// same head (`verbatim environment` for `tabular environment`), a term
+    /// the lecture also defines, or a name or acronym the model finds alike.
+    fn same_category(&self, t: &Term, o: &Term) -> bool {
+        if t.kind != o.kind || !key_term(o) {
+            return false;
+        }
+        if terms_plural(&o.key) != terms_plural(&t.key) && !t.kind.is_number() {
+            return false;
+        }
+        // With the model: a term close to the answer in meaning (plausible)
+        // but not a synonym of it.
+        let close = |min: f32| self.sim(&t.display, &o.display).is_some_and(|x| (min..semantic::SYNONYM).contains(&x));
+        match t.kind {
+            Kind::Concept if t.words > 1 => {
+                o.words > 1
+                    && (head_of(&o.key) == head_of(&t.key) || (close(0.45) && o.freq >= 3))
+                    // `graphical parameters` / `graphics parameters`: one term twice.
+                    && !(head_of(&o.key) == head_of(&t.key)
+                        && modifiers(&o.key).iter().zip(modifiers(&t.key).iter()).any(|(a, b)| a.chars().take(5).eq(b.chars().take(5))))
+                    && (o.freq >= 2 || o.defined_in.is_some() || o.family >= 3)
+            }
+            Kind::Concept => o.words == 1 && (o.defined_in.is_some() || (close(0.45) && o.freq >= 4 && o.nounish())),
+            Kind::Name | Kind::Acronym => match self.sim(&t.display, &o.display) {
+                Some(x) => x >= 0.3 && (o.freq >= 2 || o.defined_in.is_some()),
+                None => o.freq >= 3 || o.defined_in.is_some(),
+            },
+            _ => true,
+        }
+    }
+
+    /// Distractors for a blank or a definition: same category, same number,
+    /// not named in the stem; None when there are fewer than `k`.
+    fn category_distractors(&self, t: &Term, k: usize, stem_lower: &str, page: usize, tie: u64) -> Option<Vec<String>> {
+        let pool: Vec<String> = self
+            .terms
+            .distractors(t, k + 60, stem_lower, page, tie, &[])
+            .into_iter()
+            .filter(|o| match self.terms.lookup(&o.to_lowercase()) {
+                Some(ot) => {
+                    (t.kind.is_number() || self.same_category(t, ot))
+                        && !modifiers(&ot.key).iter().any(|m| m.len() >= 4 && mentions(stem_lower, m))
+                }
+                None => t.kind.is_number(),
+            })
+            .collect();
+        let d = self.rerank(&t.display, pool, k);
+        (d.len() >= k).then_some(d)
+    }
+
+    /// A false version of `s` by one of: a number or year swapped for
+    /// another of the lecture's (same unit); a term swapped for another of
+    /// the same category; the statement negated (`is` → `is not`, `uses` →
+    /// `does not use`, `cannot` → `can`). Negation only when `negate`.
+    fn falsify_v2(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
+        let lower = s.text.to_lowercase();
+        let mut spans: Vec<Span> = self.terms.spans(s).into_iter().filter(|sp| np_slot(s, sp)).collect();
+        spans.sort_by_key(|sp| std::cmp::Reverse((self.terms.get(sp.term).tf_quality() * 100.0) as i64));
+        for sp in &spans {
+            let t = self.terms.get(sp.term);
+            let swappable = match t.kind {
+                Kind::Year | Kind::Percent => true,
+                Kind::Number => t.unit.is_some(),
+                Kind::Concept => t.words > 1 && strong_answer(t),
+                _ => false,
+            };
+            if !swappable || self.occurrences(s, sp).len() != 1 {
+                continue;
+            }
+            let Some(pool) = self.category_distractors(t, 1, &lower, s.page, self.tie(&format!("swap#{}", s.text))) else { continue };
+            for alt in pool {
+                let changed = substitute(s, &[*sp], &alt, true);
+                if !all.contains(&norm(&changed)) && norm(&changed) != norm(&s.text) {
+                    return Some((changed, t.kind.label().to_string()));
+                }
+            }
+        }
+        if !negate {
+            return None;
+        }
+        let (last, plural) = self.subject_end(s)?;
+        let v = last + 1;
+        let words: Vec<String> = (0..s.words()).map(|i| s.tok(i).to_lowercase()).collect();
+        if words.iter().any(|w| NEGATIONS.contains(&w.as_str()) || HEDGES.contains(&w.as_str())) {
+            return None;
+        }
+        let vt = s.toks[v];
+        let verb = &s.text[vt.start..vt.end];
+        let lv = verb.to_lowercase();
+        let after = words.get(v + 1).map(String::as_str).unwrap_or("");
+        // `X is Y, and knows Z`: one negation would read oddly.
+        if s.text.contains(", and ") || s.text.contains(", but ") {
+            return None;
+        }
+        let replacement = match lv.as_str() {
+            "does" | "do" if !prose::is_verb_form(after) => format!("{verb} not do"),
+            "is" | "are" | "will" | "must" | "should" | "does" | "do" => format!("{verb} not"),
+            "can" => "cannot".to_string(),
+            "has" | "have" if after.ends_with("ed") || after.ends_with("en") || after == "been" => format!("{verb} not"),
+            "has" => "does not have".to_string(),
+            "have" => "do not have".to_string(),
+            "was" | "were" => format!("{verb} not"),
+            _ if prose::is_verb_form(&lv) && !plural && lv.ends_with('s') && !lv.ends_with("ss") => format!("does not {}", verb_base(&lv)),
+            _ if prose::is_verb_form(&lv) && plural && !lv.ends_with('s') && !lv.ends_with("ed") => format!("do not {lv}"),
+            _ => return None,
+        };
+        let changed = format!("{}{}{}", &s.text[..vt.start], replacement, &s.text[vt.end..]);
+        (!all.contains(&norm(&changed))).then(|| (changed, "negation".to_string()))
+    }
+
     fn tie(&self, s: &str) -> u64 {
         mix(self.seed, fnv(s.as_bytes()))
     }
@@ -537,7 +913,24 @@ impl Gen<'_> {
     fn candidates(&self) -> Vec<Candidate> {
         let mut out = Vec::new();
         for s in self.sentences {
-            if !sentence_ok(s) {
+            if !self.gated(s) {
+                // A number the lecture states as a fact (a year, a percentage,
+                // a quantity with its unit) in a plain present-tense statement.
+                if sentence_ok(s) {
+                    for sp in self.terms.spans(s) {
+                        let t = self.terms.get(sp.term);
+                        let fact = matches!(t.kind, Kind::Year | Kind::Percent)
+                            || (t.kind == Kind::Number && t.unit.as_deref().is_some_and(|u| !text::is_stopword(u) && !prose::is_verb_form(u)) && t.value.is_some_and(|v| v >= 10.0));
+                        if fact && np_slot(s, &sp) && !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())) {
+                            out.push(Candidate {
+                                sentence: s.index,
+                                score: 0.8 + self.importance[s.index],
+                                tie: self.tie(&format!("{}#{}", s.text, t.key)),
+                                what: What::Cloze(sp),
+                            });
+                        }
+                    }
+                }
                 continue;
             }
             let imp = self.importance[s.index];
@@ -546,7 +939,7 @@ impl Gen<'_> {
             let spans = self.terms.spans(s);
             for sp in &spans {
                 let t = self.terms.get(sp.term);
-                if !key_term(t) {
+                if !strong_answer(t) || !np_slot(s, sp) || !article_ok(s, sp, t, t.plural) {
                     continue;
                 }
                 let before = if sp.first > 0 { s.tok(sp.first - 1).to_lowercase() } else { String::new() };
@@ -571,8 +964,9 @@ impl Gen<'_> {
                 out.push(Candidate { sentence: s.index, score, tie: self.tie(&format!("{}#{}", s.text, t.key)), what: What::Cloze(*sp) });
             }
             // Statements: any self-contained sentence with a swappable fact.
-            if spans.iter().any(|sp| self.swappable(self.terms.get(sp.term))) && s.words() <= 26 {
+            if s.words() <= 26 {
                 out.push(Candidate { sentence: s.index, score: 0.5 + 0.8 * imp, tie: self.tie(&format!("stmt#{}", s.text)), what: What::Statement });
+                out.push(Candidate { sentence: s.index, score: 0.45 + 0.8 * imp, tie: self.tie(&format!("fstmt#{}", s.text)), what: What::FalseStatement });
             }
         }
         for (di, d) in self.defs.iter().enumerate() {
@@ -598,22 +992,6 @@ impl Gen<'_> {
         out
     }
 
-    /// Whether swapping this term for another of its kind makes a clearly
-    /// false statement.
-    fn swappable(&self, t: &Term) -> bool {
-        if !(t.swappable() && key_term(t)) {
-            return false;
-        }
-        match t.kind {
-            // Names and acronyms make absurd swaps (`TeX Catalogue sat on a
-            // wall`) unless the model can find one of the same sort, or the
-            // lecture defines both.
-            Kind::Name | Kind::Acronym => t.defined_in.is_some(),
-            Kind::Concept => t.defined_in.is_some() || (t.words > 1 && t.freq >= 2),
-            _ => true,
-        }
-    }
-
     /// Build the question of a candidate, or None when it lacks distractors.
     fn build_mcq(&self, c: &Candidate, n_options: usize, all: &BTreeSet<String>) -> Option<Generated> {
         let s = &self.sentences[c.sentence];
@@ -630,18 +1008,13 @@ impl Gen<'_> {
                 }
                 let blanked = substitute(s, &occ, BLANK, true);
                 let lower = s.text.to_lowercase();
-                let pool = self.terms.distractors(t, k + 8, &lower, s.page, self.tie(&s.text), &[]);
-                let pool: Vec<String> = pool
-                    .into_iter()
-                    .filter(|o| {
-                        t.kind.is_number()
-                            || self.terms.lookup(&o.to_lowercase()).is_some_and(|ot| key_term(ot) && ot.words == t.words)
-                    })
-                    .collect();
-                let d = self.rerank(&t.display, pool, k);
-                if d.len() < k {
+                let stem_lower = blanked.to_lowercase();
+                // The stem must not name the answer's own words (`list of
+                // _____ … Options Summary` → `class options`).
+                if modifiers(&t.key).iter().chain(std::iter::once(&head_of(&t.key))).any(|m| m.len() >= 4 && mentions(&stem_lower, m)) && !t.kind.is_number() {
                     return None;
                 }
+                let d = self.category_distractors(t, k, &lower, s.page, self.tie(&s.text))?;
                 (format!("Fill in the blank: {blanked}"), t.display.clone(), d, t.kind.label().to_string())
             }
             What::List { group, item } => {
@@ -689,6 +1062,20 @@ impl Gen<'_> {
                 }
                 let stem = format!("What {} {}, according to the lecture?", d.copula(), d.with_article());
                 (stem, capitalize_first(&d.body), opts.iter().map(|o| capitalize_first(o)).collect(), "definition".to_string())
+            }
+            What::FalseStatement => {
+                // One statement of the lecture made false by a swap, among
+                // other statements of the lecture near it.
+                if k == 0 {
+                    return None;
+                }
+                let all_n: BTreeSet<String> = all.clone();
+                let (changed, _) = self.falsify_v2(s, &all_n, false)?;
+                let trues = self.true_statements(c.sentence, k);
+                if trues.len() < k {
+                    return None;
+                }
+                ("Which of the following statements is false, according to the lecture?".to_string(), changed, trues, "statement".to_string())
             }
             What::Statement => {
                 if k == 0 {
@@ -744,7 +1131,7 @@ impl Gen<'_> {
             if let Some(t) = self.terms.lookup(&d.key).filter(|t| t.kind == kind) {
                 for o in self.terms.distractors(t, k * 2, &body, self.sentences[d.sentence].page, self.tie(&d.body), &[]) {
                     let key = o.to_lowercase();
-                    let good = self.terms.lookup(&key).is_some_and(|ot| key_term(ot) && (ot.defined_in.is_some() || ot.freq >= 3));
+                    let good = self.terms.lookup(&key).is_some_and(|ot| key_term(ot) && (ot.defined_in.is_some() || ot.freq >= 3) && self.same_category(t, ot));
                     if good && ok(&key, &out) && terms_plural(&key) == d.plural {
                         out.push(o);
                     }
@@ -754,6 +1141,8 @@ impl Gen<'_> {
                     .terms
                     .iter()
                     .filter(|t| t.kind == kind && key_term(t) && t.plural == d.plural && t.words <= 3 && (t.defined_in.is_some() || t.freq >= 3))
+                    // With the model: terms close to the defined one in meaning.
+                    .filter(|t| self.sim(&d.term, &t.display).is_none_or(|x| x >= 0.3))
                     .collect();
                 pool.sort_by(|a, b| b.freq.cmp(&a.freq).then(a.key.cmp(&b.key)));
                 for t in pool {
@@ -785,19 +1174,37 @@ impl Gen<'_> {
         pool.into_iter().map(|(_, _, o)| o.body.clone()).collect()
     }
 
+    /// Other statements of the lecture near `near` (self-contained, no hedge,
+    /// of a similar length), for a "which is false" question.
+    fn true_statements(&self, near: usize, k: usize) -> Vec<String> {
+        let page = self.sentences[near].page;
+        let len = self.sentences[near].words() as i64;
+        let mut cands: Vec<(usize, u64, usize)> = self
+            .sentences
+            .iter()
+            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
+            .filter(|s| !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())))
+            .filter(|s| (s.words() as i64 - len).abs() <= 8)
+            .filter(|s| !self.near_duplicate(s.index, &[near]))
+            .map(|s| (s.page.abs_diff(page), self.tie(&format!("ts#{}", s.text)), s.index))
+            .collect();
+        cands.sort();
+        cands.into_iter().take(k).map(|(_, _, i)| self.sentences[i].text.clone()).collect()
+    }
+
     /// False versions of other sentences near `near`, for a statement question.
     fn false_statements(&self, near: usize, k: usize, all: &BTreeSet<String>) -> Vec<String> {
         let page = self.sentences[near].page;
         let mut cands: Vec<(usize, u64, usize)> = self
             .sentences
             .iter()
-            .filter(|s| s.index != near && sentence_ok(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
+            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
             .map(|s| (s.page.abs_diff(page), self.tie(&format!("fs#{}", s.text)), s.index))
             .collect();
         cands.sort();
         let mut out = Vec::new();
         for (_, _, i) in cands.into_iter().take(40) {
-            if let Some((changed, _)) = self.falsify(&self.sentences[i], all) {
+            if let Some((changed, _)) = self.falsify_v2(&self.sentences[i], all, false) {
                 out.push(changed);
                 if out.len() == k {
                     break;
@@ -837,6 +1244,7 @@ impl Gen<'_> {
         let mut used_questions: BTreeSet<String> = BTreeSet::new();
         let mut taken_sentences: Vec<usize> = Vec::new();
         let mut form_count: BTreeMap<Form, usize> = BTreeMap::new();
+        let mut used_pages: BTreeSet<usize> = BTreeSet::new();
         let mut done = vec![false; cands.len()];
         // Pass 1: the best question of each segment; pass 2: fill from anywhere.
         for pass in 0..2 {
@@ -848,9 +1256,11 @@ impl Gen<'_> {
                 let mut order: Vec<usize> = (0..cands.len())
                     .filter(|&ci| !done[ci] && (pass == 1 || (seg.0..seg.1).contains(&cands[ci].sentence)))
                     .collect();
+                // Forms and pages already used weigh less: a mix of forms over the whole lecture.
                 let adjusted = |ci: usize| {
                     let c = &cands[ci];
-                    c.score * 0.8f64.powi(*form_count.get(&c.what.form()).unwrap_or(&0) as i32)
+                    let page = if used_pages.contains(&self.sentences[c.sentence].page) { 0.7 } else { 1.0 };
+                    c.score * page * 0.8f64.powi(*form_count.get(&c.what.form()).unwrap_or(&0) as i32)
                 };
                 order.sort_by(|a, b| adjusted(*b).total_cmp(&adjusted(*a)).then(cands[*a].tie.cmp(&cands[*b].tie)));
                 for ci in order {
@@ -869,6 +1279,7 @@ impl Gen<'_> {
                         }
                         self.used_sentences.insert(c.sentence);
                         taken_sentences.push(c.sentence);
+                        used_pages.insert(self.sentences[c.sentence].page);
                         *form_count.entry(c.what.form()).or_default() += 1;
                         taken[si] = Some(q);
                         break;
@@ -886,40 +1297,6 @@ impl Gen<'_> {
         self.sentences.iter().position(|s| s.text == source).unwrap_or(usize::MAX)
     }
 
-    /// A false version of `s`: one term swapped for another of its kind.
-    fn falsify(&self, s: &Sentence, all: &BTreeSet<String>) -> Option<(String, String)> {
-        let lower = s.text.to_lowercase();
-        let mut spans: Vec<Span> = self.terms.spans(s).into_iter().filter(|sp| self.swappable(self.terms.get(sp.term))).collect();
-        spans.sort_by_key(|sp| std::cmp::Reverse((self.terms.get(sp.term).tf_quality() * 100.0) as i64));
-        for sp in spans {
-            let t = self.terms.get(sp.term);
-            let pool: Vec<String> = self
-                .terms
-                .distractors(t, 6, &lower, s.page, self.tie(&s.text), &[])
-                .into_iter()
-                .filter(|o| self.terms.lookup(&o.to_lowercase()).is_none_or(|ot| t.kind.is_number() || key_term(ot)))
-                .collect();
-            let pool: Vec<String> = pool
-                .into_iter()
-                .filter(|o| match t.kind {
-                    Kind::Name | Kind::Acronym => match self.sim(&t.display, o) {
-                        Some(x) => x >= 0.35,
-                        None => self.terms.lookup(&o.to_lowercase()).is_some_and(|ot| ot.defined_in.is_some()),
-                    },
-                    _ => true,
-                })
-                .collect();
-            for alt in self.rerank(&t.display, pool, 3) {
-                let occ = self.occurrences(s, &sp);
-                let changed = substitute(s, &occ, &alt, true);
-                if !all.contains(&norm(&changed)) && norm(&changed) != norm(&s.text) {
-                    return Some((changed, t.kind.label().to_string()));
-                }
-            }
-        }
-        None
-    }
-
     fn true_false(&mut self, n: usize) -> Vec<Generated> {
         if n == 0 {
             return Vec::new();
@@ -933,16 +1310,17 @@ impl Gen<'_> {
         let mut cands: Vec<(f64, u64, usize)> = self
             .sentences
             .iter()
-            .filter(|s| sentence_ok(s) && s.words() >= 7 && s.words() <= 32 && !self.used_sentences.contains(&s.index))
+            .filter(|s| self.gated(s) && s.words() >= 7 && s.words() <= 32 && !self.used_sentences.contains(&s.index))
+            .filter(|s| !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())))
             .filter_map(|s| {
                 let spans = self.terms.spans(s);
                 let best = spans
                     .iter()
                     .map(|sp| self.terms.get(sp.term))
-                    .filter(|t| self.swappable(t))
+                    .filter(|t| strong_answer(t))
                     .map(Term::tf_quality)
-                    .fold(0.0, f64::max);
-                (best > 0.0).then(|| (best / 6.0 * lengths_score(s.words()) + self.importance[s.index], self.tie(&s.text), s.index))
+                    .fold(0.5, f64::max);
+                Some((best / 6.0 * lengths_score(s.words()) + self.importance[s.index], self.tie(&s.text), s.index))
             })
             .collect();
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -965,14 +1343,14 @@ impl Gen<'_> {
                         continue;
                     }
                     let (statement, answer, kind) = if want_false {
-                        match self.falsify(s, &all) {
+                        match self.falsify_v2(s, &all, true) {
                             Some((changed, kind)) => (changed, TRUE_FALSE_OPTIONS[1], kind),
                             None => continue,
                         }
                     } else {
                         // A true statement must also be one that could be falsified
                         // (a checkable fact), so both kinds are alike.
-                        match self.falsify(s, &all) {
+                        match self.falsify_v2(s, &all, true) {
                             Some((_, kind)) => (s.text.clone(), TRUE_FALSE_OPTIONS[0], kind),
                             None => continue,
                         }

@@ -139,11 +139,16 @@ pub struct Timings {
 /// Extract the text of a PDF and generate with the built-in generator (no
 /// I/O; the benchmark runs exactly this).
 pub fn extract_and_generate(pdf: &[u8], req: &Request) -> Result<(PdfText, Generation, Timings), pdftext::PdfError> {
+    extract_and_generate_with(pdf, req, &Ranker::lexical("no embedding model configured"))
+}
+
+/// [`extract_and_generate`], ranking with `ranker` (the model, if it has one).
+pub fn extract_and_generate_with(pdf: &[u8], req: &Request, ranker: &Ranker) -> Result<(PdfText, Generation, Timings), pdftext::PdfError> {
     let t = Instant::now();
     let text = pdftext::extract(pdf)?;
     let extract_ms = t.elapsed().as_millis() as u64;
     let t = Instant::now();
-    let g = generator::generate(&text.pages, req);
+    let g = ranker.generate(&text.pages, req);
     Ok((text, g, Timings { extract_ms, generate_ms: t.elapsed().as_millis() as u64 }))
 }
 

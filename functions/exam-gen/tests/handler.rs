@@ -260,6 +260,7 @@ async fn minio_kafka_record_makes_an_exam_once() {
     // The sidecar carries type, page and source of every question.
     let meta_json: Value = serde_json::from_slice(&read_json(&f, &format!("questions_bank/{name}.meta.json")).await.unwrap()).unwrap();
     assert_eq!(meta_json["generator"], "builtin");
+    assert_eq!(meta_json["ranking"], "lexical: no embedding model configured (EMBED_MODEL_DIR unset)");
     assert_eq!(meta_json["questions"].as_array().unwrap().len(), 10);
     let pages: std::collections::BTreeSet<i64> =
         meta_json["questions"].as_array().unwrap().iter().map(|q| q["page"].as_i64().unwrap()).collect();
@@ -486,4 +487,46 @@ async fn hostile_pdfs_end_failed_within_the_limits_and_the_function_keeps_servin
     expected_notices += 1;
     let n = notices(&f.topic, Duration::from_secs(3)).await;
     assert_eq!(n.len(), expected_notices, "one notice per upload");
+}
+
+/// With the installed model (the test command installs it and sets
+/// EXAMFN_EMBED_MODEL_DIR), exam-gen ranks with it and the sidecar says so.
+#[tokio::test]
+async fn the_embedding_model_ranks_the_questions_when_installed() {
+    let Some(dir) = std::env::var_os("EXAMFN_EMBED_MODEL_DIR") else {
+        eprintln!("skipped: the embedding model is not installed (EXAMFN_EMBED_MODEL_DIR unset)");
+        return;
+    };
+    let bucket = testing::unique("exams");
+    let db = testing::unique("examgen").replace('-', "_");
+    let topic = testing::unique("email-topic");
+    testing::create_topics(&testing::kafka_brokers(), &[&topic], 1).await;
+    let env = env_for(&bucket, &db, &topic, &[("EMBED_MODEL_DIR", dir.to_string_lossy().into_owned())]);
+    let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
+    let config = Config::from_env(&env, &common).unwrap();
+    let gen = in_tests(ExamGen::from_config(&config).await.unwrap(), &config);
+    let s3 = gen.bucket.client.clone();
+    s3.create_bucket().bucket(&bucket).send().await.expect("create bucket");
+    let f = Fixture { db: gen.statuses.db.clone(), gen, s3, bucket, topic, config };
+    let key = "exams/ranked.pdf";
+    let meta = [("n_mcq", "5"), ("n_tfq", "3"), ("n_mcq_options", "4")];
+    upload(&f, key, lecture(), &meta).await;
+    let out = f.gen.handle(minio_kafka_event(&f.bucket, key, "s3:ObjectCreated:Put", &meta, 1)).await.unwrap();
+    let Outcome::Done(v) = out else { panic!("not done: {out:?}") };
+    assert_eq!(v["results"][0]["state"], "ready", "{v}");
+    let meta_json: Value = serde_json::from_slice(&read_json(&f, "questions_bank/ranked.meta.json").await.unwrap()).unwrap();
+    assert_eq!(meta_json["ranking"], "embedding:all-MiniLM-L6-v2");
+    assert!(meta_json["stats"]["embedded"].as_u64().unwrap() > 10, "{}", meta_json["stats"]);
+    let exam: Exam = serde_json::from_slice(&read_json(&f, "questions_bank/ranked.json").await.unwrap()).unwrap();
+    assert_eq!(exam.len(), 8);
+}
+
+/// A configured model that cannot be loaded stops the function with the reason.
+#[tokio::test]
+async fn a_missing_model_directory_is_refused_at_start() {
+    let env = env_for("exams", "examgen_badmodel", "email-topic", &[("EMBED_MODEL_DIR", "/nonexistent/model".into())]);
+    let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();
+    let config = Config::from_env(&env, &common).unwrap();
+    let err = ExamGen::from_config(&config).await.unwrap_err().to_string();
+    assert!(err.contains("EMBED_MODEL_DIR=/nonexistent/model"), "{err}");
 }

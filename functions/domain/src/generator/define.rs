@@ -146,6 +146,12 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
     if term_words.is_empty() || term_words.len() > 4 || body.len() < 4 {
         return None;
     }
+    // `Adenosine triphosphate (ATP) is …`: the term ends before the bracket.
+    let term_words: Vec<&str> = term_words.iter().take_while(|w| !w.starts_with('(')).copied().collect();
+    let term_words = term_words.as_slice();
+    if term_words.is_empty() {
+        return None;
+    }
     let words: Vec<&str> = term_words.iter().map(|w| clean_word(w)).collect();
     if words.iter().any(|w| !term_word_ok(w)) || term_words.iter().any(|w| w.ends_with(',')) {
         return None;
@@ -165,6 +171,24 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
     }
     let body_text = body.join(" ");
     let body_low = body_text.to_lowercase();
+    // A definition a student can read alone: short, no aside, no clause
+    // that points elsewhere (`since only 16 of them …`, `in the current
+    // example`), and the term is a noun phrase, not an action (`solving …`).
+    let body_words: Vec<String> = body_low.split(' ').map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string()).collect();
+    if body.len() > 24
+        || body_text.contains(['(', ')', '“', '”', '"'])
+        || body_words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "it" | "its" | "they" | "them" | "this" | "these" | "those" | "since" | "because" | "therefore" | "example"
+                    | "above" | "below" | "here" | "we" | "you" | "your" | "etc"
+            )
+        })
+        || words[0].to_lowercase().ends_with("ing")
+        || words[words.len() - 1].to_lowercase().ends_with("ly")
+    {
+        return None;
+    }
     let body_first = body[0].to_lowercase();
     // `Enzymes are proteins that …`: a plural body may go without an article.
     let relative = body.iter().skip(1).any(|w| matches!(w.to_lowercase().as_str(), "that" | "which" | "who" | "whose" | "used" | "where"));

@@ -145,6 +145,21 @@ const VERBS: &[&str] = &[
     "find", "finds", "found", "call", "calls", "called", "tell", "tells", "told", "hold", "holds", "held",
     "require", "requires", "required", "represent", "represents", "lead", "leads", "led", "cause", "causes",
     "caused", "change", "changes", "changed", "form", "forms", "formed", "carry", "carries", "carried",
+    "measure", "measures", "absorb", "absorbs", "yield", "yields", "divide", "divides", "work", "grow", "grows",
+    "run", "runs", "ran", "create", "creates", "store", "stores", "produce", "return", "returns", "convert",
+    "converts", "support", "supports", "generate", "generates", "read", "reads", "write", "writes", "print",
+    "prints", "compute", "computes", "handle", "handles", "build", "builds", "built", "offer", "offers", "live",
+    "lives", "move", "moves", "flow", "flows", "reach", "reaches", "break", "breaks", "set", "sets", "put", "puts",
+    "help", "helps", "follow", "follows", "appear", "appears", "exist", "exists", "belong", "belongs", "lack",
+    "lacks", "act", "acts", "serve", "serves", "apply", "applies", "begin", "begins", "began", "end", "ends",
+    "consume", "consumes", "release", "releases", "bind", "binds", "split", "splits", "join", "joins", "link",
+    "links", "list", "lists", "save", "saves", "load", "loads", "open", "opens", "close", "closes", "send",
+    "sends", "receive", "receives", "accept", "accepts", "select", "selects", "replace", "replaces", "increase",
+    "increases", "decrease", "decreases", "reduce", "reduces", "rise", "rises", "fall", "falls", "heat", "heats",
+    "enforce", "enforces", "specifies", "ensures", "occur", "indicate", "indicates", "determine", "determines",
+    "depend", "depends", "remain", "remains", "seem", "seems", "behave", "behaves", "match", "matches", "differ",
+    "differs", "vary", "varies", "happen", "happens", "describe", "describes", "include", "includes", "refer",
+    "refers", "exist", "become", "becomes", "keep", "keeps", "let", "lets", "tend", "tends", "try", "tries",
 ];
 
 /// A sentence's words, lower-cased, without punctuation.
@@ -167,6 +182,16 @@ fn is_code_word(w: &str) -> bool {
     }
     if t.starts_with("--") || (t.starts_with('-') && t.len() > 1 && t[1..].chars().all(|c| c.is_ascii_alphabetic()) && t.len() <= 3) {
         return true;
+    }
+    if t.contains('/') && t.len() > 2 {
+        let lower = t.to_lowercase();
+        if !matches!(
+            lower.as_str(),
+            "and/or" | "either/or" | "input/output" | "read/write" | "he/she" | "his/her" | "true/false" | "yes/no" | "on/off" | "s/he"
+        ) && t.split('/').all(|p| !p.is_empty())
+        {
+            return true;
+        }
     }
     if t.contains('/') && t.chars().filter(|c| *c == '/').count() >= 1 && !t.contains(' ') && t.len() > 2 {
         // `and/or`, `input/output` are words; paths have dots or several slashes.
@@ -383,6 +408,79 @@ pub fn classify(s: &str) -> Class {
     if BACK_REFERENCES.contains(&first) || IMPERATIVES.contains(&first) || first == "you" && !has_modal_statement(&ws) {
         return Class::Dependent;
     }
+    // `Partition the site set …`, `Search the manager …`: a word that is no
+    // preposition, conjunction or quantifier straight before a determiner
+    // opens an instruction.
+    if n > 2 && DETERMINERS_AFTER_VERB.contains(&ws[1].as_str()) && !NON_VERB_OPENERS.contains(&first) && !first.chars().any(|c| c.is_ascii_digit()) {
+        return Class::Dependent;
+    }
+    // `How blocks help …`, `Why X …`: a question or a title, not a statement.
+    if matches!(first, "how" | "why" | "what" | "which" | "who" | "whom" | "whose" | "where") {
+        return Class::Dependent;
+    }
+    // A statement needs a finite verb: `By solving a system of …` and
+    // `Data Submenus containing items …` have none.
+    if !has_finite_verb(&ws) {
+        return Class::Fragment;
+    }
+    // `Not so, …`, `Fair enough, …`, `As well, …`: conversational openers.
+    if CHATTY_OPENERS.iter().any(|o| lower.starts_with(o)) {
+        return Class::Dependent;
+    }
+    // `The result is …`, `The second …`: a subject that points back.
+    if first == "the" && ws.get(1).is_some_and(|w| CONTEXT_SUBJECTS.contains(&w.as_str())) {
+        return Class::Dependent;
+    }
+    // `… with XeTEX and LuaTEX For far-eastern languages …`: a heading run
+    // into the sentence (a sentence opener, capitalised, mid-sentence).
+    {
+        let raw: Vec<&str> = t.split(' ').collect();
+        if raw.windows(2).skip(1).any(|p| {
+            MID_OPENERS.contains(&p[1]) && !p[0].ends_with([',', ':', ';', '.', '(', '–', '—', '"', '“']) && !matches!(p[0], "–" | "—" | "-")
+        }) {
+            return Class::Heading;
+        }
+        // `entry 15 VIII.6.`: roman section numbers.
+        if raw.iter().any(|w| {
+            let mut parts = w.trim_end_matches('.').split('.');
+            let head = parts.next().unwrap_or("");
+            let rest: Vec<&str> = parts.collect();
+            !head.is_empty() && head.chars().all(|c| matches!(c, 'I' | 'V' | 'X')) && !rest.is_empty() && rest.iter().all(|r| !r.is_empty() && r.chars().all(|c| c.is_ascii_digit()))
+        }) {
+            return Class::Heading;
+        }
+    }
+    // First person (`we must specify`), and time or place in the lecture's
+    // flow (`is now written`, `then chooses`, `at that time`, `a similar
+    // limit`): the sentence leans on what came before.
+    if ws.iter().any(|w| matches!(w.as_str(), "we" | "us" | "our" | "ours" | "now" | "similar" | "similarly" | "foo" | "bar" | "baz"))
+        || (ws.iter().any(|w| w == "then") && !ws.iter().any(|w| w == "if" || w == "when"))
+        || ["at that time", "at that point", "in that case", "in the introduction", "in the example", "in this way", "the same way", "as follows"]
+            .iter()
+            .any(|p| lower.contains(p))
+    {
+        return Class::Dependent;
+    }
+    // A multi-level section number inside (`digits 3.3.1. Latin letters`): a
+    // heading run into the text.
+    if t.split(' ').skip(1).any(|w| {
+        let w = w.trim_end_matches('.');
+        w.split('.').count() >= 3 && w.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    }) {
+        return Class::Heading;
+    }
+    // Text glued across sentences (`added with. and / and ? in …`), formula
+    // letters (`The inputs M do not …`, `6, z and u are …`), arithmetic.
+    let inner = &t[..t.len().saturating_sub(1)];
+    if inner.contains(['?', '!']) || inner.contains(" / ") || inner.contains(" + ") || inner.contains(". and ") || inner.contains(" . ") {
+        return Class::Code;
+    }
+    if t.split(' ').skip(1).any(|w| {
+        let c: Vec<char> = w.trim_end_matches([',', '.', ';', ':']).chars().collect();
+        c.len() == 1 && c[0].is_lowercase() && c[0] != 'a'
+    }) {
+        return Class::Code;
+    }
     if ws.iter().any(|w| POINTING.contains(&w.as_str()) || matches!(w.as_str(), "i" | "me" | "my" | "mine")) {
         return Class::Dependent;
     }
@@ -396,14 +494,116 @@ pub fn classify(s: &str) -> Class {
     // Back references inside: `this command`, `these values`, `such a`.
     if ws.iter().enumerate().any(|(i, w)| {
         matches!(w.as_str(), "this" | "these" | "those" | "such" | "aforementioned") && i + 1 < n
-            || matches!(w.as_str(), "it" | "they" | "them") && i <= 2
+            || matches!(w.as_str(), "it" | "they" | "them" | "he" | "she" | "him" | "her")
+            || (w == "that" && i > 0 && matches!(ws[i - 1].as_str(), "of" | "in" | "like" | "than" | "with" | "for" | "to") && i + 1 == n)
     }) {
+        return Class::Dependent;
+    }
+    if lower.ends_with(" that.") || lower.ends_with(" this.") || lower.ends_with(" so.") || lower.ends_with(" too.") || lower.ends_with(" as well.") {
         return Class::Dependent;
     }
     if lower.contains(" e.g.") && t.ends_with("e.g.") || t.ends_with("etc") {
         return Class::Dependent;
     }
     Class::Prose
+}
+
+/// Words that may open a statement right before a determiner (`In the …`,
+/// `All the …`, `When a …`); any other word there is a verb giving an order.
+const NON_VERB_OPENERS: &[&str] = &[
+    "in", "on", "at", "for", "from", "with", "without", "by", "of", "to", "into", "onto", "under", "over", "after",
+    "before", "during", "unlike", "like", "when", "whenever", "if", "unless", "because", "since", "although",
+    "though", "while", "once", "as", "within", "across", "through", "throughout", "between", "among", "behind",
+    "beyond", "upon", "via", "per", "near", "despite", "beside", "besides", "inside", "outside", "toward",
+    "towards", "against", "along", "around", "about", "above", "below", "all", "both", "half", "only", "even",
+    "just", "not", "where", "whereas", "whether", "so", "and", "but", "or", "nor", "yet", "then", "thus", "hence",
+    "also", "here", "there", "what", "which", "who", "how", "why", "whose", "until", "till", "including",
+    "following", "given", "using", "except", "regarding", "concerning", "is", "are", "was", "were", "almost",
+    "nearly", "most", "many", "much", "every", "each", "some", "any", "no", "neither", "either", "often",
+    "usually", "always", "never", "sometimes", "today", "unlike", "than", "because", "after", "up", "down", "off",
+    "out", "off", "whilst", "amongst", "beneath", "alongside", "underneath", "past", "plus", "minus", "versus",
+];
+
+/// Sentence openers that, capitalised in the middle of a sentence, show a
+/// heading run into it (`The`, `A` are left out: titles use them).
+const MID_OPENERS: &[&str] = &[
+    "For", "In", "This", "These", "It", "We", "Each", "Every", "When", "If", "To", "There", "You", "Our", "Its",
+    "As", "By", "On", "With", "At", "Unlike", "Although", "While", "After", "Before", "Since", "Because", "Once",
+    "Using", "Unless", "Whereas", "During", "Most", "Many", "Some", "All", "Here", "Such",
+];
+
+/// Determiners after which an opening verb gives an order (`Partition the`).
+const DETERMINERS_AFTER_VERB: &[&str] = &[
+    "the", "a", "an", "your", "all", "each", "every", "any", "this", "these", "those", "its", "their", "our", "some",
+];
+
+/// Conversational openers: the sentence answers something said before.
+const CHATTY_OPENERS: &[&str] = &[
+    "not so", "fair enough", "even better", "even worse", "as well,", "better still", "worse still", "no wonder",
+    "in any case", "in that case", "in this case", "at this point", "at that point", "in the meantime", "meanwhile",
+    "on the other hand", "on the contrary", "by contrast", "in contrast", "as before", "as usual", "as expected",
+    "as a result", "as such", "after that", "after this", "for this reason", "for that reason", "to do so",
+    "to this end", "with this", "with that", "in doing so", "of these", "of those", "of course",
+];
+
+/// Subjects that point back to something said before (`The result is …`).
+const CONTEXT_SUBJECTS: &[&str] = &[
+    "result", "results", "value", "values", "output", "answer", "answers", "latter", "former", "same", "second",
+    "third", "fourth", "first", "next", "previous", "last", "remaining", "rest", "other", "others", "above", "below",
+    "example", "examples", "reason", "difference", "idea", "trick", "point", "catch", "problem", "solution",
+    "following", "preceding", "resulting", "corresponding", "new", "final", "current", "original", "two", "three",
+    "four", "both", "whole", "task", "goal", "aim", "purpose", "code", "command", "commands", "procedure", "call",
+];
+
+/// Auxiliaries and finite verb forms that make a clause.
+const FINITE: &[&str] = &[
+    "is", "are", "was", "were", "has", "have", "had", "can", "cannot", "could", "will", "would", "may", "might",
+    "must", "should", "shall", "does", "do", "did", "isn't", "aren't", "doesn't", "don't", "won't", "can't",
+    "wasn't", "weren't", "hasn't", "haven't", "needs", "need", "gets", "got", "became", "becomes", "made", "makes",
+    "gave", "gives", "took", "takes", "came", "comes", "went", "goes", "saw", "sees", "knew", "knows", "thought",
+    "says", "said", "shows", "showed", "shown", "means", "meant", "kept", "keeps", "left", "leaves", "let", "lets",
+];
+
+/// Whether a word is a verb form (`is`, `can`, `computes`, `stores`).
+pub fn is_verb_form(w: &str) -> bool {
+    FINITE.contains(&w) || VERBS.contains(&w)
+}
+
+/// Whether a clause has a finite verb: an auxiliary, a known verb in a
+/// finite form, a past `-ed` or a third-person `-s` after the subject.
+fn has_finite_verb(ws: &[String]) -> bool {
+    // `LaTeX typesets documents`: a one-word subject and its verb.
+    let one_word_subject = ws.len() > 2
+        && ws[1].len() > 3
+        && ws[1].ends_with('s')
+        && !ws[1].ends_with("ss")
+        && !ws[1].ends_with("us")
+        && !DETERMINERS_AFTER_VERB.contains(&ws[0].as_str())
+        && !is_stopword(&ws[0])
+        && !["ple", "al", "ous", "ive", "ic", "ent", "ant", "ary", "ful", "less", "ble", "ed", "ing", "ern", "ar"].iter().any(|suf| ws[0].ends_with(suf))
+        && !ws[1].ends_with("ics");
+    one_word_subject
+        || ws.iter().any(|w| FINITE.contains(&w.as_str()))
+        || ws.iter().skip(1).any(|w| VERBS.contains(&w.as_str()) && (w.ends_with('s') || w.ends_with("ed")) && !w.ends_with("ss"))
+        // `Most animal cells measure …`: a base form after a plural subject.
+        || ws.windows(2).any(|p| {
+            VERBS.contains(&p[1].as_str())
+                && (p[0].len() > 3 && p[0].ends_with('s') && !p[0].ends_with("ss") && !p[0].ends_with("us") || matches!(p[0].as_str(), "they" | "we" | "you" | "i" | "people"))
+        })
+        || ws.iter().enumerate().skip(1).any(|(i, w)| {
+            w.len() > 4 && w.ends_with("ed") && !matches!(ws[i - 1].as_str(), "the" | "a" | "an" | "of" | "is" | "are" | "be" | "been")
+                && !ws.get(i + 1).is_some_and(|n| !is_stopword(n) && n.len() > 2 && !n.ends_with("ly"))
+        })
+        || ws.windows(3).skip(1).any(|p| {
+            let w = p[1].as_str();
+            w.len() > 3
+                && w.ends_with('s')
+                && !w.ends_with("ss")
+                && !w.ends_with("us")
+                && !w.ends_with("is")
+                && !matches!(p[0].as_str(), "the" | "a" | "an" | "of" | "for" | "with" | "in" | "on" | "by" | "to" | "and" | "or" | "its" | "their" | "all" | "some" | "many" | "these" | "those" | "two" | "three" | "several")
+                && matches!(p[2].as_str(), "the" | "a" | "an" | "that" | "to" | "for" | "in" | "on" | "with" | "by" | "from" | "its" | "their" | "all" | "each" | "every" | "no" | "some" | "it" | "them" | "how" | "what" | "whether" | "if" | "up" | "out" | "into" | "only" | "not" | "any" | "more" | "both" | "as" | "at")
+        })
 }
 
 /// `You can …`, `You must …`: a statement about what is possible, not an

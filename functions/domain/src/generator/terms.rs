@@ -51,6 +51,9 @@ pub struct Term {
     pub value: Option<f64>,
     pub plural: bool,
     noun_evidence: u32,
+    /// How many multi-word terms of the lecture share this one's head noun
+    /// (`tabular`, `verbatim`, `itemize environment`: 3), itself included.
+    pub family: u32,
 }
 
 impl Term {
@@ -181,6 +184,7 @@ impl Builder {
             value: None,
             plural: is_plural(&key),
             noun_evidence: 0,
+            family: 0,
         });
         t.freq += 1;
         if noun {
@@ -374,12 +378,23 @@ impl Terms {
             }
             b.add(kind, key, &display, words, page, Some(idx), true);
         }
+        // Families: multi-word noun phrases that share a head noun name kinds
+        // of one thing (`itemize environment`, `quote environment`, …).
+        let mut families: HashMap<String, u32> = HashMap::new();
+        for ((kind, key), t) in &b.terms {
+            if *kind == Kind::Concept && t.words > 1 && t.noun_evidence >= 1 {
+                *families.entry(key.rsplit(' ').next().unwrap_or(key).trim_end_matches('s').to_string()).or_default() += 1;
+            }
+        }
         // Keep what makes a good answer.
         let mut list: Vec<Term> = Vec::new();
         for ((kind, key), mut t) in b.terms {
+            if kind == Kind::Concept && t.words > 1 {
+                t.family = families.get(key.rsplit(' ').next().unwrap_or(&key).trim_end_matches('s')).copied().unwrap_or(0);
+            }
             let keep = match kind {
                 Kind::Concept => {
-                    t.defined_in.is_some() || (t.freq >= 2 && t.noun_evidence >= 1)
+                    t.defined_in.is_some() || (t.freq >= 2 && t.noun_evidence >= 1) || (t.words > 1 && t.noun_evidence >= 1 && t.family >= 3)
                 }
                 Kind::Name => t.words > 1 || t.freq >= 2 || t.defined_in.is_some(),
                 Kind::Acronym => true,

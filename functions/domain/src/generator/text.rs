@@ -174,7 +174,8 @@ pub fn split_sentences(p: &str) -> Vec<String> {
                 let abbrev = b == b'.'
                     && (ABBREVIATIONS.contains(&word_before.as_str())
                         || (word_before.chars().count() == 1 && word_before.chars().all(char::is_alphabetic))
-                        || word_before.contains('.'));
+                        // `e.g.`, `U.S.`; not a URL or a file name (`example.com/x.`).
+                        || word_before.contains('.') && word_before.split('.').all(|part| part.chars().count() <= 3));
                 if next_ok && !abbrev {
                     let s = p[start..end].trim();
                     if !s.is_empty() {
