@@ -182,6 +182,7 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         used_answers: BTreeSet::new(),
         importance: Vec::new(),
         vecs: None,
+        model,
         names_mid: names_mid(&sentences),
     };
     g.importance = g.lexical_importance();
@@ -240,6 +241,7 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         used_answers: BTreeSet::new(),
         importance: vec![0.0; sentences.len()],
         vecs: None,
+        model: None,
         names_mid: names_mid(&sentences),
     };
     sentences
@@ -295,23 +297,48 @@ struct Gen<'a> {
     /// Per sentence: how important it is to the lecture (0–1).
     importance: Vec<f64>,
     vecs: Option<Vectors>,
+    /// The sentence-embedding model, when there is one.
+    model: Option<&'a dyn Embed>,
     /// Capitalised words and how often prose uses them inside a sentence
     /// (`R`, `LATEX`): names, even when too short to be terms.
     names_mid: std::collections::HashMap<String, u32>,
 }
 
-/// Capitalised words used inside sentences of prose, with their counts.
+/// Capitalised words used inside sentences, with their counts; a word the
+/// lecture also writes in lower case counts as `u32::MAX` ("not a name").
 fn names_mid(sentences: &[Sentence]) -> std::collections::HashMap<String, u32> {
-    let mut m = std::collections::HashMap::new();
+    let mut m: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    let mut lower: BTreeSet<String> = BTreeSet::new();
     for s in sentences.iter().filter(|s| matches!(s.class, Class::Prose | Class::Dependent | Class::Fragment | Class::Heading)) {
-        for i in 1..s.words() {
+        for i in 0..s.words() {
             let w = s.tok(i);
-            if w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(char::is_alphanumeric) {
+            if w.chars().next().is_some_and(char::is_lowercase) {
+                lower.insert(w.to_string());
+            } else if i > 0 && w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(char::is_alphanumeric) {
                 *m.entry(w.to_string()).or_insert(0) += 1;
             }
         }
     }
+    for s in sentences {
+        if let Some(first) = s.toks.first().map(|_| s.tok(0)) {
+            if first.chars().next().is_some_and(char::is_uppercase) && !lower.contains(&first.to_lowercase()) && !text::is_stopword(&first.to_lowercase()) {
+                m.entry(first.to_string()).or_insert(0);
+            }
+        }
+    }
+    for w in lower {
+        let cap = capitalize_first(&w);
+        if let Some(c) = m.get_mut(&cap) {
+            *c = u32::MAX;
+        }
+    }
     m
+}
+
+/// Whether a capitalised word is a name: the lecture never writes it in
+/// lower case (`Cassandra`, `R`, `Kafka`).
+fn is_name_word(names: &std::collections::HashMap<String, u32>, w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase) && names.get(w).is_some_and(|&c| c != u32::MAX)
 }
 
 /// The forms of multiple-choice questions.
@@ -485,7 +512,7 @@ const CATEGORY_NOUNS: &[&str] = &[
     "model", "models", "structure", "structures", "component", "components", "entry", "entries", "image",
     "images", "block", "blocks", "content", "contents", "body", "size", "width", "height", "length", "format",
     "formats", "support", "purpose", "problem", "problems", "solution", "solutions", "change", "changes", "need",
-    "needs", "help", "use", "user", "start", "display", "number", "numbers", "string", "strings", "expression",
+    "needs", "help", "use", "user", "start", "display", "number", "numbers", "string", "strings", "expression", "layout",
     "expressions", "statement", "statements", "result", "results", "word", "words", "page", "pages",
 ];
 
@@ -611,6 +638,9 @@ const HEDGES: &[&str] = &[
     "possibly", "some", "most", "many", "several", "few", "rarely", "seldom", "almost", "nearly", "mainly", "mostly",
     "largely", "perhaps", "likely", "unlikely", "tend", "tends", "either", "neither", "also", "only", "even",
     "especially", "particularly", "better", "best", "easier", "easiest", "simpler", "simplest", "recommended",
+    // Evaluations: negated, they make a false statement nobody would believe.
+    "important", "useful", "powerful", "versatile", "popular", "good", "great", "easy", "convenient", "nice",
+    "helpful", "simple", "flexible", "efficient", "difficult", "hard", "excellent", "beautiful", "elegant",
 ];
 
 /// Negations already in a sentence.
@@ -661,6 +691,11 @@ impl Gen<'_> {
         if t.kind == Kind::Concept && !t.plural && det == 0 {
             return None;
         }
+        // `The template is …`, `The integrand is …`: one common word after
+        // `the` points to something named before, unless the lecture defines it.
+        if t.kind == Kind::Concept && t.words == 1 && det == 1 && s.tok(0).eq_ignore_ascii_case("the") && t.defined_in.is_none() {
+            return None;
+        }
         let next = sp.last + 1;
         if next >= s.words() || sp.last - det >= 4 {
             return None;
@@ -680,14 +715,39 @@ impl Gen<'_> {
         }
         let n = s.words();
         let det = usize::from(matches!(s.tok(0).to_lowercase().as_str(), "the" | "a" | "an"));
+        // A name of several capitalised words (`Leslie Lamport introduced`,
+        // `The Roman Empire reached`) and its verb in the past or third person.
+        {
+            let mut e = det;
+            while e < n.min(det + 4) && is_name_word(&self.names_mid, s.tok(e)) || (e > det && e < n && s.tok(e).chars().next().is_some_and(char::is_uppercase) && e < det + 4) {
+                e += 1;
+            }
+            if e >= det + 2 && e < n && s.text[s.toks[det].start..s.toks[e].start].chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-') {
+                let v = s.tok(e).to_lowercase();
+                if prose::is_verb_form(&v) || (v.len() > 4 && (v.ends_with("ed") || (v.ends_with('s') && !v.ends_with("ss")))) {
+                    return Some((e - 1, false));
+                }
+            }
+        }
         let v = (det + 1..n.min(det + 5)).find(|&i| prose::is_verb_form(&s.tok(i).to_lowercase()))?;
+        // `The hardness results are …`, `The template is …`: a definite noun
+        // phrase that is no term of the lecture points back to something.
+        if s.tok(0).eq_ignore_ascii_case("the") {
+            return None;
+        }
         let words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
         // `R provides …`, `Vectors must have …`: one word that is a name the
         // lecture uses inside sentences, or a plural key term.
         if det == 0 && v == 1 {
             let w = s.tok(0);
-            let name = w.chars().next().is_some_and(char::is_uppercase) && self.names_mid.get(w).copied().unwrap_or(0) >= 3;
-            let plural_term = terms_plural(&words[0]) && self.terms.lookup(&words[0]).is_some_and(key_term);
+            // A name the lecture uses inside sentences, or one that only opens
+            // sentences but is followed by a copula or an auxiliary
+            // (`Cassandra is …`; not `Duplicate sets of …`).
+            let verb = s.tok(1).to_lowercase();
+            let name = is_name_word(&self.names_mid, w)
+                && (self.names_mid.get(w).is_some_and(|&c| c >= 2) || matches!(verb.as_str(), "is" | "are" | "was" | "were" | "has" | "have" | "can" | "will"));
+            let people = matches!(words[0].as_str(), "users" | "people" | "authors" | "students" | "readers" | "beginners" | "developers" | "programmers" | "researchers");
+            let plural_term = !people && terms_plural(&words[0]) && self.terms.lookup(&words[0]).is_some_and(key_term);
             return (name || plural_term).then_some((0, plural_term && !name));
         }
         if words.len() < 2
@@ -698,6 +758,11 @@ impl Gen<'_> {
             return None;
         }
         let head = words.last()?;
+        // `Negative values give …`, `Text cells are …`: a category word with an
+        // adjective is a detail of something the sentence does not name.
+        if CATEGORY_NOUNS.contains(&head.as_str()) || CATEGORY_NOUNS.contains(&singular(head).as_str()) {
+            return None;
+        }
         let plural = terms_plural(head);
         if det == 0 && !plural {
             return None;
@@ -718,7 +783,16 @@ impl Gen<'_> {
         // History is a fact when it has a year or is about a name (`LATEX was
         // written by Leslie Lamport`).
         let year = self.terms.spans(s).iter().any(|sp| self.terms.get(sp.term).kind == Kind::Year);
-        let named = self.subject(s).is_some_and(|sp| matches!(self.terms.get(sp.term).kind, Kind::Name | Kind::Acronym));
+        let named = self.subject(s).is_some_and(|sp| matches!(self.terms.get(sp.term).kind, Kind::Name | Kind::Acronym))
+            || is_name_word(&self.names_mid, s.tok(usize::from(matches!(s.tok(0).to_lowercase().as_str(), "the" | "a" | "an"))));
+        // `Device drivers are started by calling a device driver function`:
+        // the predicate repeats the subject, a tautology.
+        if let Some((last, _)) = self.subject_end(s) {
+            let head = singular(&s.tok(last).to_lowercase());
+            if head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
+                return false;
+            }
+        }
         !past || year || named
     }
 
@@ -737,7 +811,11 @@ impl Gen<'_> {
         let close = |min: f32| self.sim(&t.display, &o.display).is_some_and(|x| (min..semantic::SYNONYM).contains(&x));
         match t.kind {
             Kind::Concept if t.words > 1 => {
-                o.words > 1
+                // `class option`, `layout option`: a category, not one of its kind.
+                let specific = |k: &str| modifiers(k).iter().all(|m| !CATEGORY_NOUNS.contains(&m.as_str()) && !WEAK_MODIFIERS.contains(&m.as_str()) && !text::is_generic(m));
+                specific(&o.key)
+                    && specific(&t.key)
+                    && o.words > 1
                     && (head_of(&o.key) == head_of(&t.key) || (close(0.45) && o.freq >= 3))
                     // `graphical parameters` / `graphics parameters`: one term twice.
                     && !(head_of(&o.key) == head_of(&t.key)
@@ -745,12 +823,47 @@ impl Gen<'_> {
                     && (o.freq >= 2 || o.defined_in.is_some() || o.family >= 3)
             }
             Kind::Concept => o.words == 1 && (o.defined_in.is_some() || (close(0.45) && o.freq >= 4 && o.nounish())),
-            Kind::Name | Kind::Acronym => match self.sim(&t.display, &o.display) {
-                Some(x) => x >= 0.3 && (o.freq >= 2 || o.defined_in.is_some()),
-                None => o.freq >= 3 || o.defined_in.is_some(),
-            },
+            // Names of one sort (programs for a program, not formats): only
+            // the model can tell, so without it names get no distractors.
+            Kind::Name | Kind::Acronym => {
+                self.sim(&t.display, &o.display).is_some_and(|x| (0.45..semantic::SYNONYM).contains(&x))
+                    && (o.freq >= 2 || o.defined_in.is_some())
+                    && !o.display.starts_with("The ")
+            }
             _ => true,
         }
+    }
+
+    /// Whether the stem gives the answer away: a stem word starts like one of
+    /// the answer's words (`tables` → `tabular`), or, with the model, the
+    /// stem is much closer to the answer than to every distractor (`poems`
+    /// → `verse`).
+    fn echoes(&self, stem_lower: &str, answer: &str, distractors: &[String]) -> bool {
+        let stem_words: Vec<&str> = stem_lower.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() >= 4).collect();
+        let lexical = answer.to_lowercase().split(' ').filter(|w| w.len() >= 4 && !CATEGORY_NOUNS.contains(w)).any(|a| {
+            let p: String = a.chars().take(3).collect();
+            stem_words.iter().any(|w| w.starts_with(&p) && !distractors.iter().any(|d| d.to_lowercase().contains(&p)))
+        });
+        if lexical {
+            return true;
+        }
+        let Some(vecs) = self.vecs.as_ref() else { return false };
+        let model_stem = self.sim_text(stem_lower);
+        match (model_stem, vecs.get(answer)) {
+            (Some(sv), Some(av)) => {
+                let a = semantic::cos(&sv, av);
+                let best_other = distractors.iter().filter_map(|d| vecs.get(d).map(|dv| semantic::cos(&sv, dv))).fold(f32::MIN, f32::max);
+                best_other > f32::MIN && a - best_other > 0.15
+            }
+            _ => false,
+        }
+    }
+
+    /// The model's vector of a text that was not embedded up front, if the
+    /// model ran (a stem; computed on demand).
+    fn sim_text(&self, text: &str) -> Option<Vec<f32>> {
+        let model = self.model?;
+        model.embed(&[text]).into_iter().next()
     }
 
     /// Distractors for a blank or a definition: same category, same number,
@@ -777,6 +890,12 @@ impl Gen<'_> {
     /// the same category; the statement negated (`is` → `is not`, `uses` →
     /// `does not use`, `cannot` → `can`). Negation only when `negate`.
     fn falsify_v2(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
+        // A negation is the surest false statement; swaps come after it.
+        if negate {
+            if let Some(n) = self.negation(s, all) {
+                return Some(n);
+            }
+        }
         let lower = s.text.to_lowercase();
         let mut spans: Vec<Span> = self.terms.spans(s).into_iter().filter(|sp| np_slot(s, sp)).collect();
         spans.sort_by_key(|sp| std::cmp::Reverse((self.terms.get(sp.term).tf_quality() * 100.0) as i64));
@@ -791,17 +910,23 @@ impl Gen<'_> {
             if !swappable || self.occurrences(s, sp).len() != 1 {
                 continue;
             }
-            let Some(pool) = self.category_distractors(t, 1, &lower, s.page, self.tie(&format!("swap#{}", s.text))) else { continue };
-            for alt in pool {
+            let Some(pool) = self.category_distractors(t, 3, &lower, s.page, self.tie(&format!("swap#{}", s.text))).or_else(|| self.category_distractors(t, 1, &lower, s.page, self.tie(&format!("swap#{}", s.text)))) else { continue };
+            // A swap for a near-synonym (`graphical` → `software facilities`)
+            // may leave the statement true: with the model, only clearly
+            // different terms.
+            for alt in pool.into_iter().filter(|o| t.kind.is_number() || self.sim(&t.display, o).is_none_or(|x| x < 0.6)) {
                 let changed = substitute(s, &[*sp], &alt, true);
                 if !all.contains(&norm(&changed)) && norm(&changed) != norm(&s.text) {
                     return Some((changed, t.kind.label().to_string()));
                 }
             }
         }
-        if !negate {
-            return None;
-        }
+        None
+    }
+
+    /// The statement negated (`is` → `is not`, `uses` → `does not use`,
+    /// `can` → `cannot`), when it is a plain claim with one main verb.
+    fn negation(&self, s: &Sentence, all: &BTreeSet<String>) -> Option<(String, String)> {
         let (last, plural) = self.subject_end(s)?;
         let v = last + 1;
         let words: Vec<String> = (0..s.words()).map(|i| s.tok(i).to_lowercase()).collect();
@@ -812,8 +937,9 @@ impl Gen<'_> {
         let verb = &s.text[vt.start..vt.end];
         let lv = verb.to_lowercase();
         let after = words.get(v + 1).map(String::as_str).unwrap_or("");
-        // `X is Y, and knows Z`: one negation would read oddly.
-        if s.text.contains(", and ") || s.text.contains(", but ") {
+        // `X is Y, and knows Z`, `X is Y and flows …`: one negation would
+        // cover half of the statement.
+        if s.text.contains(", and ") || s.text.contains(", but ") || words.windows(2).any(|p| matches!(p[0].as_str(), "and" | "or" | "but") && (prose::is_verb_form(&p[1]) || p[1].ends_with("ed") || (p[1].ends_with('s') && prose::is_verb_form(&verb_base(&p[1]))))) {
             return None;
         }
         let replacement = match lv.as_str() {
@@ -1015,6 +1141,9 @@ impl Gen<'_> {
                     return None;
                 }
                 let d = self.category_distractors(t, k, &lower, s.page, self.tie(&s.text))?;
+                if self.echoes(&stem_lower, &t.display, &d) {
+                    return None;
+                }
                 (format!("Fill in the blank: {blanked}"), t.display.clone(), d, t.kind.label().to_string())
             }
             What::List { group, item } => {
@@ -1121,8 +1250,15 @@ impl Gen<'_> {
         };
         let mut defs: Vec<&Definition> = self.defs.iter().filter(|o| o.name == d.name && o.plural == d.plural).collect();
         defs.sort_by_key(|o| mix(self.tie(&d.key), fnv(o.key.as_bytes())));
+        let this = self.terms.lookup(&d.key);
         for o in defs {
-            if ok(&o.key, &out) {
+            // Of the same sort as the defined term (programs for a program):
+            // by the terms' category, or, for names, by the model.
+            let alike = match (this, self.terms.lookup(&o.key)) {
+                (Some(t), Some(ot)) => self.same_category(t, ot),
+                _ => !d.name || self.sim(&d.term, &o.term).is_some_and(|x| (0.45..semantic::SYNONYM).contains(&x)),
+            };
+            if alike && ok(&o.key, &out) {
                 out.push(o.term.clone());
             }
         }

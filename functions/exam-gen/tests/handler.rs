@@ -311,18 +311,26 @@ async fn webhook_json_over_http_and_a_new_upload_replaces_the_exam() {
     assert_eq!(serde_json::from_slice::<Exam>(&first).unwrap().len(), 3);
 
     // A different lecture under the same name: new etag, new exam.
-    let other: Vec<Vec<String>> = (0..3)
-        .map(|p| {
-            vec![
-                format!("Part {p}"),
-                format!("The Roman Empire reached its largest extent in {} under Trajan.", 117 + p),
-                format!("Julius Caesar crossed the Rubicon in {} BC with one legion.", 49 + p),
-                "A legion is a military unit of about 5,000 soldiers.".to_string(),
-                format!("About {}% of the population of Rome were slaves.", 30 + p),
-                "The Senate is the council that advised the consuls of Rome.".to_string(),
-            ]
-        })
-        .collect();
+    let other: Vec<Vec<String>> = vec![
+        vec![
+            "Part 1: The Republic".to_string(),
+            "The Senate is the council that advised the consuls of Rome.".to_string(),
+            "A consul is one of the two magistrates who led the Roman Republic each year.".to_string(),
+            "A legion is a military unit of about 5,000 soldiers.".to_string(),
+        ],
+        vec![
+            "Part 2: The Empire".to_string(),
+            "Augustus became the first Roman emperor in 27 BC.".to_string(),
+            "An aqueduct is a channel that carries water to a city.".to_string(),
+            "The Pantheon is a temple in Rome that was completed in 126.".to_string(),
+        ],
+        vec![
+            "Part 3: Decline".to_string(),
+            "A province is a territory outside Italy that a Roman governor ruled.".to_string(),
+            "The Western Roman Empire fell in 476 when Odoacer deposed Romulus Augustulus.".to_string(),
+            "A forum is a public square that served as the centre of a Roman town.".to_string(),
+        ],
+    ];
     let etag2 = upload(&f, key, write_text_pdf(&other), &[("n_mcq", "2"), ("n_tfq", "2")]).await;
     assert_ne!(etag1, etag2);
     let resp = app

@@ -67,6 +67,7 @@ fn is_markup_char(c: char) -> bool {
         || ('\u{2500}'..='\u{27BF}').contains(&c) // box drawing, dingbats
         || ('\u{E000}'..='\u{F8FF}').contains(&c) // private use (symbol fonts)
         || c == '\u{FFFD}'
+        || ('\u{02B0}'..='\u{02FF}').contains(&c) // spacing modifiers: broken ligatures (`˝nal`)
         || matches!(c, '±' | '×' | '÷' | '√' | '∞' | '≤' | '≥' | '≠' | '≈' | '∑' | '∫' | '∂' | '·')
 }
 
@@ -90,12 +91,14 @@ const BACK_REFERENCES: &[&str] = &[
 /// Connectors that may be dropped from a sentence's start (`However, X is Y`
 /// states that X is Y).
 const DROPPABLE_OPENERS: &[&str] = &[
-    "however", "moreover", "furthermore", "in addition", "in fact", "of course", "indeed", "in general",
-    "but", "and", "so", "yet", "or", "in practice", "in particular", "generally", "typically", "usually", "normally", "basically", "essentially",
+    "however", "moreover", "furthermore", "in addition", "in fact", "indeed",
+    "but", "and", "so", "yet", "or", "in particular", "basically", "essentially",
     "importantly", "note that", "notice that", "remember that", "recall that", "clearly", "obviously",
     "fortunately", "unfortunately", "interestingly", "in short", "in summary", "in other words", "put simply",
-    "simply put", "for instance", "for example", "by default", "in most cases", "in many cases", "today",
+    "simply put", "for instance", "for example",
 ];
+// Hedges (`Usually`, `In most cases`, `By default`) are kept: without them a
+// statement would claim more than the lecture does.
 
 /// Imperative openers: instructions to the reader, not statements.
 const IMPERATIVES: &[&str] = &[
@@ -453,7 +456,13 @@ pub fn classify(s: &str) -> Class {
     // First person (`we must specify`), and time or place in the lecture's
     // flow (`is now written`, `then chooses`, `at that time`, `a similar
     // limit`): the sentence leans on what came before.
-    if ws.iter().any(|w| matches!(w.as_str(), "we" | "us" | "our" | "ours" | "now" | "similar" | "similarly" | "foo" | "bar" | "baz"))
+    if ws.iter().any(|w| matches!(w.as_str(), "we" | "us" | "our" | "ours" | "now" | "similar" | "similarly" | "foo" | "bar" | "baz" | "corresponding" | "related" | "respective" | "respectively" | "something" | "somewhat"))
+        // `a more general facility`: a comparison with something said before.
+        || (ws.windows(2).any(|p| matches!(p[0].as_str(), "more" | "less") && !is_stopword(&p[1])) && !ws.iter().any(|w| w == "than"))
+        || lower.contains("of course")
+        // Where a button sits in a program's window is no lecture content.
+        || ws.iter().any(|w| matches!(w.as_str(), "toolbar" | "toolbars" | "button" | "buttons" | "icon" | "icons" | "launcher" | "click" | "clicking"))
+        || lower.contains("special case")
         || (ws.iter().any(|w| w == "then") && !ws.iter().any(|w| w == "if" || w == "when"))
         || ["at that time", "at that point", "in that case", "in the introduction", "in the example", "in this way", "the same way", "as follows"]
             .iter()
