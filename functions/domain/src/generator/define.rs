@@ -196,10 +196,7 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
     if !BODY_START.contains(&body_first.as_str()) && !(plural && relative && plural_noun && !is_stopword(&body_first)) {
         return None;
     }
-    // `a collection`, `a program`: too vague alone, a definition with what
-    // follows (`a collection of packages and classes for mathematical
-    // typesetting`).
-    if WEAK_BODY.iter().any(|w| body_low == *w || body_low.starts_with(&format!("{w} "))) && (body.len() < 6 || !body_low.contains(" of ") && !body_low.contains(" that ") && !body_low.contains(" for ")) {
+    if WEAK_BODY.iter().any(|w| body_low == *w || body_low.starts_with(&format!("{w} "))) {
         return None;
     }
     // The body must not give the term away.

@@ -421,6 +421,18 @@ pub fn classify(s: &str) -> Class {
     if matches!(first, "how" | "why" | "what" | "which" | "who" | "whom" | "whose" | "where") {
         return Class::Dependent;
     }
+    // `By solving a system of …`: a preposition and a gerund, no main clause.
+    if n > 2 && matches!(first, "by" | "for" | "after" | "before" | "when" | "while" | "on" | "in" | "upon" | "without" | "through") && ws[1].ends_with("ing") && !t.contains(',') {
+        return Class::Fragment;
+    }
+    // `Data Submenus containing menu items …`: a noun and a participle, no
+    // auxiliary anywhere: a label, not a clause.
+    if t.split_whitespace().take(4).skip(1).any(|w| w.ends_with("ing") && w.len() > 5 && w.starts_with(|c: char| c.is_lowercase()))
+        && !ws.iter().any(|w| FINITE.contains(&w.as_str()))
+        && !t.contains(',')
+    {
+        return Class::Fragment;
+    }
     // A statement needs a finite verb: `By solving a system of …` and
     // `Data Submenus containing items …` have none.
     if !has_finite_verb(&ws) {

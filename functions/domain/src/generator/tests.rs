@@ -424,3 +424,102 @@ fn the_model_ranks_when_given_and_the_sidecar_says_which() {
     assert_eq!(generate_with(&pages, &req, Some(&semantic::tests::Trigrams), ""), with);
 }
 
+
+/// Minimal texts for the failures the hand labels of the exam-quality
+/// corpus found (bench/exam-quality/labels): each used to make a question an
+/// educator would not hand out.
+#[test]
+fn failure_classes_from_the_labelled_corpus() {
+    use prose::{classify, clean};
+    // dependent: an order, a question-like title, a comparison with what came
+    // before, a definite subject that points back, a chatty opener.
+    for s in [
+        "Partition the site set into noncontiguous blocks.",
+        "Search the bibliography manager for custom-bib or makebst.",
+        "How blocks help in perfect phylogeny haplotyping.",
+        "The function seq is a more general facility for generating sequences.",
+        "Fair enough, vectors cannot be multiplied.",
+        "The number is now written in exponential format.",
+        "The PARI function serlaplace does just that.",
+        "A similar limit is imposed on the nesting depth of function calls.",
+        "TeXstudio has buttons for bold and italic on the inner vertical toolbar.",
+    ] {
+        assert_ne!(classify(&clean(s)), Class::Prose, "{s}");
+    }
+    // fragment: no finite verb.
+    for s in ["By solving a system of two linear equations in two variables.", "Data Submenus containing menu items for reading and manipulating data."] {
+        assert_ne!(classify(&clean(s)), Class::Prose, "{s}");
+    }
+    // layout: a heading or a section number run into the sentence, formula letters.
+    for s in [
+        "Alphabets and digits 3.3.1. Latin letters and Arabic numerals The Latin letters are simple symbols.",
+        "Non-western scripts with XeTEX and LuaTEX For far-eastern languages we turn to the newer engines.",
+        "Multiple references in a single bibliography entry 15 VIII.6.",
+        "The inputs M do not allow a perfect phylogeny when z and u are dependent.",
+    ] {
+        assert_ne!(classify(&clean(s)), Class::Prose, "{s}");
+    }
+    // A hedge stays: `Usually` is not dropped, so no item claims more.
+    assert_eq!(clean("Usually, text cells are too narrow for good justification."), "Usually, text cells are too narrow for good justification.");
+    // A URL ends its sentence.
+    assert_eq!(
+        text::split_sentences("Collections are at https://galaxy.ansible.com/cisco. Collections provide a way to develop modules."),
+        vec!["Collections are at https://galaxy.ansible.com/cisco.", "Collections provide a way to develop modules."]
+    );
+}
+
+/// answer / options: no true/false item negates half of a statement or an
+/// evaluation, none swaps in a near-variant, and no subject is a definite
+/// reference to something the student cannot see.
+#[test]
+fn true_false_items_are_decidable() {
+    let pages = vec![
+        "Rivers\n\
+         The Nile is the longest river in Africa and flows through eleven countries. \
+         Graphical facilities are an important and extremely versatile component of the environment. \
+         The template is a good starting point for a manuscript. \
+         Device drivers are started by calling a device driver function. \
+         A meander is a bend in a river that forms where water erodes the outer bank. \
+         A levee is a raised bank that keeps a river within its channel. \
+         A delta is a landform that forms where a river meets the sea. \
+         A floodplain is the flat land beside a river that floods when the river overflows."
+            .to_string(),
+    ];
+    let g = generate(&pages, &Request { n_mcq: 0, n_tfq: 4, n_options: 4 });
+    assert!(!g.questions.is_empty());
+    for q in &g.questions {
+        let s = &q.question.question;
+        for bad in ["Nile is not", "not an important", "template", "device driver"] {
+            assert!(!s.contains(bad), "{bad:?} in {s:?}");
+        }
+        // A negation keeps the grammar: `X is not Y`.
+        if s.contains(" not ") {
+            assert!(s.contains(" is not a ") || s.contains(" is not the "), "{s}");
+        }
+    }
+}
+
+/// options: a cloze's distractors are of the answer's kind (the same head
+/// noun), never a category word (`class option`) nor a variant spelling.
+#[test]
+fn cloze_distractors_are_the_answers_kind() {
+    let pages = vec![
+        "Options\n\
+         The reprint option gives two-column formatting for the particular journal. \
+         The preprint option gives one-column formatting with a wide margin. \
+         The showpacs option does nothing in the current version of the class. \
+         The twocolumn option sets the text in two columns of equal width. \
+         The class option selects the journal style of the document. \
+         The layout option changes the page layout of the document. \
+         The reprint option is used for the final version. The preprint option is used for review. \
+         The showpacs option is kept for old documents. The twocolumn option is used for wide pages."
+            .to_string(),
+    ];
+    let g = generate(&pages, &Request { n_mcq: 3, n_tfq: 0, n_options: 3 });
+    for q in g.questions.iter().filter(|q| q.form == "cloze") {
+        for o in &q.question.options {
+            assert!(o.ends_with(" option"), "{o:?} in {:?}", q.question);
+            assert!(o != "class option" && o != "layout option", "{o:?} in {:?}", q.question);
+        }
+    }
+}
