@@ -11,25 +11,36 @@ use std::time::Instant;
 use examfn_domain::generator::Request;
 use examfn_domain::pdftext;
 
-/// A lecture page of about 450 words: ten paragraphs on one topic, with
-/// definitions, names, numbers and a list, varied per page.
+/// A lecture page of about 160 words in the shape real lecture notes have:
+/// a heading, definitions, facts with numbers and years, statements about
+/// the page's topic, varied per page (8 topics, numbers per page).
 fn page(n: usize) -> Vec<String> {
-    let topics = ["photosynthesis", "respiration", "mitosis", "meiosis", "osmosis", "diffusion", "translation", "transcription"];
-    let t = topics[n % topics.len()];
+    let topics = [
+        ("photosynthesis", "turns light energy into chemical energy", "chloroplast"),
+        ("respiration", "releases energy from glucose", "mitochondrion"),
+        ("fermentation", "releases energy from sugar without oxygen", "cytoplasm"),
+        ("glycolysis", "splits glucose into two molecules of pyruvate", "cytoplasm"),
+        ("transcription", "copies a gene into messenger RNA", "nucleus"),
+        ("translation", "builds a protein from messenger RNA", "ribosome"),
+        ("replication", "copies the DNA of a cell before it divides", "nucleus"),
+        ("osmosis", "moves water across a membrane towards the higher concentration", "membrane"),
+    ];
+    let (t, what, place) = topics[n % topics.len()];
+    let cap = |s: &str| s[..1].to_uppercase() + &s[1..];
     let year = 1800 + (n * 7) % 200;
     let pct = 5 + (n * 13) % 90;
-    let mut lines = vec![format!("Lecture notes, part {}", n + 1), format!("Section {}: {}", n + 1, t)];
+    let mut lines = vec![format!("Lecture notes, part {}", n + 1), format!("{}. {}", n + 1, cap(t))];
     let body = [
-        format!("In this section we study {t} in living cells, the {n}th topic of the course."),
-        format!("The enzyme complex number {} is the catalyst that controls {t} in the cell.", 100 + n),
-        format!("Researchers in Cambridge first described this mechanism in {year} after years of work."),
-        format!("About {pct}% of the energy budget of a typical cell is spent on {t} and related work."),
-        format!("A structure called the reaction centre {} holds the pigments that absorb light.", n % 17),
-        format!("The Krebs Cycle Stage {} produces {} molecules of carbon dioxide per turn.", n % 9, 2 + n % 5),
-        "Membranes separate compartments, and transport proteins move ions across membranes.".to_string(),
-        format!("The rate of {t} doubles for every {} degrees of warming within the normal range.", 8 + n % 6),
-        "Cells regulate these pathways through feedback, so products slow down their own synthesis.".to_string(),
-        format!("Laboratory {} measured {} samples and found the same pattern in each of them.", n % 23, 40 + n),
+        format!("{} is the process that {what}.", cap(t)),
+        format!("The {t} pathway takes place in the {place} of the cell."),
+        format!("Researchers in Cambridge described the {t} pathway in {year}."),
+        format!("About {pct}% of the energy budget of a typical cell is spent on {t}."),
+        format!("A {t} inhibitor is a molecule that blocks the {t} pathway."),
+        format!("The {t} enzyme complex contains {} protein subunits.", 12 + n % 30),
+        format!("Cells regulate the {t} pathway through feedback inhibition."),
+        format!("The {t} pathway produces {} molecules of ATP per turn.", 10 + n % 25),
+        "Membrane proteins move ions across membranes against their gradient.".to_string(),
+        format!("A {t} rate is the amount of product that the pathway makes per minute."),
         "Three factors limit the rate: the amount of light, the temperature, and the carbon dioxide supply."
             .to_string(),
         "Students should compare the inputs and outputs of each pathway and explain where energy is stored."

@@ -184,7 +184,11 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         vecs: None,
         model,
         names_mid: names_mid(&sentences),
+        gate: Vec::new(),
+        falsified: Default::default(),
+        stem_vecs: Default::default(),
     };
+    g.gate = g.sentences.iter().map(|s| g.gated_uncached(s)).collect();
     g.importance = g.lexical_importance();
     let ranking = match model {
         Some(m) => {
@@ -231,7 +235,7 @@ pub fn explain(pages: &[String]) -> Vec<String> {
     let (sentences, groups) = text::sentences(pages);
     let terms = Terms::collect(&sentences);
     let defs = definitions(&sentences, &terms);
-    let g = Gen {
+    let mut g = Gen {
         sentences: &sentences,
         groups: &groups,
         terms: &terms,
@@ -243,7 +247,11 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         vecs: None,
         model: None,
         names_mid: names_mid(&sentences),
+        gate: Vec::new(),
+        falsified: Default::default(),
+        stem_vecs: Default::default(),
     };
+    g.gate = g.sentences.iter().map(|s| g.gated_uncached(s)).collect();
     sentences
         .iter()
         .filter(|s| s.class == Class::Prose)
@@ -299,6 +307,13 @@ struct Gen<'a> {
     vecs: Option<Vectors>,
     /// The sentence-embedding model, when there is one.
     model: Option<&'a dyn Embed>,
+    /// Per sentence, computed once: may questions be built on it
+    /// ([`Gen::gated_uncached`]).
+    gate: Vec<bool>,
+    /// False versions already worked out, per (sentence, negation allowed).
+    falsified: std::cell::RefCell<std::collections::HashMap<(usize, bool), Option<(String, String)>>>,
+    /// The model's vectors of stems, computed on demand.
+    stem_vecs: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<f32>>>>,
     /// Capitalised words and how often prose uses them inside a sentence
     /// (`R`, `LATEX`): names, even when too short to be terms.
     names_mid: std::collections::HashMap<String, u32>,
@@ -776,6 +791,10 @@ impl Gen<'_> {
     /// statement about one of the lecture's key terms, in the present tense
     /// (a past tense only for history with a year).
     fn gated(&self, s: &Sentence) -> bool {
+        self.gate.get(s.index).copied().unwrap_or(false)
+    }
+
+    fn gated_uncached(&self, s: &Sentence) -> bool {
         if !sentence_ok(s) || self.subject_end(s).is_none() {
             return false;
         }
@@ -863,7 +882,12 @@ impl Gen<'_> {
     /// model ran (a stem; computed on demand).
     fn sim_text(&self, text: &str) -> Option<Vec<f32>> {
         let model = self.model?;
-        model.embed(&[text]).into_iter().next()
+        if let Some(v) = self.stem_vecs.borrow().get(text) {
+            return v.clone();
+        }
+        let v = model.embed(&[text]).into_iter().next();
+        self.stem_vecs.borrow_mut().insert(text.to_string(), v.clone());
+        v
     }
 
     /// Distractors for a blank or a definition: same category, same number,
@@ -890,6 +914,15 @@ impl Gen<'_> {
     /// the same category; the statement negated (`is` → `is not`, `uses` →
     /// `does not use`, `cannot` → `can`). Negation only when `negate`.
     fn falsify_v2(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
+        if let Some(done) = self.falsified.borrow().get(&(s.index, negate)) {
+            return done.clone();
+        }
+        let out = self.falsify_uncached(s, all, negate);
+        self.falsified.borrow_mut().insert((s.index, negate), out.clone());
+        out
+    }
+
+    fn falsify_uncached(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
         // A negation is the surest false statement; swaps come after it.
         if negate {
             if let Some(n) = self.negation(s, all) {
