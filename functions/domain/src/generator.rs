@@ -763,7 +763,7 @@ impl Gen<'_> {
                 && (self.names_mid.get(w).is_some_and(|&c| c >= 2) || matches!(verb.as_str(), "is" | "are" | "was" | "were" | "has" | "have" | "can" | "will"));
             let people = matches!(words[0].as_str(), "users" | "people" | "authors" | "students" | "readers" | "beginners" | "developers" | "programmers" | "researchers");
             let plural_term = !people && terms_plural(&words[0]) && self.terms.lookup(&words[0]).is_some_and(key_term);
-            return (name || plural_term).then_some((0, plural_term && !name));
+            return (!people && (name || plural_term)).then_some((0, plural_term && !name));
         }
         if words.len() < 2
             || words.iter().any(|w| text::is_stopword(w) || w.ends_with("ly") || w.chars().any(|c| c.is_ascii_digit()))
@@ -947,7 +947,14 @@ impl Gen<'_> {
             // A swap for a near-synonym (`graphical` → `software facilities`)
             // may leave the statement true: with the model, only clearly
             // different terms.
-            for alt in pool.into_iter().filter(|o| t.kind.is_number() || self.sim(&t.display, o).is_none_or(|x| x < 0.6)) {
+            for alt in pool.into_iter().filter(|o| {
+                t.kind.is_number()
+                    || match self.sim(&t.display, o) {
+                        Some(x) => x < 0.6,
+                        // With the model, a pair it did not embed is not risked.
+                        None => self.vecs.is_none(),
+                    }
+            }) {
                 let changed = substitute(s, &[*sp], &alt, true);
                 if !all.contains(&norm(&changed)) && norm(&changed) != norm(&s.text) {
                     return Some((changed, t.kind.label().to_string()));
@@ -1123,7 +1130,8 @@ impl Gen<'_> {
                 out.push(Candidate { sentence: s.index, score, tie: self.tie(&format!("{}#{}", s.text, t.key)), what: What::Cloze(*sp) });
             }
             // Statements: any self-contained sentence with a swappable fact.
-            if s.words() <= 26 {
+            // Statements the options quote must be plain claims, no hedge or evaluation.
+            if s.words() <= 26 && !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())) {
                 out.push(Candidate { sentence: s.index, score: 0.5 + 0.8 * imp, tie: self.tie(&format!("stmt#{}", s.text)), what: What::Statement });
                 out.push(Candidate { sentence: s.index, score: 0.45 + 0.8 * imp, tie: self.tie(&format!("fstmt#{}", s.text)), what: What::FalseStatement });
             }
@@ -1310,8 +1318,12 @@ impl Gen<'_> {
                     .terms
                     .iter()
                     .filter(|t| t.kind == kind && key_term(t) && t.plural == d.plural && t.words <= 3 && (t.defined_in.is_some() || t.freq >= 3))
-                    // With the model: terms close to the defined one in meaning.
-                    .filter(|t| self.sim(&d.term, &t.display).is_none_or(|x| x >= 0.3))
+                    // Names of the defined one's sort: only the model can tell
+                    // (without it, no names); concepts close to it with the model.
+                    .filter(|t| match self.sim(&d.term, &t.display) {
+                        Some(x) => x >= if d.name { 0.45 } else { 0.3 },
+                        None => !d.name && self.vecs.is_none(),
+                    })
                     .collect();
                 pool.sort_by(|a, b| b.freq.cmp(&a.freq).then(a.key.cmp(&b.key)));
                 for t in pool {

@@ -313,7 +313,12 @@ pub fn classify(s: &str) -> Class {
             return Class::Footnote;
         }
     }
-    if t.contains('©') || lower.contains("(c) 1") || lower.contains("(c) 2") || lower.contains("all rights reserved") {
+    if t.contains('©')
+        || lower.contains("(c) 1")
+        || lower.contains("(c) 2")
+        || lower.contains("all rights reserved")
+        || ws.iter().any(|w| matches!(w.as_str(), "copyright" | "copyrighted" | "trademark" | "trademarks" | "licensed" | "licence" | "license"))
+    {
         return Class::Boilerplate;
     }
     // Captions.
@@ -473,7 +478,7 @@ pub fn classify(s: &str) -> Class {
         || (ws.windows(2).any(|p| matches!(p[0].as_str(), "more" | "less") && !is_stopword(&p[1])) && !ws.iter().any(|w| w == "than"))
         || lower.contains("of course")
         // Where a button sits in a program's window is no lecture content.
-        || ws.iter().any(|w| matches!(w.as_str(), "toolbar" | "toolbars" | "button" | "buttons" | "icon" | "icons" | "launcher" | "click" | "clicking"))
+        || ws.iter().any(|w| matches!(w.as_str(), "toolbar" | "toolbars" | "button" | "buttons" | "icon" | "icons" | "launcher" | "click" | "clicking" | "subdirectory" | "subdirectories" | "directory" | "folder" | "zipfile"))
         || lower.contains("special case")
         || (ws.iter().any(|w| w == "then") && !ws.iter().any(|w| w == "if" || w == "when"))
         || ["at that time", "at that point", "in that case", "in the introduction", "in the example", "in this way", "the same way", "as follows"]
