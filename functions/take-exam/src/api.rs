@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use examfn_domain::grading::{grade, ExamName, GradingError};
 use examfn_domain::names::UPLOAD_PREFIX;
+use examfn_runtime::http::route_body_limit;
 use examfn_runtime::FnError;
 
 use crate::auth::{bearer, AuthError, Identity, Role};
@@ -317,8 +318,14 @@ async fn upload(
     }
     let body = match body {
         Ok(b) => b,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let msg = format!("the PDF is larger than the limit of {} bytes", st.upload_max_bytes);
+        Err(r) if examfn_runtime::http::is_too_large(&r) => {
+            let msg = match examfn_runtime::http::declared_too_large(&r) {
+                Some(e) => format!(
+                    "the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES): the request declares {} bytes",
+                    e.limit, e.declared
+                ),
+                None => format!("the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES)", st.upload_max_bytes),
+            };
             return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": msg, "kind": "bad_input", "status": 413})))
                 .into_response());
         }
@@ -406,7 +413,7 @@ pub fn router(state: AppState) -> Router {
         .route("/educator/exams", get(educator_exams))
         .route("/educator/exams/{name}", get(educator_exam))
         .route("/educator/exams/{name}/scoreboard", get(scoreboard))
-        .route("/educator/uploads", post(upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/educator/uploads", route_body_limit(post(upload), upload_limit, "UPLOAD_MAX_BYTES"))
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))
         .with_state(state.clone());
