@@ -24,10 +24,13 @@ use examfn_runtime::FnError;
 
 use crate::auth::{bearer, AuthError, Identity, Role};
 use crate::exams::ExamError;
+use crate::results::request_fingerprint;
 use crate::AppState;
 
 /// Header that makes a submit idempotent.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Response header marking the replay of a stored submit (as Stripe's API does).
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// Lifetime of tokens minted by the dev sign-in page.
@@ -186,6 +189,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// `POST /exam/{name}/attempts`: grade on the server, store once per key.
+/// A repeat of a stored submit (same `Idempotency-Key`, same answers) gets the
+/// first response again, status and body unchanged, marked by the header
+/// `Idempotent-Replayed: true`; the key with other answers is 422.
 async fn submit(
     State(st): State<AppState>,
     Student(id): Student,
@@ -198,11 +204,13 @@ async fn submit(
     let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...]}"#)?;
     let exam = st.exams.get(&name).await?;
     let graded = grade(&exam.questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
-    let rec = st.results.record(&id.email, &name, &graded, &key).await?;
-    let status = if rec.created { StatusCode::CREATED } else { StatusCode::OK };
-    let mut body = rec.body;
-    body["replayed"] = json!(!rec.created);
-    Ok((status, Json(body)).into_response())
+    let fingerprint = request_fingerprint(&sub.answers);
+    let rec = st.results.record(&id.email, &name, &graded, &key, &fingerprint).await?;
+    let mut resp = (StatusCode::CREATED, Json(rec.body)).into_response();
+    if !rec.created {
+        resp.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(resp)
 }
 
 /// `GET /me/attempts`: the student's own results.
@@ -426,6 +434,7 @@ pub fn router(state: AppState) -> Router {
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(IDEMPOTENCY_KEY)])
+                .expose_headers([HeaderName::from_static(IDEMPOTENT_REPLAYED)])
                 .max_age(Duration::from_secs(600)),
         );
     }

@@ -113,6 +113,19 @@ impl Fixture {
         (s, v)
     }
 
+    /// A submit as the client sees it: status, headers and the body's bytes.
+    async fn submit_raw(&self, token: &str, answers: Value, key: &str) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
+        let req = Request::post("/exam/lecture1.json/attempts")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(Body::from(json!({"answers": answers}).to_string()))
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.into_body().collect().await.unwrap().to_bytes())
+    }
+
     async fn score_docs(&self) -> Vec<Document> {
         use futures::TryStreamExt;
         self.db.collection::<Document>("score").find(doc! {}).await.unwrap().try_collect().await.unwrap()
@@ -162,7 +175,6 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
     assert_eq!(first["result"], "passed");
     assert_eq!(first["email"], "stu@example.org");
     assert_eq!(first["exam"], "lecture1.json");
-    assert_eq!(first["replayed"], false);
     assert_eq!(
         first["details"][1],
         json!({"question": "The sky is green.", "user_answer": "True", "correct_answer": "False", "is_correct": false})
@@ -170,9 +182,8 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
 
     // A retry / double click with the same key: the first result, one document.
     let (s, again) = f.submit("lecture1.json", &st, answers.clone(), Some("attempt-1")).await;
-    assert_eq!(s, StatusCode::OK, "{again}");
-    assert_eq!(again["attempt_id"], first["attempt_id"]);
-    assert_eq!(again["replayed"], true);
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again, first);
     let docs = f.score_docs().await;
     assert_eq!(docs.len(), 1);
     let d = &docs[0];
@@ -199,6 +210,57 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
     // The same key from another student is a different attempt.
     let (s, _) = f.submit("lecture1.json", &other, answers, Some("attempt-1")).await;
     assert_eq!(s, StatusCode::CREATED);
+}
+
+/// The IETF httpapi Idempotency-Key draft: a replay is the first response
+/// again (status and body), marked by `Idempotent-Replayed: true`; the key
+/// reused with another payload is 422 and changes nothing.
+#[tokio::test]
+async fn a_replay_is_the_first_response_again_marked_by_a_header() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let answers = json!(["4", "True", "Paris", "False"]);
+
+    let (s, h, first) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(h.get("idempotent-replayed").is_none(), "the first response is no replay: {h:?}");
+    let v: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(v["score"], 3, "{v}");
+    assert!(v.get("replayed").is_none(), "no replay flag in the body: {v}");
+
+    for _ in 0..2 {
+        let (s, h, again) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(h.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]), "{h:?}");
+        assert_eq!(again, first, "the replay's body is byte for byte the first one");
+    }
+
+    // The same key with other answers: 422, naming the key; nothing stored, the first result kept.
+    let (s, h, other) = f.submit_raw(&st, json!(["3", "True", "Paris", "False"]), "replay-1").await;
+    let err: Value = serde_json::from_slice(&other).unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(h.get("idempotent-replayed").is_none());
+    assert!(err["error"].as_str().unwrap().contains("Idempotency-Key \"replay-1\" was already used"), "{err}");
+    assert_eq!(err["status"], 422);
+    let docs = f.score_docs().await;
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].get_i64("score").unwrap(), 3);
+    let (s, _, again) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+    assert_eq!((s, &again), (StatusCode::CREATED, &first));
+
+    // An attempt stored before fingerprints were kept is replayed to any repeat of its key.
+    let mut old = docs[0].clone();
+    old.remove("_id");
+    old.remove("request_fingerprint");
+    old.insert("idempotency_key", "from-before");
+    old.insert("attempt_id", "00000000-0000-4000-8000-000000000000");
+    f.db.collection::<Document>("score").insert_one(&old).await.unwrap();
+    let (s, h, replay) = f.submit_raw(&st, answers, "from-before").await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    let v: Value = serde_json::from_slice(&replay).unwrap();
+    assert_eq!(v["attempt_id"], "00000000-0000-4000-8000-000000000000", "{v}");
+    assert_eq!(f.score_docs().await.len(), 2);
 }
 
 /// Over a real socket, as served: a request whose `Content-Length` is over
