@@ -4,174 +4,229 @@
 //! cargo run --release -- up        start everything on loopback (Ctrl-C stops)
 //! cargo run -- test                install what is missing, start the servers, run every test
 //! ```
+//!
+//! `examfn help <command>` (or `<command> --help`) describes each command.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+use clap::builder::PossibleValue;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use examfn::platform::{self, UpOptions};
 
-const HELP: &str = "\
-examfn — open-source exam platform (Knative CloudEvents functions in Rust)
+/// examfn — open-source exam platform (Knative CloudEvents functions in Rust)
+#[derive(Parser)]
+#[command(
+    name = "examfn",
+    after_help = "Through cargo: `cargo run --release -- up`, `cargo run -- test`, `cargo run -- token --email E`.\n\
+                  `examfn help <command>` describes one command."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-USAGE:
-  cargo run --release -- up [options]   start the whole platform locally (Ctrl-C stops it)
-  cargo run -- test [-- <cargo test args>]
-                                        start real servers on free ports and run every test
-  cargo run -- down                     stop a running `up`
-  cargo run -- status                   what runs and whether it is ready
-  cargo run -- token --email E --role student|educator [--ttl-minutes M]
-                                        a JWT the local take-exam accepts
-  cargo run -- mail [--full] [--last N] the mail the local SMTP server received
-  cargo run -- dlq <topic> [--replay]   list <topic>.dlq; --replay sends its records back to <topic>
-  examfn run <function>                 run one function (exam-gen, take-exam, score-calc,
-                                        email, cdc-relay), configured from the environment
+#[derive(Subcommand)]
+enum Command {
+    /// Start the whole platform locally on loopback (Ctrl-C stops it)
+    #[command(long_about = "Start the whole platform locally on loopback: Kafka, MongoDB, S3 and SMTP servers and every \
+function, wired as in the cluster. Prints the endpoints (UI first) and writes them to <data-dir>/endpoints.json. \
+Ctrl-C (or `examfn down`) stops it; a second `up` on the same data dir resumes with everything kept.")]
+    Up(Shared),
+    /// Start real servers on free ports and run every test (arguments after `--` go to `cargo test`)
+    #[command(long_about = "Install what is missing, start tansu, MongoDB, the S3 server and the SMTP server on free \
+loopback ports, run `cargo test --workspace` against them, then the offline deployment checks. Arguments after `--` \
+go to `cargo test`; with `-p CRATE` only those packages are tested.",
+        after_help = "Examples:\n  cargo run -- test\n  cargo run -- test -- -p examfn-email\n  cargo run -- test -- -p examfn --test platform_e2e")]
+    Test {
+        /// Arguments for `cargo test`, after `--`
+        #[arg(last = true, value_name = "CARGO TEST ARGS")]
+        cargo_args: Vec<String>,
+    },
+    /// Stop a running `up`
+    Down(Shared),
+    /// Show what runs and whether it is ready
+    Status(Shared),
+    /// Print a JWT the local take-exam accepts
+    #[command(after_help = "Example:\n  cargo run -- token --email student@examfn.local --role student")]
+    Token {
+        /// Email address the token is for
+        #[arg(long, value_name = "EMAIL")]
+        email: String,
+        /// Role the token carries
+        #[arg(long, value_name = "ROLE", default_value = "student", ignore_case = true,
+              value_parser = ["student", "educator"])]
+        role: String,
+        /// Lifetime of the token in minutes
+        #[arg(long, value_name = "M", default_value_t = 60)]
+        ttl_minutes: u64,
+        #[command(flatten)]
+        shared: Shared,
+    },
+    /// List the mail the local SMTP server received
+    Mail {
+        /// Print whole messages, not only their headers
+        #[arg(long)]
+        full: bool,
+        /// Show the last N messages
+        #[arg(long, value_name = "N", default_value_t = 20)]
+        last: usize,
+        #[command(flatten)]
+        shared: Shared,
+    },
+    /// List <topic>.dlq; with --replay send its records back to <topic>
+    #[command(after_help = "Example:\n  cargo run -- dlq email-topic --replay")]
+    Dlq {
+        /// The topic whose dead-letter topic (<topic>.dlq) is read, e.g. email-topic
+        #[arg(value_name = "TOPIC")]
+        topic: String,
+        /// Send the records not replayed before back to <topic>
+        #[arg(long)]
+        replay: bool,
+        /// Kafka bootstrap servers (default: the running platform's, from <data-dir>/endpoints.json)
+        #[arg(long, value_name = "HOST:PORT")]
+        brokers: Option<String>,
+        #[command(flatten)]
+        shared: Shared,
+    },
+    /// Run one function, configured from the environment (what the container image runs)
+    Run {
+        /// The function to run
+        #[arg(value_name = "FUNCTION", value_parser = function_names())]
+        function: String,
+    },
+}
 
-OPTIONS (up, down, status, token, mail):
-  --data-dir DIR       where data lives (default: .examfn in the project)
-  --port-offset N      add N to every default port (a second platform beside the first)
-  --http-port P        take-exam's port (default 8080; the other functions use P+1..P+4)
-  --kafka-port P --mongo-port P --s3-port P --smtp-port P
-                       server ports (defaults 9092, 27017, 9000 (+1 for the S3 backend), 2525)
-  --educator EMAIL     the educator subscribed to notifications (default educator@examfn.local)
-";
+/// The functions `run` starts; `probe` is the runtime tests' own.
+fn function_names() -> [PossibleValue; 6] {
+    [
+        PossibleValue::new("exam-gen"),
+        PossibleValue::new("take-exam"),
+        PossibleValue::new("score-calc"),
+        PossibleValue::new("email"),
+        PossibleValue::new("cdc-relay"),
+        PossibleValue::new("probe").hide(true),
+    ]
+}
+
+/// Where the local platform keeps its data and which ports it uses.
+#[derive(Args)]
+#[command(next_help_heading = "Platform options")]
+struct Shared {
+    /// Where data lives [default: .examfn in the project]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Add N to every default port (a second platform beside the first)
+    #[arg(long, value_name = "N")]
+    port_offset: Option<u16>,
+    /// take-exam's port; the other functions use P+1..P+4 [default: 8080]
+    #[arg(long, value_name = "P")]
+    http_port: Option<u16>,
+    /// Kafka's port [default: 9092]
+    #[arg(long, value_name = "P")]
+    kafka_port: Option<u16>,
+    /// MongoDB's port [default: 27017]
+    #[arg(long, value_name = "P")]
+    mongo_port: Option<u16>,
+    /// The S3 port; its backend uses P+1 [default: 9000]
+    #[arg(long, value_name = "P")]
+    s3_port: Option<u16>,
+    /// The SMTP server's port [default: 2525]
+    #[arg(long, value_name = "P")]
+    smtp_port: Option<u16>,
+    /// The educator subscribed to notifications
+    #[arg(long, value_name = "EMAIL", default_value = "educator@examfn.local")]
+    educator: String,
+}
+
+impl Shared {
+    fn options(self) -> UpOptions {
+        let mut o = UpOptions::defaults(&project_dir());
+        if let Some(d) = self.data_dir {
+            o.data_dir = d;
+        }
+        if let Some(n) = self.port_offset {
+            o.offset_ports(n);
+        }
+        if let Some(p) = self.http_port {
+            o.http_port = p;
+        }
+        if let Some(p) = self.kafka_port {
+            o.servers.kafka = p;
+        }
+        if let Some(p) = self.mongo_port {
+            o.servers.mongo = p;
+        }
+        if let Some(p) = self.s3_port {
+            o.servers.s3 = p;
+            o.servers.s3_backend = p + 1;
+        }
+        if let Some(p) = self.smtp_port {
+            o.servers.smtp = p;
+        }
+        o.educator = self.educator;
+        o
+    }
+}
 
 fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Args {
-    items: Vec<String>,
-}
-
-impl Args {
-    fn take_value(&mut self, flag: &str) -> Result<Option<String>> {
-        if let Some(i) = self.items.iter().position(|a| a == flag) {
-            if i + 1 >= self.items.len() {
-                bail!("{flag} needs a value");
-            }
-            let v = self.items.remove(i + 1);
-            self.items.remove(i);
-            return Ok(Some(v));
-        }
-        Ok(None)
-    }
-    fn take_flag(&mut self, flag: &str) -> bool {
-        if let Some(i) = self.items.iter().position(|a| a == flag) {
-            self.items.remove(i);
-            return true;
-        }
-        false
-    }
-    fn take_port(&mut self, flag: &str) -> Result<Option<u16>> {
-        self.take_value(flag)?.map(|v| v.parse().with_context(|| format!("{flag} takes a port number, not {v:?}"))).transpose()
-    }
-    fn finish(self) -> Result<()> {
-        if let Some(a) = self.items.first() {
-            bail!("unexpected argument {a:?}; see `cargo run -- help`");
-        }
-        Ok(())
-    }
-}
-
 fn main() -> Result<()> {
-    let mut argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.is_empty() {
-        print!("{HELP}");
+    let Some(command) = Cli::parse().command else {
+        Cli::command().print_help()?;
         return Ok(());
-    }
-    let cmd = argv.remove(0);
-    if cmd == "run" {
-        let name = argv.first().context("run needs a function name")?.clone();
-        return if name == "probe" { examfn::probe::main() } else { examfn::functions::run(&name) };
-    }
-    let (mut args, passthrough) = match argv.iter().position(|a| a == "--") {
-        Some(i) => (Args { items: argv[..i].to_vec() }, argv[i + 1..].to_vec()),
-        None => (Args { items: argv }, Vec::new()),
     };
-    let mut o = UpOptions::defaults(&project_dir());
-    if let Some(d) = args.take_value("--data-dir")? {
-        o.data_dir = PathBuf::from(d);
-    }
-    if let Some(n) = args.take_port("--port-offset")? {
-        o.offset_ports(n);
-    }
-    if let Some(p) = args.take_port("--http-port")? {
-        o.http_port = p;
-    }
-    if let Some(p) = args.take_port("--kafka-port")? {
-        o.servers.kafka = p;
-    }
-    if let Some(p) = args.take_port("--mongo-port")? {
-        o.servers.mongo = p;
-    }
-    if let Some(p) = args.take_port("--s3-port")? {
-        o.servers.s3 = p;
-        o.servers.s3_backend = p + 1;
-    }
-    if let Some(p) = args.take_port("--smtp-port")? {
-        o.servers.smtp = p;
-    }
-    if let Some(e) = args.take_value("--educator")? {
-        o.educator = e;
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    match cmd.as_str() {
-        "up" => {
-            args.finish()?;
+    // `run` starts a function, which builds its own Tokio runtime.
+    let rt = || tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    match command {
+        Command::Run { function } if function == "probe" => examfn::probe::main(),
+        Command::Run { function } => examfn::functions::run(&function),
+        Command::Up(shared) => {
             init_logs();
-            rt.block_on(platform::up(o))
+            rt()?.block_on(platform::up(shared.options()))
         }
-        "down" => {
-            args.finish()?;
-            rt.block_on(platform::down(&o.data_dir))
-        }
-        "status" => {
-            args.finish()?;
-            rt.block_on(platform::status(&o.data_dir))
-        }
-        "mail" => {
-            let full = args.take_flag("--full");
-            let last = args.take_value("--last")?.map(|v| v.parse()).transpose()?.unwrap_or(20);
-            args.finish()?;
-            platform::mail(&o.data_dir, full, last)
-        }
-        "token" => {
-            let email = args.take_value("--email")?.context("token needs --email")?;
-            let role = args.take_value("--role")?.unwrap_or_else(|| "student".into());
-            let ttl = args.take_value("--ttl-minutes")?.map(|v| v.parse::<u64>()).transpose()?.unwrap_or(60);
-            args.finish()?;
-            println!("{}", examfn::functions::token(&o.data_dir, &email, &role, Duration::from_secs(ttl * 60))?);
+        Command::Down(shared) => rt()?.block_on(platform::down(&shared.options().data_dir)),
+        Command::Status(shared) => rt()?.block_on(platform::status(&shared.options().data_dir)),
+        Command::Mail { full, last, shared } => platform::mail(&shared.options().data_dir, full, last),
+        Command::Token { email, role, ttl_minutes, shared } => {
+            let ttl = Duration::from_secs(ttl_minutes.saturating_mul(60));
+            println!("{}", examfn::functions::token(&shared.options().data_dir, &email, &role, ttl)?);
             Ok(())
         }
-        "dlq" => {
-            let replay = args.take_flag("--replay");
-            let brokers = args.take_value("--brokers")?;
-            let topic = if args.items.is_empty() { bail!("dlq needs a topic, e.g. email-topic") } else { args.items.remove(0) };
-            args.finish()?;
+        Command::Dlq { topic, replay, brokers, shared } => {
             let brokers = match brokers {
                 Some(b) => b,
                 None => {
-                    let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(o.data_dir.join("endpoints.json")).context("no endpoints.json: is the platform up? (or pass --brokers)")?)?;
+                    let path = shared.options().data_dir.join("endpoints.json");
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("no {}: is the platform up? (or pass --brokers)", path.display()))?;
+                    let e: serde_json::Value = serde_json::from_str(&text)?;
                     e["kafka"]["bootstrap"].as_str().context("endpoints.json has no kafka")?.to_string()
                 }
             };
-            rt.block_on(examfn::dlq::run(&brokers, &topic, replay))
+            rt()?.block_on(examfn::dlq::run(&brokers, &topic, replay))
         }
-        "test" => {
-            args.finish()?;
+        Command::Test { cargo_args } => {
             init_logs();
-            let code = rt.block_on(examfn::testcmd::test(&project_dir(), &passthrough))?;
+            let code = rt()?.block_on(examfn::testcmd::test(&project_dir(), &cargo_args))?;
             std::process::exit(code);
         }
-        "help" | "--help" | "-h" => {
-            print!("{HELP}");
-            Ok(())
-        }
-        other => bail!("unknown command {other:?}; see `cargo run -- help`"),
     }
 }
 
 fn init_logs() {
     examfn_runtime::telemetry::init(examfn_runtime::config::LogFormat::Text, &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -269,12 +269,15 @@ async fn upload_to_score_card_through_the_whole_platform() {
     for _ in 0..2 {
         // A double click: the same Idempotency-Key twice.
         let r = http.post(&url).bearer_auth(&tok).header("Idempotency-Key", "e2e-attempt-1").json(&json!({"answers": answers})).send().await.unwrap();
-        assert!(r.status().is_success(), "submit: {}", r.status());
+        assert_eq!(r.status(), reqwest::StatusCode::CREATED, "submit: {}", r.status());
+        let replayed = r.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap_or("").to_string());
         let body: Value = r.json().await.unwrap();
         if first.is_null() {
+            assert_eq!(replayed, None, "the first submit is not a replay");
             first = body;
         } else {
-            assert_eq!(body["attempt_id"], first["attempt_id"], "the retry returns the first result");
+            assert_eq!(replayed.as_deref(), Some("true"), "the retry is marked as a replay");
+            assert_eq!(body, first, "the retry returns the first result");
         }
     }
     assert_eq!(first["score"], 3);

@@ -51,7 +51,7 @@ pub async fn put_exam(s3: &aws_sdk_s3::Client) {
 pub struct Stats {
     /// Idempotency keys of accepted (2xx) attempts.
     pub accepted: BTreeSet<String>,
-    /// Submits answered `replayed: true` (a retry whose first try had been stored).
+    /// Submits answered with `Idempotent-Replayed: true` (a retry whose first try had been stored).
     pub replayed: usize,
     /// Milliseconds from the first try of an attempt to its acceptance.
     pub latency_ms: Vec<f64>,
@@ -108,11 +108,12 @@ pub async fn run(ui: String, tokens: Vec<(String, String)>, think: Duration, giv
                     let retry = match r {
                         Ok(resp) if resp.status().is_success() => {
                             let status = resp.status();
+                            let replayed = resp.headers().get("idempotent-replayed").is_some_and(|v| v == "true");
                             match resp.json::<Value>().await {
                                 Ok(v) if v["attempt_id"].is_string() => {
                                     st.request_ms.push(t.elapsed().as_secs_f64() * 1e3);
                                     st.latency_ms.push(first.elapsed().as_secs_f64() * 1e3);
-                                    if v["replayed"] == true {
+                                    if replayed {
                                         st.replayed += 1;
                                     }
                                     st.accepted.insert(key.clone());

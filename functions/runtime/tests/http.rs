@@ -1,5 +1,6 @@
 //! The HTTP transport, driven through `Service::app` without a socket:
-//! binary and structured CloudEvents, plain JSON, and the 400/413/422/503 paths.
+//! binary and structured CloudEvents, plain JSON, and the 400/413/422/503 paths;
+//! then over a real socket: slow clients, and bodies over the limit.
 
 use std::sync::Arc;
 
@@ -94,6 +95,66 @@ async fn oversized_body_is_413() {
     let (status, body) = call(app(1024), Request::post("/").header("content-type", "application/json").body(Body::from(big)).unwrap()).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(body["error"].as_str().unwrap().contains("MAX_BODY_BYTES"), "{body}");
+}
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_413_without_a_body() {
+    // The length alone decides: the body here is empty, as if not sent yet.
+    let req = Request::post("/").header("content-type", "application/json").header("content-length", "67108864").body(Body::empty()).unwrap();
+    let resp = app(1024).oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(resp.headers()["connection"], "close");
+    let v: Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let msg = v["error"].as_str().unwrap();
+    assert!(msg.contains("67108864") && msg.contains("1024") && msg.contains("MAX_BODY_BYTES"), "{v}");
+    assert_eq!(v["status"], 413, "{v}");
+    // At the limit it is served.
+    let body = format!(r#"{{"pad":"{}"}}"#, "x".repeat(1024 - 10));
+    assert_eq!(body.len(), 1024);
+    let req = Request::post("/").header("content-length", "1024").body(Body::from(body)).unwrap();
+    assert_eq!(call(app(1024), req).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_route_with_its_own_limit_is_held_to_it() {
+    use axum::routing::post;
+    use examfn_runtime::http::route_body_limit;
+    async fn size(body: Result<bytes::Bytes, axum::extract::rejection::BytesRejection>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match body {
+            Ok(b) => axum::Json(json!({"bytes": b.len()})).into_response(),
+            Err(r) => examfn_runtime::http::body_rejection(r),
+        }
+    }
+    let routes = axum::Router::new()
+        .route("/upload", route_body_limit(post(size), 8192, "UPLOAD_MAX_BYTES"))
+        .route("/small", route_body_limit(post(size), 100, "SMALL_MAX_BYTES"));
+    let a = Service::new("echo", Arc::new(Echo)).routes(routes).app(1024);
+    let post = |path: &str, n: usize, declared: Option<usize>| {
+        let mut b = Request::post(path);
+        if let Some(d) = declared {
+            b = b.header("content-length", d.to_string());
+        }
+        b.body(Body::from("x".repeat(n))).unwrap()
+    };
+    // Larger than the service's limit, within the route's.
+    let (s, v) = call(a.clone(), post("/upload", 4096, Some(4096))).await;
+    assert_eq!((s, v["bytes"].as_u64()), (StatusCode::OK, Some(4096)), "{v}");
+    // Over the route's limit: declared, and found while reading (no length).
+    for declared in [Some(16384), None] {
+        let (s, v) = call(a.clone(), post("/upload", 16384, declared)).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{declared:?}: {v}");
+        if declared.is_some() {
+            assert!(v["error"].as_str().unwrap().contains("UPLOAD_MAX_BYTES"), "{v}");
+        }
+    }
+    // A lower limit than the service's holds too; other routes keep the service's.
+    let (s, v) = call(a.clone(), post("/small", 200, Some(200))).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("limit of 100 bytes (SMALL_MAX_BYTES)"), "{v}");
+    let (s, v) = call(a, post("/", 4096, Some(4096))).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("MAX_BODY_BYTES"), "{v}");
 }
 
 #[tokio::test]
@@ -273,6 +334,56 @@ mod socket {
         assert_eq!(v["status"], 408, "{resp}");
         assert!(v["error"].as_str().unwrap().contains("HTTP_BODY_TIMEOUT_MS"), "{resp}");
         assert!(closed, "the connection stayed open after the 408");
+        srv.shutdown().await;
+    }
+
+    /// Send `head` (request line and headers only) and read the answer:
+    /// the response, whether the server closed, and how long it took.
+    async fn headers_only(addr: std::net::SocketAddr, head: &str) -> (String, bool, Duration) {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(head.as_bytes()).await.unwrap();
+        let started = Instant::now();
+        let (resp, closed) = read_to_close(&mut s).await;
+        (resp, closed, started.elapsed())
+    }
+
+    #[tokio::test]
+    async fn a_declared_body_over_the_limit_is_413_at_once_and_closes() {
+        // The body deadline is the default 30 s: waiting for the body would show.
+        let srv = start("5000", "30000").await;
+        let head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 67108864\r\n\r\n";
+        let (resp, closed, took) = headers_only(srv.addr, head).await;
+        eprintln!("runtime: 413 for a declared 64 MiB body after {:.1} ms", took.as_secs_f64() * 1e3);
+        assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        assert!(resp.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{resp}");
+        assert!(closed, "the connection stayed open after the 413");
+        let v = body_json(&resp);
+        assert_eq!(v["status"], 413, "{resp}");
+        let msg = v["error"].as_str().unwrap();
+        assert!(msg.contains("67108864") && msg.contains("limit of 1024 bytes (MAX_BODY_BYTES)"), "{msg}");
+        // With `Expect: 100-continue` the client is told before it sends anything.
+        let head = "POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2048\r\n\r\n";
+        let (resp, closed, took) = headers_only(srv.addr, head).await;
+        assert!(resp.starts_with("HTTP/1.1 413") && closed && took < Duration::from_secs(2), "{took:?} {resp}");
+        srv.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_chunked_body_growing_over_the_limit_is_413_and_closes() {
+        let srv = start("5000", "30000").await;
+        let mut s = TcpStream::connect(srv.addr).await.unwrap();
+        let chunk = "x".repeat(600);
+        let req = format!("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n{chunk}\r\n258\r\n{chunk}\r\n");
+        let started = Instant::now();
+        s.write_all(req.as_bytes()).await.unwrap();
+        // No final chunk: the limit, not the end of the body, ends the request.
+        let (resp, closed) = read_to_close(&mut s).await;
+        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+        assert!(resp.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{resp}");
+        assert!(body_json(&resp)["error"].as_str().unwrap().contains("MAX_BODY_BYTES"), "{resp}");
+        assert!(closed, "the connection stayed open after the 413");
         srv.shutdown().await;
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,14 +19,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use examfn_domain::grading::{grade, ExamName, GradingError};
 use examfn_domain::names::UPLOAD_PREFIX;
+use examfn_runtime::http::route_body_limit;
 use examfn_runtime::FnError;
 
 use crate::auth::{bearer, AuthError, Identity, Role};
 use crate::exams::ExamError;
+use crate::results::request_fingerprint;
 use crate::AppState;
 
 /// Header that makes a submit idempotent.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Response header marking the replay of a stored submit (as Stripe's API does).
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 /// Lifetime of tokens minted by the dev sign-in page.
@@ -185,6 +189,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 }
 
 /// `POST /exam/{name}/attempts`: grade on the server, store once per key.
+/// A repeat of a stored submit (same `Idempotency-Key`, same answers) gets the
+/// first response again, status and body unchanged, marked by the header
+/// `Idempotent-Replayed: true`; the key with other answers is 422.
 async fn submit(
     State(st): State<AppState>,
     Student(id): Student,
@@ -197,11 +204,13 @@ async fn submit(
     let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...]}"#)?;
     let exam = st.exams.get(&name).await?;
     let graded = grade(&exam.questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
-    let rec = st.results.record(&id.email, &name, &graded, &key).await?;
-    let status = if rec.created { StatusCode::CREATED } else { StatusCode::OK };
-    let mut body = rec.body;
-    body["replayed"] = json!(!rec.created);
-    Ok((status, Json(body)).into_response())
+    let fingerprint = request_fingerprint(&sub.answers);
+    let rec = st.results.record(&id.email, &name, &graded, &key, &fingerprint).await?;
+    let mut resp = (StatusCode::CREATED, Json(rec.body)).into_response();
+    if !rec.created {
+        resp.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    Ok(resp)
 }
 
 /// `GET /me/attempts`: the student's own results.
@@ -317,8 +326,14 @@ async fn upload(
     }
     let body = match body {
         Ok(b) => b,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let msg = format!("the PDF is larger than the limit of {} bytes", st.upload_max_bytes);
+        Err(r) if examfn_runtime::http::is_too_large(&r) => {
+            let msg = match examfn_runtime::http::declared_too_large(&r) {
+                Some(e) => format!(
+                    "the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES): the request declares {} bytes",
+                    e.limit, e.declared
+                ),
+                None => format!("the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES)", st.upload_max_bytes),
+            };
             return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": msg, "kind": "bad_input", "status": 413})))
                 .into_response());
         }
@@ -406,7 +421,7 @@ pub fn router(state: AppState) -> Router {
         .route("/educator/exams", get(educator_exams))
         .route("/educator/exams/{name}", get(educator_exam))
         .route("/educator/exams/{name}/scoreboard", get(scoreboard))
-        .route("/educator/uploads", post(upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/educator/uploads", route_body_limit(post(upload), upload_limit, "UPLOAD_MAX_BYTES"))
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))
         .with_state(state.clone());
@@ -419,6 +434,7 @@ pub fn router(state: AppState) -> Router {
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(IDEMPOTENCY_KEY)])
+                .expose_headers([HeaderName::from_static(IDEMPOTENT_REPLAYED)])
                 .max_age(Duration::from_secs(600)),
         );
     }

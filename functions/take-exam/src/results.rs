@@ -35,6 +35,15 @@ pub struct Recorded {
     pub created: bool,
 }
 
+/// The fingerprint of a submit's payload (SHA-256 of its answers as JSON),
+/// stored beside the idempotency key so that the key reused with other
+/// answers is refused instead of answered with the first result.
+pub fn request_fingerprint(answers: &[String]) -> String {
+    let json = serde_json::to_vec(answers).unwrap_or_default();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn str_of(d: &Document, k: &str) -> Option<String> {
     d.get_str(k).ok().map(str::to_string)
 }
@@ -126,13 +135,18 @@ impl Results {
             .map(|_| ())
     }
 
-    /// Insert the graded attempt once per idempotency key; a repeat returns the first.
+    /// Insert the graded attempt once per idempotency key; a repeat with the
+    /// same payload (`fingerprint`, see [`request_fingerprint`]) returns the
+    /// first, one with another payload is refused (422, as the IETF
+    /// Idempotency-Key draft asks). Attempts stored before fingerprints were
+    /// kept have none and are returned to any repeat.
     pub async fn record(
         &self,
         email: &str,
         exam: &ExamName,
         graded: &Graded,
         idempotency_key: &str,
+        fingerprint: &str,
     ) -> Result<Recorded, FnError> {
         self.ensure_indexes().await?;
         let details: Vec<Bson> = graded
@@ -156,6 +170,7 @@ impl Results {
             "attempt_id": uuid::Uuid::new_v4().to_string(),
             "submitted_at": mongodb::bson::DateTime::now(),
             "idempotency_key": idempotency_key,
+            "request_fingerprint": fingerprint,
             "percentage": i64::from(graded.percentage),
         };
         match self.score().insert_one(&document).await {
@@ -167,7 +182,13 @@ impl Results {
                     .await
                     .map_err(classify)?
                     .ok_or_else(|| FnError::unavailable("duplicate submit, but the first attempt is not readable yet"))?;
-                Ok(Recorded { body: attempt_json(&first), created: false })
+                match first.get_str("request_fingerprint") {
+                    Ok(stored) if stored != fingerprint => Err(FnError::permanent(format!(
+                        "Idempotency-Key {idempotency_key:?} was already used for this exam with other answers; \
+                         send a new key for a new attempt"
+                    ))),
+                    _ => Ok(Recorded { body: attempt_json(&first), created: false }),
+                }
             }
             Err(e) => Err(classify(e)),
         }

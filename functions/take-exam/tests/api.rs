@@ -113,6 +113,19 @@ impl Fixture {
         (s, v)
     }
 
+    /// A submit as the client sees it: status, headers and the body's bytes.
+    async fn submit_raw(&self, token: &str, answers: Value, key: &str) -> (StatusCode, axum::http::HeaderMap, bytes::Bytes) {
+        let req = Request::post("/exam/lecture1.json/attempts")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", key)
+            .body(Body::from(json!({"answers": answers}).to_string()))
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.into_body().collect().await.unwrap().to_bytes())
+    }
+
     async fn score_docs(&self) -> Vec<Document> {
         use futures::TryStreamExt;
         self.db.collection::<Document>("score").find(doc! {}).await.unwrap().try_collect().await.unwrap()
@@ -162,7 +175,6 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
     assert_eq!(first["result"], "passed");
     assert_eq!(first["email"], "stu@example.org");
     assert_eq!(first["exam"], "lecture1.json");
-    assert_eq!(first["replayed"], false);
     assert_eq!(
         first["details"][1],
         json!({"question": "The sky is green.", "user_answer": "True", "correct_answer": "False", "is_correct": false})
@@ -170,9 +182,8 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
 
     // A retry / double click with the same key: the first result, one document.
     let (s, again) = f.submit("lecture1.json", &st, answers.clone(), Some("attempt-1")).await;
-    assert_eq!(s, StatusCode::OK, "{again}");
-    assert_eq!(again["attempt_id"], first["attempt_id"]);
-    assert_eq!(again["replayed"], true);
+    assert_eq!(s, StatusCode::CREATED, "{again}");
+    assert_eq!(again, first);
     let docs = f.score_docs().await;
     assert_eq!(docs.len(), 1);
     let d = &docs[0];
@@ -199,6 +210,139 @@ async fn submit_grades_on_the_server_and_is_idempotent_per_key() {
     // The same key from another student is a different attempt.
     let (s, _) = f.submit("lecture1.json", &other, answers, Some("attempt-1")).await;
     assert_eq!(s, StatusCode::CREATED);
+}
+
+/// The IETF httpapi Idempotency-Key draft: a replay is the first response
+/// again (status and body), marked by `Idempotent-Replayed: true`; the key
+/// reused with another payload is 422 and changes nothing.
+#[tokio::test]
+async fn a_replay_is_the_first_response_again_marked_by_a_header() {
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let answers = json!(["4", "True", "Paris", "False"]);
+
+    let (s, h, first) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert!(h.get("idempotent-replayed").is_none(), "the first response is no replay: {h:?}");
+    let v: Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(v["score"], 3, "{v}");
+    assert!(v.get("replayed").is_none(), "no replay flag in the body: {v}");
+
+    for _ in 0..2 {
+        let (s, h, again) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert_eq!(h.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]), "{h:?}");
+        assert_eq!(again, first, "the replay's body is byte for byte the first one");
+    }
+
+    // The same key with other answers: 422, naming the key; nothing stored, the first result kept.
+    let (s, h, other) = f.submit_raw(&st, json!(["3", "True", "Paris", "False"]), "replay-1").await;
+    let err: Value = serde_json::from_slice(&other).unwrap();
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert!(h.get("idempotent-replayed").is_none());
+    assert!(err["error"].as_str().unwrap().contains("Idempotency-Key \"replay-1\" was already used"), "{err}");
+    assert_eq!(err["status"], 422);
+    let docs = f.score_docs().await;
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].get_i64("score").unwrap(), 3);
+    let (s, _, again) = f.submit_raw(&st, answers.clone(), "replay-1").await;
+    assert_eq!((s, &again), (StatusCode::CREATED, &first));
+
+    // An attempt stored before fingerprints were kept is replayed to any repeat of its key.
+    let mut old = docs[0].clone();
+    old.remove("_id");
+    old.remove("request_fingerprint");
+    old.insert("idempotency_key", "from-before");
+    old.insert("attempt_id", "00000000-0000-4000-8000-000000000000");
+    f.db.collection::<Document>("score").insert_one(&old).await.unwrap();
+    let (s, h, replay) = f.submit_raw(&st, answers, "from-before").await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(h.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    let v: Value = serde_json::from_slice(&replay).unwrap();
+    assert_eq!(v["attempt_id"], "00000000-0000-4000-8000-000000000000", "{v}");
+    assert_eq!(f.score_docs().await.len(), 2);
+}
+
+/// Over a real socket, as served: a request whose `Content-Length` is over
+/// its route's limit is answered 413 at once, before any of the body is sent,
+/// and the connection is closed. The submit route has the service's limit
+/// (MAX_BODY_BYTES, 16 KiB here), the upload route its own (64 KiB here).
+#[tokio::test]
+async fn declared_oversize_bodies_are_refused_at_once_on_a_socket() {
+    use std::time::Instant;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let f = fixture().await;
+    let st = f.token("stu@example.org", Role::Student);
+    let ed = f.token("ed@example.org", Role::Educator);
+    // HTTP_BODY_TIMEOUT_MS keeps its default (30 s): waiting for a body would show.
+    let common = examfn_runtime::CommonConfig::from_env(&Env::from_pairs([("MAX_BODY_BYTES", "16384")]), None, "take-exam").unwrap();
+    let app = service(f.state.clone()).app_with(&common);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(examfn_runtime::server::serve_http(listener, app, common.http_header_timeout, rx));
+
+    async fn exchange(addr: std::net::SocketAddr, head: String, body: &[u8]) -> (String, bool, Duration) {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(body).await.unwrap();
+        let started = Instant::now();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        let closed = loop {
+            match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break true,
+                Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+                Err(_) => break false,
+            }
+        };
+        (String::from_utf8_lossy(&out).into_owned(), closed, started.elapsed())
+    }
+    fn post(path: &str, token: &str, ctype: &str, length: usize) -> String {
+        format!("POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: {ctype}\r\nContent-Length: {length}\r\n\r\n")
+    }
+    fn refused(what: &str, resp: &str, closed: bool, took: Duration, setting: &str, declared: usize) {
+        assert!(resp.starts_with("HTTP/1.1 413"), "{what}: {resp}");
+        assert!(took < Duration::from_secs(2), "{what}: 413 after {took:?}");
+        assert!(resp.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{what}: {resp}");
+        assert!(closed, "{what}: the connection stayed open after the 413");
+        let v: Value = serde_json::from_str(resp.split("\r\n\r\n").nth(1).unwrap_or("")).unwrap_or(Value::Null);
+        assert_eq!(v["status"], 413, "{what}: {resp}");
+        let msg = v["error"].as_str().unwrap_or("");
+        assert!(msg.contains(setting) && msg.contains(&declared.to_string()), "{what}: {msg}");
+    }
+
+    const MIB64: usize = 64 * 1024 * 1024;
+    let attempts = "/exam/lecture1.json/attempts";
+    let (resp, closed, took) = exchange(addr, post(attempts, &st, "application/json", MIB64), b"").await;
+    eprintln!("take-exam: 413 for a declared 64 MiB submit after {:.1} ms", took.as_secs_f64() * 1e3);
+    refused("submit, 64 MiB", &resp, closed, took, "MAX_BODY_BYTES", MIB64);
+    let (resp, closed, took) = exchange(addr, post(attempts, &st, "application/json", 32 * 1024), b"").await;
+    refused("submit, 32 KiB", &resp, closed, took, "MAX_BODY_BYTES", 32 * 1024);
+
+    let uploads = "/educator/uploads?name=big";
+    let (resp, closed, took) = exchange(addr, post(uploads, &ed, "application/pdf", MIB64), b"").await;
+    eprintln!("take-exam: 413 for a declared 64 MiB upload after {:.1} ms", took.as_secs_f64() * 1e3);
+    refused("upload, 64 MiB", &resp, closed, took, "UPLOAD_MAX_BYTES", MIB64);
+    let (resp, closed, took) = exchange(addr, post(uploads, &ed, "application/pdf", 100 * 1024), b"").await;
+    refused("upload, 100 KiB", &resp, closed, took, "UPLOAD_MAX_BYTES", 100 * 1024);
+
+    // The upload route keeps its own, larger limit: 32 KiB is over MAX_BODY_BYTES but is taken.
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(32 * 1024, b' ');
+    let head = post("/educator/uploads?name=socket", &ed, "application/pdf", pdf.len()).replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+    let (resp, _, _) = exchange(addr, head, &pdf).await;
+    assert!(resp.starts_with("HTTP/1.1 202"), "{resp}");
+    // And a submit within the limit is served on the same server.
+    let body = json!({"answers": ["4", "True", "Paris", "False"]}).to_string();
+    let head = post(attempts, &st, "application/json", body.len()).replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+    let (resp, _, _) = exchange(addr, head, body.as_bytes()).await;
+    assert!(resp.starts_with("HTTP/1.1 201"), "{resp}");
+
+    let _ = stop.send(true);
+    tokio::time::timeout(Duration::from_secs(5), server).await.expect("the server stops").unwrap().unwrap();
 }
 
 #[tokio::test]
