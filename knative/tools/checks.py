@@ -33,8 +33,9 @@ import envscan  # noqa: E402
 
 #: Functions that run locally only (Debezium replaces cdc-relay in the cluster).
 LOCAL_ONLY = {"cdc-relay"}
-#: Library crates under functions/ that are not functions.
-LIBRARIES = {"runtime", "domain"}
+#: Library crates under functions/ that are not functions (a function is a
+#: crate with a binary, src/main.rs; these are listed for the reader).
+LIBRARIES = {"runtime", "domain", "embed"}
 #: Which topic (a constant of functions/domain/src/names.rs) feeds which function.
 SOURCE_TOPIC_CONST = {
     "exam-gen": "EXAM_GENERATOR_TOPIC",
@@ -149,7 +150,7 @@ def function_dirs(repo: pathlib.Path) -> list[str]:
         return []
     return sorted(
         d.name for d in fdir.iterdir()
-        if d.is_dir() and (d / "Cargo.toml").exists() and d.name not in LIBRARIES
+        if d.is_dir() and (d / "Cargo.toml").exists() and (d / "src" / "main.rs").exists() and d.name not in LIBRARIES
     )
 
 
