@@ -311,13 +311,16 @@ struct Gen<'a> {
     /// ([`Gen::gated_uncached`]).
     gate: Vec<bool>,
     /// False versions already worked out, per (sentence, negation allowed).
-    falsified: std::cell::RefCell<std::collections::HashMap<(usize, bool), Option<(String, String)>>>,
+    falsified: std::cell::RefCell<std::collections::HashMap<(usize, bool), Falsified>>,
     /// The model's vectors of stems, computed on demand.
     stem_vecs: std::cell::RefCell<std::collections::HashMap<String, Option<Vec<f32>>>>,
     /// Capitalised words and how often prose uses them inside a sentence
     /// (`R`, `LATEX`): names, even when too short to be terms.
     names_mid: std::collections::HashMap<String, u32>,
 }
+
+/// A false version of a sentence and the kind of change that made it.
+type Falsified = Option<(String, String)>;
 
 /// Capitalised words used inside sentences, with their counts; a word the
 /// lecture also writes in lower case counts as `u32::MAX` ("not a name").
@@ -783,7 +786,8 @@ impl Gen<'_> {
             return None;
         }
         let verb = s.tok(v).to_lowercase();
-        let agrees = if plural { !verb.ends_with('s') || matches!(verb.as_str(), "is" | "was" | "has" | "does") && false } else { true };
+        // A plural subject takes a verb without the third-person `-s`.
+        let agrees = !plural || !verb.ends_with('s');
         agrees.then_some((v - 1, plural))
     }
 
@@ -1493,7 +1497,7 @@ impl Gen<'_> {
             .iter()
             .filter(|s| self.gated(s) && s.words() >= 7 && s.words() <= 32 && !self.used_sentences.contains(&s.index))
             .filter(|s| !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())))
-            .filter_map(|s| {
+            .map(|s| {
                 let spans = self.terms.spans(s);
                 let best = spans
                     .iter()
@@ -1501,7 +1505,7 @@ impl Gen<'_> {
                     .filter(|t| strong_answer(t))
                     .map(Term::tf_quality)
                     .fold(0.5, f64::max);
-                Some((best / 6.0 * lengths_score(s.words()) + self.importance[s.index], self.tie(&s.text), s.index))
+                (best / 6.0 * lengths_score(s.words()) + self.importance[s.index], self.tie(&s.text), s.index)
             })
             .collect();
         cands.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));

@@ -193,7 +193,7 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
     // `Enzymes are proteins that …`: a plural body may go without an article.
     let relative = body.iter().skip(1).any(|w| matches!(w.to_lowercase().as_str(), "that" | "which" | "who" | "whose" | "used" | "where"));
     let plural_noun = body_first.len() > 3 && body_first.ends_with('s') && !body_first.ends_with("ss") && !body_first.ends_with("ous");
-    if !BODY_START.contains(&body_first.as_str()) && !(plural && relative && plural_noun && !is_stopword(&body_first)) {
+    if !(BODY_START.contains(&body_first.as_str()) || plural && relative && plural_noun && !is_stopword(&body_first)) {
         return None;
     }
     if WEAK_BODY.iter().any(|w| body_low == *w || body_low.starts_with(&format!("{w} "))) {

@@ -371,7 +371,7 @@ pub fn classify(s: &str) -> Class {
     // Mostly capitalised words: a title, a bibliography entry, a name list.
     {
         let raw: Vec<&str> = t.split_whitespace().skip(1).collect();
-        let content: Vec<&&str> = raw.iter().filter(|w| !is_stopword(&w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()).to_string())).collect();
+        let content: Vec<&&str> = raw.iter().filter(|w| !is_stopword(w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()))).collect();
         let caps = content.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
         if content.len() >= 3 && caps * 2 > content.len() {
             return if t.matches(',').count() >= 2 { Class::Reference } else { Class::Heading };
@@ -394,7 +394,7 @@ pub fn classify(s: &str) -> Class {
         });
     // Headings and navigation: no final punctuation, few function words.
     let ends = t.ends_with(['.', '!', '?', ':', ';']);
-    if !ends && n <= 12 && stop * 4 < n.max(1) * 1 + 1 {
+    if !ends && n <= 12 && stop * 4 < n.max(1) + 1 {
         return Class::Heading;
     }
     if n >= 5 && stop * 5 < n {
@@ -697,7 +697,7 @@ fn strip_section_number(t: &str) -> String {
     let lower = t.to_lowercase();
     for w in ["chapter ", "section ", "part ", "lecture ", "lesson ", "unit ", "module ", "step ", "§"] {
         if let Some(rest) = lower.strip_prefix(w) {
-            let num: usize = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || c.is_ascii_uppercase() && false).map(char::len_utf8).sum();
+            let num: usize = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').map(char::len_utf8).sum();
             if num > 0 {
                 let after = t[w.len() + num..].trim_start_matches([':', '.', ' ', '-', '–', '—']);
                 return after.to_string();
