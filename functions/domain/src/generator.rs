@@ -661,6 +661,11 @@ const HEDGES: &[&str] = &[
     "helpful", "simple", "flexible", "efficient", "difficult", "hard", "excellent", "beautiful", "elegant",
 ];
 
+/// Whether a sentence hedges or evaluates ([`HEDGES`]): no fact to check.
+fn hedged(s: &Sentence) -> bool {
+    (0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str()))
+}
+
 /// Negations already in a sentence.
 const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
 
@@ -799,9 +804,10 @@ impl Gen<'_> {
     }
 
     fn gated_uncached(&self, s: &Sentence) -> bool {
-        if !sentence_ok(s) || self.subject_end(s).is_none() {
+        if !sentence_ok(s) {
             return false;
         }
+        let Some((last, _)) = self.subject_end(s) else { return false };
         let past = (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "was" | "were" | "had" | "did"));
         // History is a fact when it has a year or is about a name (`LATEX was
         // written by Leslie Lamport`).
@@ -810,11 +816,9 @@ impl Gen<'_> {
             || is_name_word(&self.names_mid, s.tok(usize::from(matches!(s.tok(0).to_lowercase().as_str(), "the" | "a" | "an"))));
         // `Device drivers are started by calling a device driver function`:
         // the predicate repeats the subject, a tautology.
-        if let Some((last, _)) = self.subject_end(s) {
-            let head = singular(&s.tok(last).to_lowercase());
-            if head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
-                return false;
-            }
+        let head = singular(&s.tok(last).to_lowercase());
+        if head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
+            return false;
         }
         !past || year || named
     }
@@ -917,7 +921,7 @@ impl Gen<'_> {
     /// another of the lecture's (same unit); a term swapped for another of
     /// the same category; the statement negated (`is` → `is not`, `uses` →
     /// `does not use`, `cannot` → `can`). Negation only when `negate`.
-    fn falsify_v2(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
+    fn falsify(&self, s: &Sentence, all: &BTreeSet<String>, negate: bool) -> Option<(String, String)> {
         if let Some(done) = self.falsified.borrow().get(&(s.index, negate)) {
             return done.clone();
         }
@@ -1091,7 +1095,7 @@ impl Gen<'_> {
                         let t = self.terms.get(sp.term);
                         let fact = matches!(t.kind, Kind::Year | Kind::Percent)
                             || (t.kind == Kind::Number && t.unit.as_deref().is_some_and(|u| !text::is_stopword(u) && !prose::is_verb_form(u)) && t.value.is_some_and(|v| v >= 10.0));
-                        if fact && np_slot(s, &sp) && !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())) {
+                        if fact && np_slot(s, &sp) && !hedged(s) {
                             out.push(Candidate {
                                 sentence: s.index,
                                 score: 0.8 + self.importance[s.index],
@@ -1135,7 +1139,7 @@ impl Gen<'_> {
             }
             // Statements: any self-contained sentence with a swappable fact.
             // Statements the options quote must be plain claims, no hedge or evaluation.
-            if s.words() <= 26 && !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())) {
+            if s.words() <= 26 && !hedged(s) {
                 out.push(Candidate { sentence: s.index, score: 0.5 + 0.8 * imp, tie: self.tie(&format!("stmt#{}", s.text)), what: What::Statement });
                 out.push(Candidate { sentence: s.index, score: 0.45 + 0.8 * imp, tie: self.tie(&format!("fstmt#{}", s.text)), what: What::FalseStatement });
             }
@@ -1243,8 +1247,7 @@ impl Gen<'_> {
                 if k == 0 {
                     return None;
                 }
-                let all_n: BTreeSet<String> = all.clone();
-                let (changed, _) = self.falsify_v2(s, &all_n, false)?;
+                let (changed, _) = self.falsify(s, all, false)?;
                 let trues = self.true_statements(c.sentence, k);
                 if trues.len() < k {
                     return None;
@@ -1368,7 +1371,7 @@ impl Gen<'_> {
             .sentences
             .iter()
             .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
-            .filter(|s| !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())))
+            .filter(|s| !hedged(s))
             .filter(|s| (s.words() as i64 - len).abs() <= 8)
             .filter(|s| !self.near_duplicate(s.index, &[near]))
             .map(|s| (s.page.abs_diff(page), self.tie(&format!("ts#{}", s.text)), s.index))
@@ -1389,7 +1392,7 @@ impl Gen<'_> {
         cands.sort();
         let mut out = Vec::new();
         for (_, _, i) in cands.into_iter().take(40) {
-            if let Some((changed, _)) = self.falsify_v2(&self.sentences[i], all, false) {
+            if let Some((changed, _)) = self.falsify(&self.sentences[i], all, false) {
                 out.push(changed);
                 if out.len() == k {
                     break;
@@ -1496,7 +1499,7 @@ impl Gen<'_> {
             .sentences
             .iter()
             .filter(|s| self.gated(s) && s.words() >= 7 && s.words() <= 32 && !self.used_sentences.contains(&s.index))
-            .filter(|s| !(0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str())))
+            .filter(|s| !hedged(s))
             .map(|s| {
                 let spans = self.terms.spans(s);
                 let best = spans
@@ -1528,14 +1531,14 @@ impl Gen<'_> {
                         continue;
                     }
                     let (statement, answer, kind) = if want_false {
-                        match self.falsify_v2(s, &all, true) {
+                        match self.falsify(s, &all, true) {
                             Some((changed, kind)) => (changed, TRUE_FALSE_OPTIONS[1], kind),
                             None => continue,
                         }
                     } else {
                         // A true statement must also be one that could be falsified
                         // (a checkable fact), so both kinds are alike.
-                        match self.falsify_v2(s, &all, true) {
+                        match self.falsify(s, &all, true) {
                             Some((_, kind)) => (s.text.clone(), TRUE_FALSE_OPTIONS[0], kind),
                             None => continue,
                         }

@@ -83,12 +83,6 @@ impl Term {
         self.noun_evidence >= 2 && !adjective || self.defined_in.is_some()
     }
 
-    /// Whether swapping this term for another of its kind makes a clearly
-    /// false statement (numbers, names, defined or multi-word terms).
-    pub fn swappable(&self) -> bool {
-        self.kind != Kind::Concept || self.defined_in.is_some() || self.words > 1
-    }
-
     /// How good a fact to check in a true/false question.
     pub fn tf_quality(&self) -> f64 {
         self.quality() + if self.kind.is_number() { 2.5 } else { 0.0 }
