@@ -56,7 +56,7 @@ fn check_exam(g: &Generation, pages: &[String], req: &Request) {
     let mut questions = BTreeSet::new();
     for q in &g.questions {
         let qq = &q.question;
-        assert!(questions.insert(qq.question.to_lowercase()), "duplicate question {:?}", qq.question);
+        assert!(questions.insert(format!("{} {}", qq.question, qq.correct_answer).to_lowercase()), "duplicate question {:?}", qq.question);
         assert_eq!(qq.options.iter().filter(|o| **o == qq.correct_answer).count(), 1, "{qq:?}");
         let distinct: BTreeSet<String> = qq.options.iter().map(|o| o.to_lowercase()).collect();
         assert_eq!(distinct.len(), qq.options.len(), "duplicate options {qq:?}");
@@ -522,4 +522,92 @@ fn cloze_distractors_are_the_answers_kind() {
             assert!(o != "class option" && o != "layout option", "{o:?} in {:?}", q.question);
         }
     }
+}
+
+/// The state `explain` gives the sentence that starts with `start`.
+fn gate_state(lines: &[String], start: &str) -> String {
+    let line = lines.iter().find(|l| l.contains(&format!("}} {start}"))).unwrap_or_else(|| panic!("no prose sentence {start:?} in {lines:#?}"));
+    line.split_whitespace().nth(1).unwrap_or("").to_string()
+}
+
+#[test]
+fn the_gate_takes_plain_statements_of_every_common_subject_shape() {
+    let mut page = String::from(
+        "Tracing with systemtap\n\
+         Systemtap supports a number of built-in events. \
+         Kernel developers install systemtap on their test machines before a release. \
+         Scripts written for systemtap are compiled into a kernel module. \
+         Output produced by systemtap goes to the terminal of the user. \
+         The kernel module built by systemtap is removed after each run. \
+         The input for LaTeX is a plain text file. \
+         LaTeX reads the input and LaTeX writes a PDF file. \
+         A dimension vector is a vector of non-negative integers. \
+         A dimension vector gives the extents of an array. \
+         An empty line in the source ends a paragraph. \
+         Style files for journals are created using his tool kit. \
+         The template gives a good starting point for a report. \
+         Vectors must have their values all of the same mode. \
+         Vectors are the simplest structures. \
+         Vectors can be combined. ",
+    );
+    // `R`: a one-letter name used capitalised inside sentences, though `r` is a variable too.
+    for i in 0..10 {
+        page.push_str(&format!("Session {i} starts R with a prompt. "));
+    }
+    page.push_str("The loop variable r counts the rounds. R provides both ordered and unordered factors.");
+    let lines = explain(&[page]);
+    for gated in [
+        "Systemtap supports",
+        "The input for LaTeX",
+        "A dimension vector is a vector",
+        "An empty line in the source",
+        "Vectors must have",
+        "R provides both",
+    ] {
+        assert_eq!(gate_state(&lines, gated), "gated", "{gated:?} should be a question source: {lines:#?}");
+    }
+    for plain in ["Style files for journals", "The template gives"] {
+        assert_ne!(gate_state(&lines, plain), "gated", "{plain:?} must not be a question source: {lines:#?}");
+    }
+}
+
+#[test]
+fn no_false_statement_by_swapping_a_term_or_negating_a_consequence() {
+    // Hand labels found 5 of 27 term swaps usable (`root sign` → `fourth
+    // sign`), and a negated verb contradicts its own `, giving …` clause.
+    let pages = vec![
+        "Mathematics in LaTeX\n\
+         The size of the root sign is determined automatically by LaTeX. \
+         The size of the equality sign is fixed by the font. \
+         The fourth sign of the formula is a minus. \
+         The dot sign is used for products. \
+         Duplicate sets of ancillary data are merged, giving rise to a single shared footnote. \
+         LaTeX determines the spaces between words and sentences automatically. \
+         LaTeX builds up its pages by pushing around boxes."
+            .to_string(),
+    ];
+    let g = generate(&pages, &Request { n_mcq: 0, n_tfq: 6, n_options: 4 });
+    assert!(!g.questions.is_empty(), "{:?}", g.shortfall);
+    for q in &g.questions {
+        let stem = &q.question.question;
+        if q.question.correct_answer == "False" {
+            assert_eq!(q.answer_kind, "negation", "{stem:?}");
+        }
+        assert!(!stem.contains("not merged"), "{stem:?}");
+    }
+}
+
+#[test]
+fn a_sentence_shown_as_source_and_output_is_no_question() {
+    // A demonstration box prints the same sentence twice on a page, and a
+    // table's cell text repeats a code line of its page.
+    let page = "Paragraphs\n\
+        An empty line in the source ends a paragraph. \
+        An empty line in the source ends a paragraph. \
+        \\begin{tabular}{|l|l|} What is \\TeX? & \\TeX{} is a programming language for typesetting.\\\\ \\end{tabular}\n\
+        TeX is a programming language for typesetting. \
+        LaTeX builds up its pages by pushing around boxes.";
+    let lines = explain(&[page.to_string()]);
+    assert_ne!(gate_state(&lines, "An empty line in the source"), "gated", "{lines:#?}");
+    assert_ne!(gate_state(&lines, "TeX is a programming language"), "gated", "{lines:#?}");
 }

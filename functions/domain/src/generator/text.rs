@@ -26,9 +26,9 @@ pub struct Sentence {
 }
 
 impl Sentence {
+    /// The `i`-th word; empty past the end.
     pub fn tok(&self, i: usize) -> &str {
-        let t = self.toks[i];
-        &self.text[t.start..t.end]
+        self.toks.get(i).map_or("", |t| &self.text[t.start..t.end])
     }
     pub fn words(&self) -> usize {
         self.toks.len()
