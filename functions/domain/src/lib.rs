@@ -11,3 +11,4 @@ pub mod names;
 pub mod pdftext;
 pub mod scorecard;
 pub mod upload;
+pub mod export;
