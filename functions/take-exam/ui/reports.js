@@ -55,26 +55,27 @@ function num(x) {
 
 const FLAG_TEXT = { too_easy: "too easy", too_hard: "too hard", negative_discrimination: "negative discrimination" };
 
-// Facility per question as bars, with the too-hard and too-easy lines.
+// Facility per question as bars (flagged questions red), with the too-hard and too-easy lines.
 function facilityChart(a) {
-  const qs = a.questions, W = 330, H = 150, pad = 28;
+  const qs = a.questions, W = 330, H = 160, top = 16, pad = 28;
   const bw = (W - pad) / Math.max(1, qs.length);
-  const y = (f) => 8 + (1 - f) * (H - 8);
+  const y = (f) => top + (1 - f) * (H - top);
   const chart = svg("svg", { viewBox: "0 0 " + W + " " + (H + 30), class: "chart", role: "img", "data-testid": "facility-chart",
-    "aria-label": "Facility per question: " + qs.map((q) => "Q" + q.number + " " + pct(q.facility)).join(", ") });
+    "aria-label": "Facility per question: " + qs.map((q) => "Q" + q.number + " " + pct(q.facility) +
+      (q.flags.length ? " (" + q.flags.map((f) => FLAG_TEXT[f] || f).join(", ") + ")" : "")).join(", ") });
+  qs.forEach((q, i) => {
+    const x = pad + i * bw;
+    const f = q.facility === null ? 0 : q.facility;
+    // Not class "bar": app.css colours those, and CSS would override the fill attribute.
+    chart.append(svg("rect", { class: "facility-bar", x: x + 2, y: y(f), width: Math.max(1, bw - 4), height: H - y(f),
+      fill: q.flags.length ? "#b3261e" : "#1f5fbf", "data-question": String(q.number) }));
+    chart.append(svg("text", { x: x + bw / 2, y: y(f) - 3, "text-anchor": "middle" }, pct(q.facility)));
+    chart.append(svg("text", { x: x + bw / 2, y: H + 14, "text-anchor": "middle" }, "Q" + q.number));
+  });
   for (const f of [a.thresholds.too_hard_below, a.thresholds.too_easy_above]) {
     chart.append(svg("line", { x1: pad, x2: W, y1: y(f), y2: y(f), stroke: "#8a5a00", "stroke-dasharray": "4 3" }));
     chart.append(svg("text", { x: pad - 2, y: y(f) + 3, "text-anchor": "end" }, String(f)));
   }
-  qs.forEach((q, i) => {
-    const x = pad + i * bw;
-    const f = q.facility === null ? 0 : q.facility;
-    const flagged = q.flags.length > 0;
-    chart.append(svg("rect", { class: "bar", x: x + 2, y: y(f), width: Math.max(1, bw - 4), height: H - y(f),
-      fill: flagged ? "#b3261e" : "#1f5fbf", "data-question": String(q.number) }));
-    chart.append(svg("text", { x: x + bw / 2, y: y(f) - 3, "text-anchor": "middle" }, pct(q.facility)));
-    chart.append(svg("text", { x: x + bw / 2, y: H + 14, "text-anchor": "middle" }, "Q" + q.number));
-  });
   chart.append(svg("text", { x: W / 2, y: H + 28, "text-anchor": "middle" }, "facility (proportion correct)"));
   return chart;
 }
