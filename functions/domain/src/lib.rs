@@ -11,3 +11,5 @@ pub mod names;
 pub mod pdftext;
 pub mod scorecard;
 pub mod upload;
+pub mod analysis;
+pub mod export;

@@ -425,6 +425,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))
         .with_state(state.clone());
+    let api = api.merge(crate::reports::router(state.clone()));
     let mut api = security_headers(api, "no-store");
     if !state.cors_allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> =

@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod devauth;
 pub mod exams;
+pub mod reports;
 pub mod results;
 pub mod ui;
 

@@ -1,0 +1,537 @@
+//! Structural tests of the exports. No package on the registries this project
+//! reaches ships the QTI 1.2 / 2.1 or IMS CP XSDs (Moodle XML has no official
+//! schema at all), so every export is parsed back with a real XML tokenizer
+//! (`xmlparser`) into a small tree, and the elements, attributes, order and
+//! cross-references the importers need are checked; GIFT is parsed back with a
+//! GIFT reader written from the format's description and must give the exam again.
+
+use super::*;
+use crate::exam::Question;
+
+fn q(text: &str, options: &[&str], correct: &str) -> Question {
+    Question { question: text.into(), options: options.iter().map(|s| s.to_string()).collect(), correct_answer: correct.into() }
+}
+
+/// Ordinary questions plus the nasty ones: markup, entities, quotes, every
+/// GIFT special, a line break, a control character.
+fn exam() -> Vec<Question> {
+    vec![
+        q("2+2?", &["3", "4", "5", "22"], "4"),
+        q("The sky is green.", &["True", "False"], "False"),
+        q("Water is wet.", &["True", "False"], "True"),
+        q("Is <b>bold</b> & \"quoted\" 'text' escaped?", &["a < b", "x > y & z", "it's \"q\""], "x > y & z"),
+        q("GIFT: ~ = # { } : \\ all\non two lines", &["=a", "~b", "{c}", "d#e:f\\"], "{c}"),
+        q("Bell\u{7} ]]> end", &["]]>", "<![CDATA[x]]>"], "]]>"),
+    ]
+}
+
+// ---- a small XML tree over xmlparser's tokens ---------------------------
+
+#[derive(Debug, Clone)]
+struct El {
+    /// Qualified name as written (`xsi:schemaLocation` style for attributes; elements here are unprefixed).
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<El>,
+    text: String,
+}
+
+impl El {
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+    fn req(&self, name: &str) -> &str {
+        self.attr(name).unwrap_or_else(|| panic!("<{}> lacks the attribute {name}", self.name))
+    }
+    fn kids<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a El> + 'a {
+        self.children.iter().filter(move |c| c.name == name)
+    }
+    fn one(&self, name: &str) -> &El {
+        let found: Vec<&El> = self.children.iter().filter(|c| c.name == name).collect();
+        assert_eq!(found.len(), 1, "<{}> must have exactly one <{name}>, has {}", self.name, found.len());
+        found[0]
+    }
+    /// Descendant by path of child names.
+    fn at(&self, path: &[&str]) -> &El {
+        path.iter().fold(self, |e, n| e.one(n))
+    }
+    /// All descendants named `name`, document order.
+    fn all<'a>(&'a self, name: &str, out: &mut Vec<&'a El>) {
+        for c in &self.children {
+            if c.name == name {
+                out.push(c);
+            }
+            c.all(name, out);
+        }
+    }
+    fn find_all(&self, name: &str) -> Vec<&El> {
+        let mut v = Vec::new();
+        self.all(name, &mut v);
+        v
+    }
+    fn child_names(&self) -> Vec<&str> {
+        self.children.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find(';').unwrap_or_else(|| panic!("unterminated reference in {s:?}")) + i;
+        let name = &rest[i + 1..end];
+        match name {
+            "amp" => out.push('&'),
+            "lt" => out.push('<'),
+            "gt" => out.push('>'),
+            "quot" => out.push('"'),
+            "apos" => out.push('\''),
+            n if n.starts_with("#x") => out.push(char::from_u32(u32::from_str_radix(&n[2..], 16).unwrap()).unwrap()),
+            n if n.starts_with('#') => out.push(char::from_u32(n[1..].parse().unwrap()).unwrap()),
+            n => panic!("undeclared entity &{n}; in {s:?}"),
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parse a whole document; panics on anything not well-formed (tokenizer
+/// errors, mismatched tags, several roots, undeclared entities).
+fn parse(xml: &str) -> El {
+    use xmlparser::{ElementEnd, Token, Tokenizer};
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"), "XML declaration first");
+    let mut stack: Vec<El> = Vec::new();
+    let mut root: Option<El> = None;
+    for tok in Tokenizer::from(xml) {
+        match tok.unwrap_or_else(|e| panic!("not well-formed XML: {e}\n{xml}")) {
+            Token::ElementStart { prefix, local, .. } => {
+                assert!(root.is_none(), "content after the root element");
+                let name = if prefix.is_empty() { local.to_string() } else { format!("{prefix}:{local}") };
+                stack.push(El { name, attrs: vec![], children: vec![], text: String::new() });
+            }
+            Token::Attribute { prefix, local, value, .. } => {
+                let name = if prefix.is_empty() { local.to_string() } else { format!("{prefix}:{local}") };
+                let el = stack.last_mut().unwrap();
+                assert!(el.attr(&name).is_none(), "duplicate attribute {name}");
+                el.attrs.push((name, unescape(value.as_str())));
+            }
+            Token::ElementEnd { end, .. } => {
+                let close = match end {
+                    ElementEnd::Open => continue,
+                    ElementEnd::Empty => stack.pop().unwrap(),
+                    ElementEnd::Close(prefix, local) => {
+                        let el = stack.pop().expect("close without open");
+                        let name = if prefix.is_empty() { local.to_string() } else { format!("{prefix}:{local}") };
+                        assert_eq!(el.name, name, "mismatched end tag");
+                        el
+                    }
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(close),
+                    None => root = Some(close),
+                }
+            }
+            Token::Text { text } => {
+                let t = unescape(text.as_str());
+                match stack.last_mut() {
+                    Some(el) => el.text.push_str(&t),
+                    None => assert!(t.trim().is_empty(), "text outside the root"),
+                }
+            }
+            Token::Cdata { text, .. } => stack.last_mut().expect("CDATA inside the root").text.push_str(text.as_str()),
+            _ => {}
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements");
+    root.expect("a root element")
+}
+
+fn is_ncname(s: &str) -> bool {
+    let mut cs = s.chars();
+    matches!(cs.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+/// Undo Moodle's html text: XML-parsed text still carries the HTML escaping.
+fn html_plain(s: &str) -> String {
+    unescape(&s.replace("<br>", "\n"))
+}
+
+/// What an XML export keeps of a text (control characters are not allowed in XML 1.0).
+fn xml_kept(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
+}
+
+// ---- Moodle XML ------------------------------------------------------------
+
+#[test]
+fn moodle_xml_has_native_types_and_round_trips_the_text() {
+    let exam = exam();
+    let root = parse(&moodle_xml("lecture 1 & <2>", &exam));
+    assert_eq!(root.name, "quiz");
+    let qs: Vec<&El> = root.kids("question").collect();
+    assert_eq!(qs.len(), exam.len() + 1);
+    assert_eq!(qs[0].req("type"), "category");
+    assert_eq!(qs[0].at(&["category", "text"]).text, "$course$/top/lecture 1 & <2>");
+    for (q, el) in exam.iter().zip(&qs[1..]) {
+        assert_eq!(el.at(&["questiontext"]).req("format"), "html");
+        assert_eq!(html_plain(&el.at(&["questiontext", "text"]).text), xml_kept(&q.question));
+        assert!(!el.at(&["name", "text"]).text.is_empty());
+        assert_eq!(el.one("defaultgrade").text, "1");
+        let answers: Vec<&El> = el.kids("answer").collect();
+        if q.is_true_false() {
+            assert_eq!(el.req("type"), "truefalse");
+            assert_eq!(answers.len(), 2);
+            let right: Vec<&str> =
+                answers.iter().filter(|a| a.req("fraction") == "100").map(|a| a.one("text").text.as_str()).collect();
+            assert_eq!(right, vec![q.correct_answer.to_lowercase().as_str()]);
+            assert!(answers.iter().all(|a| ["true", "false"].contains(&a.one("text").text.as_str())));
+            assert!(el.kids("single").next().is_none());
+        } else {
+            assert_eq!(el.req("type"), "multichoice");
+            assert_eq!(el.one("single").text, "true", "single-answer multichoice");
+            assert_eq!(el.one("shuffleanswers").text, "false");
+            let texts: Vec<String> = answers.iter().map(|a| html_plain(&a.one("text").text)).collect();
+            assert_eq!(texts, q.options.iter().map(|o| xml_kept(o)).collect::<Vec<_>>());
+            let fractions: Vec<&str> = answers.iter().map(|a| a.req("fraction")).collect();
+            let expected: Vec<&str> =
+                q.options.iter().map(|o| if *o == q.correct_answer { "100" } else { "0" }).collect();
+            assert_eq!(fractions, expected);
+        }
+    }
+    // Markup in a question is text, never elements.
+    assert!(qs[4].at(&["questiontext", "text"]).children.is_empty());
+    assert!(qs[4].at(&["questiontext", "text"]).text.contains("&lt;b&gt;bold"));
+}
+
+// ---- GIFT ----------------------------------------------------------------
+
+/// Split GIFT text at an unescaped `ch`, or None.
+fn split_unescaped(s: &str, ch: char) -> Option<(&str, &str)> {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == ch {
+            return Some((&s[..i], &s[i + c.len_utf8()..]));
+        }
+    }
+    None
+}
+
+fn gift_unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut it = s.chars();
+    while let Some(c) = it.next() {
+        if c == '\\' {
+            match it.next() {
+                Some('n') => out.push('\n'),
+                Some(c) if "~=#{}:\\".contains(c) => out.push(c),
+                other => panic!("stray backslash before {other:?} in {s:?}"),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A GIFT reader for what the export writes (titles, T/F and = ~ answers):
+/// questions separated by blank lines, `//` comments and `$CATEGORY` lines skipped.
+fn read_gift(text: &str) -> (Vec<String>, Vec<Question>) {
+    let mut categories = vec![];
+    let mut questions = vec![];
+    for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+        let lines: Vec<&str> = block.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+        let mut body = lines.join("\n");
+        if let Some(cat) = body.strip_prefix("$CATEGORY:") {
+            let (cat, rest) = cat.split_once('\n').unwrap_or((cat, ""));
+            categories.push(gift_unescape(cat.trim()));
+            body = rest.to_string();
+            if body.trim().is_empty() {
+                continue;
+            }
+        }
+        let rest = body.strip_prefix("::").expect("every exported question has a title");
+        let (_title, rest) = split_unescaped(rest, ':').expect("title ends in ::");
+        let rest = rest.strip_prefix(':').expect("title ends in ::");
+        let (text, rest) = split_unescaped(rest, '{').expect("an answer block");
+        let (answers, after) = split_unescaped(rest, '}').expect("the answer block closes");
+        assert!(after.trim().is_empty(), "nothing after the answers: {after:?}");
+        let question = gift_unescape(text.trim());
+        let a = answers.trim();
+        if a == "T" || a == "F" || a == "TRUE" || a == "FALSE" {
+            let truth = a.starts_with('T');
+            questions.push(Question {
+                question,
+                options: vec!["True".into(), "False".into()],
+                correct_answer: if truth { "True" } else { "False" }.into(),
+            });
+            continue;
+        }
+        let mut options = vec![];
+        let mut correct = vec![];
+        // Answers start at an unescaped = or ~.
+        let mut current: Option<(bool, String)> = None;
+        let mut escaped = false;
+        for c in a.chars() {
+            if !escaped && (c == '=' || c == '~') {
+                if let Some((right, t)) = current.take() {
+                    let t = gift_unescape(t.trim());
+                    if right {
+                        correct.push(t.clone());
+                    }
+                    options.push(t);
+                }
+                current = Some((c == '=', String::new()));
+                continue;
+            }
+            escaped = !escaped && c == '\\';
+            current.as_mut().expect("answers start with = or ~").1.push(c);
+        }
+        if let Some((right, t)) = current {
+            let t = gift_unescape(t.trim());
+            if right {
+                correct.push(t.clone());
+            }
+            options.push(t);
+        }
+        assert_eq!(correct.len(), 1, "one right answer in {a:?}");
+        questions.push(Question { question, options, correct_answer: correct.remove(0) });
+    }
+    (categories, questions)
+}
+
+#[test]
+fn gift_reads_back_as_the_same_exam() {
+    let exam = exam();
+    let text = gift("lecture: {1}", &exam);
+    assert!(text.contains("{F}") && text.contains("{T}"), "native true/false:\n{text}");
+    let (cats, back) = read_gift(&text);
+    assert_eq!(cats, vec!["$course$/top/lecture: {1}".to_string()]);
+    // Control characters other than line breaks become spaces, nothing else changes.
+    let expected: Vec<Question> = exam
+        .iter()
+        .map(|q| Question { question: q.question.replace('\u{7}', " "), ..q.clone() })
+        .collect();
+    assert_eq!(back, expected);
+}
+
+#[test]
+fn gift_escapes_every_special_character() {
+    assert_eq!(gift_escape("a~b=c#d{e}f:g\\h"), "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h");
+    assert_eq!(gift_escape("one\r\ntwo\nthree"), "one\\ntwo\\nthree");
+    assert_eq!(gift_escape("plain text, 50% (ok)"), "plain text, 50% (ok)");
+}
+
+// ---- QTI 1.2 ---------------------------------------------------------------
+
+fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+    read_stored(bytes)
+        .expect("a whole zip")
+        .into_iter()
+        .map(|(n, d)| (n, String::from_utf8(d).expect("UTF-8 entries")))
+        .collect()
+}
+
+fn entry<'a>(files: &'a [(String, String)], name: &str) -> &'a str {
+    files.iter().find(|(n, _)| n == name).map(|(_, d)| d.as_str()).unwrap_or_else(|| panic!("no {name} in the package"))
+}
+
+/// A manifest resource: (identifier, type, href, files, dependencies).
+type Resource = (String, String, String, Vec<String>, Vec<String>);
+
+/// Manifest resources; checks the IMS CP shape.
+fn manifest_resources(xml: &str) -> Vec<Resource> {
+    let m = parse(xml);
+    assert_eq!(m.name, "manifest");
+    assert_eq!(m.req("xmlns"), "http://www.imsglobal.org/xsd/imscp_v1p1");
+    assert!(is_ncname(m.req("identifier")));
+    assert_eq!(m.child_names(), vec!["metadata", "organizations", "resources"], "IMS CP child order");
+    m.one("resources")
+        .kids("resource")
+        .map(|r| {
+            assert!(is_ncname(r.req("identifier")));
+            (
+                r.req("identifier").to_string(),
+                r.req("type").to_string(),
+                r.req("href").to_string(),
+                r.kids("file").map(|f| f.req("href").to_string()).collect(),
+                r.kids("dependency").map(|d| d.req("identifierref").to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn qti12_package_is_what_canvas_imports() {
+    let exam = exam();
+    let files = unzip(&qti12_zip("Lecture 1 (week 2)", &exam));
+    assert_eq!(files[0].0, "imsmanifest.xml", "manifest first");
+    let res = manifest_resources(entry(&files, "imsmanifest.xml"));
+    assert_eq!(res.len(), 1);
+    let (id, ty, href, fs, _) = &res[0];
+    assert_eq!(ty, "imsqti_xmlv1p2");
+    assert_eq!(fs, &vec![href.clone()]);
+    assert_eq!(href, &format!("{id}/{id}.xml"));
+    let doc = parse(entry(&files, href));
+    assert_eq!(doc.name, "questestinterop");
+    assert_eq!(doc.req("xmlns"), "http://www.imsglobal.org/xsd/ims_qtiasiv1p2");
+    assert!(doc.req("xsi:schemaLocation").ends_with("ims_qtiasiv1p2p1.xsd"));
+    let a = doc.one("assessment");
+    assert_eq!(a.req("ident"), id);
+    assert_eq!(a.req("title"), "Lecture 1 (week 2)");
+    assert_eq!(a.child_names(), vec!["qtimetadata", "section"], "assessment child order of the XSD");
+    let items: Vec<&El> = a.one("section").kids("item").collect();
+    assert_eq!(items.len(), exam.len());
+    let mut idents = std::collections::HashSet::new();
+    for (q, item) in exam.iter().zip(&items) {
+        assert!(idents.insert(item.req("ident").to_string()), "unique item idents");
+        assert_eq!(item.child_names(), vec!["itemmetadata", "presentation", "resprocessing"], "item child order of the XSD");
+        let meta: Vec<(String, String)> = item
+            .find_all("qtimetadatafield")
+            .iter()
+            .map(|f| (f.one("fieldlabel").text.clone(), f.one("fieldentry").text.clone()))
+            .collect();
+        let qtype = if q.is_true_false() { "true_false_question" } else { "multiple_choice_question" };
+        assert!(meta.contains(&("question_type".into(), qtype.into())), "{meta:?}");
+        assert!(meta.contains(&("points_possible".into(), "1.0".into())));
+        let p = item.one("presentation");
+        assert_eq!(p.at(&["material", "mattext"]).text, xml_kept(&q.question));
+        let lid = p.one("response_lid");
+        assert_eq!(lid.req("rcardinality"), "Single");
+        let labels: Vec<&El> = lid.one("render_choice").kids("response_label").collect();
+        let texts: Vec<String> = labels.iter().map(|l| l.at(&["material", "mattext"]).text.clone()).collect();
+        assert_eq!(texts, q.options.iter().map(|o| xml_kept(o)).collect::<Vec<_>>());
+        let rp = item.one("resprocessing");
+        assert_eq!(rp.at(&["outcomes", "decvar"]).req("varname"), "SCORE");
+        let cond = rp.one("respcondition");
+        let eq = cond.at(&["conditionvar", "varequal"]);
+        assert_eq!(eq.req("respident"), lid.req("ident"));
+        let chosen = labels.iter().find(|l| l.req("ident") == eq.text).expect("varequal names a label");
+        assert_eq!(chosen.at(&["material", "mattext"]).text, xml_kept(&q.correct_answer));
+        let set = cond.one("setvar");
+        assert_eq!((set.req("varname"), set.req("action"), set.text.as_str()), ("SCORE", "Set", "100"));
+        for l in &labels {
+            assert!(is_ncname(l.req("ident")));
+        }
+    }
+}
+
+// ---- QTI 2.1 ---------------------------------------------------------------
+
+#[test]
+fn qti21_package_has_items_a_test_and_a_manifest_that_agree() {
+    let exam = exam();
+    let files = unzip(&qti21_zip("lecture1", &exam));
+    let res = manifest_resources(entry(&files, "imsmanifest.xml"));
+    assert_eq!(res.len(), exam.len() + 1);
+    let (test_id, ty, href, fs, deps) = &res[0];
+    assert_eq!((ty.as_str(), href.as_str()), ("imsqti_test_xmlv2p1", "assessment.xml"));
+    assert_eq!(fs, &vec![href.clone()]);
+    let item_res = &res[1..];
+    assert_eq!(deps, &item_res.iter().map(|r| r.0.clone()).collect::<Vec<_>>(), "the test depends on every item");
+    for r in item_res {
+        assert_eq!(r.1, "imsqti_item_xmlv2p1");
+        assert_eq!(r.3, vec![r.2.clone()]);
+        entry(&files, &r.2);
+    }
+    // Every file in the package is declared in the manifest.
+    for (name, _) in &files {
+        assert!(name == "imsmanifest.xml" || res.iter().any(|r| r.3.contains(name)), "{name} undeclared");
+    }
+
+    let t = parse(entry(&files, "assessment.xml"));
+    assert_eq!(t.name, "assessmentTest");
+    assert_eq!(t.req("xmlns"), "http://www.imsglobal.org/xsd/imsqti_v2p1");
+    assert_eq!(t.req("identifier"), test_id);
+    let part = t.one("testPart");
+    assert!(["linear", "nonlinear"].contains(&part.req("navigationMode")));
+    assert!(["individual", "simultaneous"].contains(&part.req("submissionMode")));
+    let refs: Vec<&El> = part.one("assessmentSection").kids("assessmentItemRef").collect();
+    assert_eq!(refs.len(), exam.len());
+    for ((q, r), res) in exam.iter().zip(&refs).zip(item_res) {
+        assert_eq!(r.req("href"), res.2);
+        let item = parse(entry(&files, r.req("href")));
+        assert_eq!(item.name, "assessmentItem");
+        assert_eq!(item.req("xmlns"), "http://www.imsglobal.org/xsd/imsqti_v2p1");
+        assert_eq!(item.req("identifier"), r.req("identifier"));
+        assert!(is_ncname(item.req("identifier")));
+        assert_eq!((item.req("adaptive"), item.req("timeDependent")), ("false", "false"));
+        assert_eq!(
+            item.child_names(),
+            vec!["responseDeclaration", "outcomeDeclaration", "itemBody", "responseProcessing"],
+            "assessmentItem child order of the XSD"
+        );
+        let decl = item.one("responseDeclaration");
+        assert_eq!((decl.req("identifier"), decl.req("cardinality"), decl.req("baseType")), ("RESPONSE", "single", "identifier"));
+        let correct: Vec<&El> = decl.one("correctResponse").kids("value").collect();
+        assert_eq!(correct.len(), 1);
+        assert_eq!(item.one("outcomeDeclaration").req("identifier"), "SCORE");
+        let ci = item.at(&["itemBody", "choiceInteraction"]);
+        assert_eq!((ci.req("responseIdentifier"), ci.req("maxChoices")), ("RESPONSE", "1"));
+        assert_eq!(ci.one("prompt").text, xml_kept(&q.question));
+        let choices: Vec<&El> = ci.kids("simpleChoice").collect();
+        assert_eq!(choices.iter().map(|c| c.text.clone()).collect::<Vec<_>>(), q.options.iter().map(|o| xml_kept(o)).collect::<Vec<_>>());
+        let ids: std::collections::HashSet<&str> = choices.iter().map(|c| c.req("identifier")).collect();
+        assert_eq!(ids.len(), choices.len(), "unique choice identifiers");
+        assert!(ids.iter().all(|i| is_ncname(i)));
+        let right = choices.iter().find(|c| c.req("identifier") == correct[0].text).expect("correctResponse names a choice");
+        assert_eq!(right.text, xml_kept(&q.correct_answer));
+        if q.is_true_false() {
+            assert_eq!(ids, ["choice_true", "choice_false"].into_iter().collect());
+        }
+        assert!(item.one("responseProcessing").req("template").ends_with("/rptemplates/match_correct"));
+    }
+}
+
+// ---- the entry point -------------------------------------------------------
+
+#[test]
+fn export_names_files_and_types_per_format() {
+    let exam = exam();
+    let cases = [
+        (Format::Moodle, "application/xml; charset=utf-8", "lecture_1-moodle.xml"),
+        (Format::Gift, "text/plain; charset=utf-8", "lecture_1-gift.txt"),
+        (Format::Qti12, "application/zip", "lecture_1-qti12.zip"),
+        (Format::Qti21, "application/zip", "lecture_1-qti21.zip"),
+    ];
+    for (f, ctype, file) in cases {
+        let e = export("lecture 1", &exam, f).unwrap();
+        assert_eq!((e.content_type, e.filename.as_str()), (ctype, file));
+        assert_eq!(Format::parse(f.name()), Ok(f));
+        assert_eq!(Format::parse(&format!(" {} ", f.name().to_uppercase())), Ok(f));
+        if f.content_type() == "application/zip" {
+            assert!(e.body.starts_with(b"PK\x03\x04"));
+        }
+    }
+    assert_eq!(Format::parse("pdf"), Err(ExportError::UnknownFormat("pdf".into())));
+    assert_eq!(format_names(), "moodle, gift, qti12, qti21");
+    assert!(ExportError::UnknownFormat("x".into()).to_string().contains("moodle, gift, qti12, qti21"));
+}
+
+#[test]
+fn unexportable_exams_are_refused() {
+    assert_eq!(export("x", &[], Format::Gift), Err(ExportError::EmptyExam));
+    let bad = vec![q("a?", &["1", "2"], "1"), q("b?", &["1", "2"], "3")];
+    assert_eq!(export("x", &bad, Format::Moodle), Err(ExportError::CorrectAnswerNotAnOption(2)));
+    let one = vec![q("a?", &["1"], "1")];
+    assert_eq!(export("x", &one, Format::Qti21), Err(ExportError::TooFewOptions(1)));
+}
+
+#[test]
+fn escaping_and_names_are_safe() {
+    assert_eq!(xml_escape("<a href=\"x\">&'</a>\u{1}\u{7}\t"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\t");
+    assert_eq!(html_text("a < b\n'c'"), "a &lt; b<br>&#39;c&#39;");
+    assert_eq!(file_stem("Lecture 1: \u{e9}t\u{e9}"), "Lecture_1___t_");
+    assert_eq!(file_stem(""), "exam");
+    assert_eq!(ident("examfn_", "week 1 (intro)"), "examfn_week_1__intro_");
+    assert_eq!(
+        content_disposition("lecture 1\"-gift.txt"),
+        "attachment; filename=\"lecture_1_-gift.txt\"; filename*=UTF-8''lecture%201%22-gift.txt"
+    );
+}
