@@ -759,9 +759,14 @@ fn swap_modifiers_ok(key: &str) -> bool {
         return false;
     }
     modifiers(key).iter().all(|m| {
-        !(m.ends_with("ed") || m.ends_with("able") || m.ends_with("ible"))
-            && !matches!(m.as_str(), "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh" | "eighth" | "ninth" | "tenth" | "nth" | "next" | "last" | "total" | "maximum" | "minimum" | "certain" | "given" | "particular" | "whole" | "entire" | "single" | "double" | "multiple" | "several" | "many" | "few" | "other" | "such")
-            && !WEAK_MODIFIERS.contains(&m.as_str())
+        let adjective = m.ends_with("ed") || m.ends_with("able") || m.ends_with("ible");
+        let quantity = matches!(
+            m.as_str(),
+            "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh" | "eighth" | "ninth" | "tenth" | "nth"
+                | "next" | "last" | "total" | "maximum" | "minimum" | "certain" | "given" | "particular" | "whole"
+                | "entire" | "single" | "double" | "multiple" | "several" | "many" | "few" | "other" | "such"
+        );
+        !(adjective || quantity || WEAK_MODIFIERS.contains(&m.as_str()))
     })
 }
 
@@ -965,7 +970,7 @@ impl Gen<'_> {
             let verb = s.tok(v).to_lowercase();
             let agrees = !matches!(verb.as_str(), "are" | "were" | "have" | "do");
             return (known && agrees && !text::is_generic(w) && !CATEGORY_NOUNS.contains(&w.as_str()) && w.len() >= 4 && !w.ends_with("ly"))
-                .then_some((0 + det, false));
+                .then_some((det, false));
         }
         // `R provides …`, `Vectors must have …`: one word that is a name the
         // lecture uses inside sentences, or a plural key term.
