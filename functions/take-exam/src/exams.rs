@@ -163,6 +163,28 @@ impl ExamStore {
         Ok(exam)
     }
 
+    /// The exam read again from the bucket (the cache is bypassed and refreshed).
+    pub async fn fresh(&self, name: &ExamName) -> Result<Arc<LoadedExam>, ExamError> {
+        self.cache.write().expect("exam cache lock").remove(name);
+        self.get(name).await
+    }
+
+    /// Write an exam file (the AWS array) and forget the cached copy.
+    pub async fn put(&self, name: &ExamName, questions: &[Question]) -> Result<(), FnError> {
+        let body = serde_json::to_vec(questions).map_err(|e| FnError::permanent(format!("exam file: {e}")))?;
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(name.key())
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| examfn_runtime::s3::classify("put exam", e))?;
+        self.cache.write().expect("exam cache lock").remove(name);
+        Ok(())
+    }
+
     /// Readiness: the bucket is reachable.
     pub async fn ping(&self) -> Result<(), String> {
         self.s3
