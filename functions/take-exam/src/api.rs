@@ -640,6 +640,44 @@ async fn unpublish(State(st): State<AppState>, Educator(id): Educator, Path(name
     Ok(Json(review_json(&st, &name, &r).await?))
 }
 
+/// `POST /educator/exams/{name}/questions/{number}/replace`: question
+/// `number` (1-based) of the draft is replaced by a question the generator
+/// wrote from the same lecture that no version of the exam has had (exam-gen
+/// keeps them in the sidecar's `spares`); the draft is created first when the
+/// exam is published. 422 when none is left.
+async fn replace_question(
+    State(st): State<AppState>,
+    Educator(id): Educator,
+    Path((name, number)): Path<(String, usize)>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    let copy = st.reviews.working_copy(&r).await?;
+    if number == 0 || number > copy.questions.len() {
+        return Err(ApiError::NotFound(format!("{name} has no question {number} (it has {})", copy.questions.len())));
+    }
+    let Some(spares) = st.exams.spares(&name).await? else {
+        return Err(refuse(format!(
+            "no spare questions were kept for {name} (generated before they were, by the LLM backend, or not generated at all): \
+             edit the question by hand, or upload the lecture again"
+        )));
+    };
+    let mut used = st.reviews.question_texts(&name).await?;
+    used.extend(copy.questions.iter().map(|q| q.question.clone()));
+    used.extend(r.rejected.iter().cloned());
+    let Some(new) = spares.into_iter().find(|q| !used.contains(&q.question) && q.options.contains(&q.correct_answer)) else {
+        return Err(refuse(format!("every spare question of {name}'s lecture is already used: edit the question by hand")));
+    };
+    let mut questions = copy.questions.clone();
+    let old = std::mem::replace(&mut questions[number - 1], new);
+    st.reviews.save_draft(&r, &questions, &id.email, "replaced").await?;
+    st.reviews.reject(&r, &old.question).await?;
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    let mut v = review_json(&st, &name, &r).await?;
+    v["replaced"] = json!(number);
+    Ok(Json(v))
+}
+
 /// `PUT /educator/exams/{name}/settings`: the exam's settings (every field optional; see [`Settings`]).
 async fn put_settings(
     State(st): State<AppState>,
@@ -803,6 +841,7 @@ pub fn router(state: AppState) -> Router {
         .route("/educator/exams/{name}/publish", post(publish))
         .route("/educator/exams/{name}/unpublish", post(unpublish))
         .route("/educator/exams/{name}/settings", put(put_settings))
+        .route("/educator/exams/{name}/questions/{number}/replace", post(replace_question))
         .route("/educator/uploads", route_body_limit(post(upload), upload_limit, "UPLOAD_MAX_BYTES"))
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))

@@ -203,6 +203,8 @@ pub struct Review {
     pub settings: Settings,
     /// ETag of `questions_bank/<name>.json` as take-exam last read or wrote it.
     pub file_etag: String,
+    /// Question texts an educator replaced: never proposed again.
+    pub rejected: Vec<String>,
 }
 
 impl Review {
@@ -215,6 +217,10 @@ impl Review {
             latest_version: int_of(d, "latest_version").unwrap_or(1),
             settings: d.get_document("settings").map(Settings::from_bson).unwrap_or_default(),
             file_etag: d.get_str("file_etag").unwrap_or_default().to_string(),
+            rejected: d
+                .get_array("rejected")
+                .map(|a| a.iter().filter_map(Bson::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
         }
     }
 
@@ -486,6 +492,30 @@ impl Reviews {
                 })
             })
             .collect())
+    }
+
+    /// Every question text any version of the exam had.
+    pub async fn question_texts(&self, exam: &ExamName) -> Result<std::collections::HashSet<String>, FnError> {
+        let docs: Vec<Document> = self
+            .versions_coll()
+            .find(doc! {"exam": exam.as_str()})
+            .await
+            .map_err(classify)?
+            .try_collect()
+            .await
+            .map_err(classify)?;
+        Ok(docs.iter().flat_map(questions_of).map(|q| q.question).collect())
+    }
+
+    /// Remember a question the educator replaced, so it is not proposed again.
+    pub async fn reject(&self, review: &Review, text: &str) -> Result<(), FnError> {
+        let exam = ExamName::parse(&review.exam).map_err(|e| FnError::permanent(e.to_string()))?;
+        let mut all = review.rejected.clone();
+        if !all.iter().any(|t| t == text) {
+            all.push(text.to_string());
+        }
+        let all: Vec<Bson> = all.into_iter().map(Bson::String).collect();
+        self.set(&exam, doc! {"rejected": all}).await
     }
 
     async fn insert_version(&self, exam: &ExamName, v: i64, questions: &[Question], by: &str, note: &str) -> Result<(), FnError> {

@@ -477,7 +477,18 @@ async function review(name) {
           h("button", { type: "button", class: "secondary", disabled: i === 0, onclick: move(-1), "aria-label": "Move question " + (i + 1) + " up" }, "Up"),
           h("button", { type: "button", class: "secondary", disabled: i === qs.length - 1, onclick: move(1), "aria-label": "Move question " + (i + 1) + " down" }, "Down"),
           h("button", { type: "button", class: "secondary", "data-testid": "delete-question", "aria-label": "Delete question " + (i + 1),
-            disabled: qs.length === 1, onclick: () => { qs.splice(i, 1); markDirty(); render(); } }, "Delete")));
+            disabled: qs.length === 1, onclick: () => { qs.splice(i, 1); markDirty(); render(); } }, "Delete"),
+          h("button", { type: "button", class: "secondary", "data-testid": "replace-question", "aria-label": "Replace question " + (i + 1),
+            onclick: async () => {
+              // The generator's spare questions from the same lecture, never one the exam had.
+              msg.replaceChildren();
+              try {
+                if (dirty) await saveDraft();
+                await api(base + "/questions/" + (i + 1) + "/replace", { method: "POST" });
+                announce("Question " + (i + 1) + " replaced.");
+                await review(name);
+              } catch (e) { msg.replaceChildren(errorBox(e)); }
+            } }, "Replace")));
     }));
   }
 
