@@ -492,7 +492,8 @@ pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Opt
     let subject = format!("Exam ready: {name}");
     let mut text = format!(
         "Hello, Exam Generated\n\nThe exam \"{name}\" is ready: {} multiple-choice and {} true/false questions.\n\
-         Students can take it now; it is stored as {}{name}.json.\n",
+         Review it and publish it for students in examfn (students see it at once only where generated \
+         exams are published on generation); it is stored as {}{name}.json.\n",
         written.0,
         written.1,
         names::QUESTIONS_PREFIX
