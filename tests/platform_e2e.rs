@@ -241,10 +241,17 @@ async fn upload_to_score_card_through_the_whole_platform() {
         assert!(q.options.contains(&q.correct_answer));
     }
 
-    // 3. A student lists and opens it (no answers), then submits.
+    // 3. A generated exam is a draft: students do not see it until an educator publishes it.
     let http = reqwest::Client::new();
     let student = "ada@students.examfn.local";
     let tok = token(&data, student, "student");
+    let list: Value = http.get(format!("{ui}/exam")).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
+    assert!(!list.as_array().unwrap().iter().any(|n| n == "Distributed Systems.json"), "a draft is listed: {list}");
+    let ed = token(&data, "educator@examfn.local", "educator");
+    let r = http.post(format!("{ui}/educator/exams/Distributed%20Systems.json/publish")).bearer_auth(&ed).send().await.unwrap();
+    assert_eq!(r.status(), 200, "publish: {}", r.text().await.unwrap_or_default());
+
+    // 4. The student lists and opens it (no answers), then submits.
     let list: Value = http.get(format!("{ui}/exam")).bearer_auth(&tok).send().await.unwrap().json().await.unwrap();
     assert!(list.as_array().unwrap().iter().any(|n| n == "Distributed Systems.json"), "{list}");
     let view: Value = http
@@ -283,7 +290,7 @@ async fn upload_to_score_card_through_the_whole_platform() {
     assert_eq!(first["score"], 3);
     assert_eq!(first["result"], "passed");
 
-    // 4. Exactly one score card reaches the subscribed educator, with the original text.
+    // 5. Exactly one score card reaches the subscribed educator, with the original text.
     let card = wait("the score card in the Maildir", Duration::from_secs(60), async || score_cards_for(&data, student).into_iter().next()).await;
     assert!(card.contains("To: educator@examfn.local"), "{card}");
     assert!(card.contains(&format!("Exam-Generator - Score Card\n\nStudent: {student}\nScore: 3\nResult: PASSED\n\nExam Details:\n")), "{card}");
@@ -296,7 +303,7 @@ async fn upload_to_score_card_through_the_whole_platform() {
     assert_eq!(score_cards_for(&data, student).len(), 1, "one score card per attempt");
     let mail_count = mails(&data).len();
 
-    // 5. Stop, start again on the same data dir: everything kept, nothing resent.
+    // 6. Stop, start again on the same data dir: everything kept, nothing resent.
     up.down();
     let up = Up::start(&data, &ports, "log2");
     let tok = token(&data, student, "student");
@@ -311,7 +318,7 @@ async fn upload_to_score_card_through_the_whole_platform() {
     assert_eq!(mails(&data).len(), mail_count, "a restart sends nothing again");
     up.down();
 
-    // 6. No log holds a secret.
+    // 7. No log holds a secret.
     let secrets = secret_values(&data);
     let logs = log_files(&data);
     assert!(logs.len() >= 8, "the functions', the servers' and up's logs: {logs:?}");

@@ -16,7 +16,10 @@
 //!    every question, the shortfall reason, stats);
 //! 5. status `ready` (counts requested/written, reason, timings), then the
 //!    "exam ready" notice on `email-topic` with message id
-//!    `exam-ready:<name>:<etag>`, then `notified: true`.
+//!    `exam-ready:<name>:<etag>`, then `notified: true`;
+//! 6. (built-in generator) spare questions: the generator asked for about
+//!    twice as many, those not in the exam go into the sidecar's `spares`
+//!    (take-exam offers them when an educator replaces a question).
 //!
 //! A bad PDF (not a PDF, truncated, encrypted, image-only) or bad metadata
 //! ends in state `failed` with the reason and an "exam failed" notice
@@ -58,6 +61,9 @@ pub const NAME: &str = "exam-gen";
 
 /// Longest time extraction + generation may take for one lecture.
 pub const GENERATION_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Most spare questions kept in the sidecar (`spares`) for replacements.
+pub const MAX_SPARES: usize = 20;
 
 /// Largest lecture accepted (bytes).
 pub const MAX_PDF_BYTES: i64 = 100 * 1024 * 1024;
@@ -402,6 +408,19 @@ impl ExamGen {
         self.notices.send(&msg, &subject).await?;
         self.statuses.set(&name, doc! {"notified": true}).await?;
         tracing::info!(exam = %name, etag = %etag, mcq = written.0, tfq = written.1, extract_ms, generate_ms, total_ms, "exam ready");
+        // Spare questions, after the exam is ready (they do not delay it): take-exam offers them
+        // when an educator asks to replace one question. Built-in generator only; best effort.
+        if generation.generator == "builtin" {
+            let spares = self.spares(text.pages.clone(), req, &exam).await;
+            if !spares.is_empty() {
+                let mut meta = meta;
+                meta["spares"] = json!(spares);
+                let bytes = serde_json::to_vec_pretty(&meta).map_err(|e| FnError::permanent(format!("sidecar: {e}")))?;
+                if let Err(e) = self.bucket.put_json(&meta_key, bytes).await {
+                    tracing::warn!(exam = %name, error = %e, "the spare questions could not be stored");
+                }
+            }
+        }
         Ok(Outcome::done(json!({
             "exam": name,
             "state": "ready",
@@ -410,6 +429,19 @@ impl ExamGen {
             "reason": reason,
             "timings": {"extract_ms": extract_ms, "generate_ms": generate_ms, "total_ms": total_ms},
         })))
+    }
+
+    /// Questions the generator writes when asked for more, that are not in
+    /// the exam (at most [`MAX_SPARES`]); empty on any failure.
+    async fn spares(&self, pages: Vec<String>, req: Request, exam: &[examfn_domain::exam::Question]) -> Vec<examfn_domain::exam::Question> {
+        let more = Request { n_mcq: req.n_mcq * 2 + 2, n_tfq: req.n_tfq * 2 + 2, n_options: req.n_options };
+        let ranker = self.ranker.clone();
+        let g = match tokio::time::timeout(GENERATION_DEADLINE, tokio::task::spawn_blocking(move || ranker.generate(&pages, &more))).await {
+            Ok(Ok(g)) => g,
+            _ => return Vec::new(),
+        };
+        let have: std::collections::HashSet<&str> = exam.iter().map(|q| q.question.as_str()).collect();
+        g.exam().into_iter().filter(|q| !have.contains(q.question.as_str())).take(MAX_SPARES).collect()
     }
 
     async fn written_counts(&self, name: &str) -> Result<(usize, usize), FnError> {
@@ -460,7 +492,8 @@ pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Opt
     let subject = format!("Exam ready: {name}");
     let mut text = format!(
         "Hello, Exam Generated\n\nThe exam \"{name}\" is ready: {} multiple-choice and {} true/false questions.\n\
-         Students can take it now; it is stored as {}{name}.json.\n",
+         Review it and publish it for students in examfn (students see it at once only where generated \
+         exams are published on generation); it is stored as {}{name}.json.\n",
         written.0,
         written.1,
         names::QUESTIONS_PREFIX

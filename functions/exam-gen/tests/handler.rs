@@ -266,6 +266,13 @@ async fn minio_kafka_record_makes_an_exam_once() {
         meta_json["questions"].as_array().unwrap().iter().map(|q| q["page"].as_i64().unwrap()).collect();
     assert!(pages.len() >= 4, "spread over the lecture: {pages:?}");
     assert!(meta_json["questions"][0]["source"].as_str().unwrap().len() > 20);
+    // Spare questions for replacements: well-formed, none of them in the exam.
+    let spares: Exam = serde_json::from_value(meta_json["spares"].clone()).expect("spares in the sidecar");
+    assert!(!spares.is_empty() && spares.len() <= examfn_exam_gen::MAX_SPARES, "{} spares", spares.len());
+    for q in &spares {
+        assert!(!exam.iter().any(|e| e.question == q.question), "a spare is already in the exam: {q:?}");
+        assert!(q.options.contains(&q.correct_answer), "{q:?}");
+    }
 
     let st = status(&f, name).await;
     assert_eq!(st.get_str("state").unwrap(), "ready");

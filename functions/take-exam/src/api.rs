@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use mongodb::bson::Bson;
 use serde::Deserialize;
@@ -17,6 +17,8 @@ use serde_json::{json, Value};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use chrono::{DateTime, Utc};
+use examfn_domain::exam::{Exam, Question};
 use examfn_domain::grading::{grade, ExamName, GradingError};
 use examfn_domain::names::UPLOAD_PREFIX;
 use examfn_runtime::http::route_body_limit;
@@ -24,7 +26,9 @@ use examfn_runtime::FnError;
 
 use crate::auth::{bearer, AuthError, Identity, Role};
 use crate::exams::ExamError;
-use crate::results::request_fingerprint;
+use crate::attempts::new_attempt;
+use crate::results::{request_fingerprint, Provenance};
+use crate::review::{validate_questions, Feedback, PubState, Review, Settings, Visibility};
 use crate::AppState;
 
 /// Header that makes a submit idempotent.
@@ -140,19 +144,90 @@ pub struct ExamQuery {
     object_name: Option<String>,
 }
 
-/// `GET /exam` (names) and `GET /exam?object_name=N` (one exam; answers only for educators).
+/// `GET /exam` (names) and `GET /exam?object_name=N` (one exam; answers only
+/// for educators). Students see only published exams: a draft is 404.
 async fn get_exam(State(st): State<AppState>, Caller(id): Caller, Query(q): Query<ExamQuery>) -> ApiResult<Response> {
-    match q.object_name {
-        None => Ok(Json(st.exams.list().await?).into_response()),
-        Some(n) => {
+    match (q.object_name, id.role) {
+        (None, Role::Educator) => Ok(Json(st.exams.list().await?).into_response()),
+        (None, Role::Student) => {
+            let (files, reviews, statuses) = tokio::join!(st.exams.list(), st.reviews.all(), st.results.statuses());
+            let (reviews, statuses) = (reviews?, statuses?);
+            let generated: std::collections::HashSet<&str> =
+                statuses.iter().filter_map(|d| d.get_str("_id").ok()).collect();
+            let visible: Vec<String> = files?
+                .into_iter()
+                .filter(|f| match reviews.get(f) {
+                    Some(r) => r.student_version().is_some(),
+                    None => {
+                        let base = f.strip_suffix(".json").unwrap_or(f);
+                        st.reviews.unreviewed_visible(generated.contains(base))
+                    }
+                })
+                .collect();
+            Ok(Json(visible).into_response())
+        }
+        (Some(n), Role::Educator) => {
             let name = exam_name(&n)?;
-            let exam = st.exams.get(&name).await?;
-            Ok(json_bytes(match id.role {
-                Role::Educator => exam.full_json.clone(),
-                Role::Student => exam.student_json.clone(),
-            }))
+            Ok(json_bytes(st.exams.get(&name).await?.full_json.clone()))
+        }
+        (Some(n), Role::Student) => {
+            let name = exam_name(&n)?;
+            Ok(json_bytes(student_exam(&st, &name).await?.1))
         }
     }
+}
+
+fn not_published(name: &ExamName) -> ApiError {
+    ApiError::NotFound(format!("no published exam named {name} (a draft or unpublished exam is not shown to students)"))
+}
+
+/// What a student takes of an exam: the version (0 = the exam file), its
+/// student view, its questions and the exam's settings. 404 when not published.
+async fn student_exam(st: &AppState, name: &ExamName) -> ApiResult<(i64, Bytes, Exam, Settings)> {
+    match st.reviews.visibility(name).await? {
+        Visibility::Hidden => Err(not_published(name)),
+        Visibility::File => {
+            let e = st.exams.get(name).await?;
+            Ok((0, e.student_json.clone(), e.questions.clone(), Settings::default()))
+        }
+        Visibility::Version(v, settings) => {
+            let ver = st.reviews.published(name, v).await?;
+            Ok((v, ver.student_json.clone(), ver.questions.clone(), settings))
+        }
+    }
+}
+
+/// The questions of a version a student's attempt was started against.
+/// Version 0 is the exam file of an exam never reviewed; once it has been
+/// reviewed, that file is version 1 (imported as it was: the file may since
+/// have been rewritten by a publish).
+async fn attempt_questions(st: &AppState, name: &ExamName, version: i64) -> ApiResult<Exam> {
+    if version == 0 {
+        if st.reviews.get(name).await?.is_none() {
+            return Ok(st.exams.get(name).await?.questions.clone());
+        }
+        return Ok(st.reviews.published(name, 1).await?.questions.clone());
+    }
+    Ok(st.reviews.published(name, version).await?.questions.clone())
+}
+
+fn refuse(msg: String) -> ApiError {
+    ApiError::Fn(FnError::permanent(msg))
+}
+
+/// Attempts may start (and plain submits arrive) only inside the window.
+fn check_window(name: &ExamName, s: &Settings, now: DateTime<Utc>) -> ApiResult<()> {
+    if let Some(o) = s.opens_at {
+        if now < o {
+            return Err(refuse(format!("{name} opens at {}; it cannot be taken before", o.to_rfc3339())));
+        }
+    }
+    if let Some(c) = s.closes_at {
+        if now > c {
+            return Err(refuse(format!("{name} closed at {}; it can no longer be taken", c.to_rfc3339())));
+        }
+    }
+    Ok(())
 }
 
 /// Body of a submit. Unknown fields are refused (400 naming the field): the
@@ -162,6 +237,10 @@ async fn get_exam(State(st): State<AppState>, Caller(id): Caller, Query(q): Quer
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     answers: Vec<String>,
+    /// The started attempt (`POST /exam/{name}/attempts/start`) these answers close;
+    /// the answers are then in the order that attempt showed the questions.
+    #[serde(default)]
+    attempt_id: Option<String>,
 }
 
 /// Read a JSON request body: 413 past the limit, 408 when it arrived too
@@ -192,6 +271,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
 /// A repeat of a stored submit (same `Idempotency-Key`, same answers) gets the
 /// first response again, status and body unchanged, marked by the header
 /// `Idempotent-Replayed: true`; the key with other answers is 422.
+///
+/// With `attempt_id` the answers close a started attempt: graded against the
+/// version it was started on, refused (422) after its deadline plus the grace,
+/// or when the attempt was already submitted. Without it (clients from before
+/// settings): allowed only when the exam needs no start (no time limit, no
+/// shuffling), inside its window and under its attempt limit.
 async fn submit(
     State(st): State<AppState>,
     Student(id): Student,
@@ -201,16 +286,125 @@ async fn submit(
 ) -> ApiResult<Response> {
     let name = exam_name(&name)?;
     let key = idempotency_key(&headers)?;
-    let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...]}"#)?;
-    let exam = st.exams.get(&name).await?;
-    let graded = grade(&exam.questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
+    let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...], "attempt_id": "<optional>"}"#)?;
     let fingerprint = request_fingerprint(&sub.answers);
-    let rec = st.results.record(&id.email, &name, &graded, &key, &fingerprint).await?;
+    if let Some(rec) = st.results.earlier(&id.email, &name, &key, &fingerprint).await? {
+        return Ok(recorded(rec));
+    }
+    let now = Utc::now();
+    let grace = st.attempt_grace;
+    let (graded, from, claim) = match &sub.attempt_id {
+        Some(aid) => {
+            let a = st
+                .attempts
+                .get(aid)
+                .await?
+                .filter(|a| a.email == id.email && a.exam == name.as_str())
+                .ok_or_else(|| ApiError::NotFound(format!("you have no attempt {aid:?} at {name}")))?;
+            if !a.submitted_key.is_empty() && a.submitted_key != key {
+                return Err(refuse(format!("attempt {aid} was already submitted; start a new attempt")));
+            }
+            if !a.open_at(now, grace) {
+                let d = a.deadline.map(|d| d.to_rfc3339()).unwrap_or_default();
+                return Err(refuse(format!(
+                    "time is up: attempt {aid} had to be submitted by {d} (plus {} s grace); the answers were not graded",
+                    grace.num_seconds()
+                )));
+            }
+            let questions = attempt_questions(&st, &name, a.version).await?;
+            let answers = a.canonical_answers(&sub.answers).ok_or_else(|| {
+                refuse(GradingError::WrongCount { expected: a.order.len(), got: sub.answers.len() }.to_string())
+            })?;
+            let graded = grade(&questions, &answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
+            let feedback = match st.reviews.get(&name).await? {
+                Some(r) => r.settings.feedback,
+                None => Feedback::Answers,
+            };
+            let from = Provenance {
+                attempt_id: Some(a.id.clone()),
+                version: (a.version > 0).then_some(a.version),
+                feedback: (feedback != Feedback::Answers).then_some(feedback.as_str()),
+            };
+            (graded, from, Some(a.id))
+        }
+        None => {
+            let (version, _, questions, settings) = student_exam(&st, &name).await?;
+            if settings.needs_start() {
+                return Err(refuse(format!(
+                    "{name} has a time limit or shuffled questions: start an attempt first \
+                     (POST /exam/{name}/attempts/start) and send its attempt_id with the answers"
+                )));
+            }
+            check_window(&name, &settings, now)?;
+            if let Some(max) = settings.max_attempts {
+                let used = attempts_used(&st, &id.email, &name, now).await?;
+                if used >= u64::from(max) {
+                    return Err(refuse(format!("you have used all {max} attempt(s) allowed at {name}")));
+                }
+            }
+            let graded = grade(&questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
+            let from = Provenance {
+                attempt_id: None,
+                version: (version > 0).then_some(version),
+                feedback: (settings.feedback != Feedback::Answers).then_some(settings.feedback.as_str()),
+            };
+            (graded, from, None)
+        }
+    };
+    if let Some(aid) = claim {
+        if !st.attempts.claim(&aid, &key).await? {
+            return Err(refuse(format!("attempt {aid} was already submitted; start a new attempt")));
+        }
+    }
+    let rec = st.results.record(&id.email, &name, &graded, &key, &fingerprint, &from).await?;
+    Ok(recorded(rec))
+}
+
+fn recorded(rec: crate::results::Recorded) -> Response {
     let mut resp = (StatusCode::CREATED, Json(rec.body)).into_response();
     if !rec.created {
         resp.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     }
-    Ok(resp)
+    resp
+}
+
+/// Attempts a student has used: stored results plus started attempts that
+/// ran out without a submit (an open one is resumed, not counted twice).
+async fn attempts_used(st: &AppState, email: &str, name: &ExamName, now: DateTime<Utc>) -> ApiResult<u64> {
+    let (results, open) = tokio::join!(st.attempts.results(email, name), st.attempts.unsubmitted(email, name));
+    let expired = open?.iter().filter(|a| !a.open_at(now, st.attempt_grace)).count() as u64;
+    Ok(results? + expired)
+}
+
+/// `POST /exam/{name}/attempts/start`: start (or resume) an attempt. Returns
+/// its id, the version, the deadline (RFC 3339, null without a time limit or
+/// close), and the questions in this attempt's order with options in its
+/// order (201 new, 200 resumed). Refused (422) outside the window or over
+/// the attempt limit; 404 when the exam is not published.
+async fn start_attempt(State(st): State<AppState>, Student(id): Student, Path(name): Path<String>) -> ApiResult<Response> {
+    let name = exam_name(&name)?;
+    let (version, _, questions, settings) = student_exam(&st, &name).await?;
+    let now = Utc::now();
+    let open = st.attempts.unsubmitted(&id.email, &name).await?;
+    if let Some(a) = open.iter().filter(|a| a.deadline.is_none_or(|d| now <= d)).max_by_key(|a| a.started_at) {
+        let qs = attempt_questions(&st, &name, a.version).await?;
+        let used = attempts_used(&st, &id.email, &name, now).await? + 1;
+        let mut body = a.to_json(&qs, &settings, st.attempt_grace, used);
+        body["resumed"] = json!(true);
+        return Ok((StatusCode::OK, Json(body)).into_response());
+    }
+    check_window(&name, &settings, now)?;
+    let used = attempts_used(&st, &id.email, &name, now).await?;
+    if let Some(max) = settings.max_attempts {
+        if used >= u64::from(max) {
+            return Err(refuse(format!("you have used all {max} attempt(s) allowed at {name}")));
+        }
+    }
+    let a = new_attempt(&id.email, &name, version, &questions, &settings, now);
+    st.attempts.insert(&a).await?;
+    let mut body = a.to_json(&questions, &settings, st.attempt_grace, used + 1);
+    body["resumed"] = json!(false);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `GET /me/attempts`: the student's own results.
@@ -233,8 +427,9 @@ fn bson_json(b: Option<&Bson>) -> Value {
 
 /// `GET /educator/exams`: every exam known from S3 and `exams.exams`, with its status.
 async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> ApiResult<Json<Value>> {
-    let (files, statuses, uploads) =
-        tokio::join!(st.exams.list(), st.results.statuses(), st.exams.keys(UPLOAD_PREFIX));
+    let (files, statuses, uploads, reviews) =
+        tokio::join!(st.exams.list(), st.results.statuses(), st.exams.keys(UPLOAD_PREFIX), st.reviews.all());
+    let reviews = reviews?;
     let files = files?;
     let statuses = statuses?;
     let uploads = uploads?;
@@ -264,10 +459,25 @@ async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> Ap
     }
     for f in files {
         let Ok(n) = ExamName::parse(&f) else { continue };
+        let generated = rows.contains_key(n.base());
         let row = rows
             .entry(n.base().to_string())
             .or_insert_with(|| json!({"name": n.as_str(), "state": "ready"}));
         row["available"] = json!(true);
+        // Publication: from the review, else as an unreviewed exam counts.
+        match reviews.get(n.as_str()) {
+            Some(r) => {
+                row["publication"] = json!(r.state.as_str());
+                row["published_version"] = json!(r.published_version);
+                row["draft_version"] = json!(r.draft_version);
+            }
+            None => {
+                let visible = st.reviews.unreviewed_visible(generated);
+                row["publication"] = json!(if visible { "published" } else { "draft" });
+                row["published_version"] = if visible { json!(0) } else { Value::Null };
+                row["draft_version"] = if visible { Value::Null } else { json!(0) };
+            }
+        }
     }
     Ok(Json(Value::Array(rows.into_values().collect())))
 }
@@ -282,6 +492,209 @@ async fn educator_exam(State(st): State<AppState>, Educator(_): Educator, Path(n
 async fn scoreboard(State(st): State<AppState>, Educator(_): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
     Ok(Json(st.results.scoreboard(&name).await?))
+}
+
+/// The review of an exam for an educator action, created at the first one
+/// (the exam file becomes version 1). When the exam file was rewritten by
+/// someone else since (exam-gen, after the lecture was uploaded again), its
+/// questions become the draft.
+async fn reviewed(st: &AppState, name: &ExamName, by: &str) -> ApiResult<Review> {
+    let file = st.exams.fresh(name).await?;
+    let r = st.reviews.ensure(name, (&file.questions, &file.etag), by).await?;
+    if !r.file_etag.is_empty() && r.file_etag != file.etag {
+        tracing::info!(exam = %name, "the exam file was rewritten: its questions become the draft");
+        return Ok(st.reviews.adopt_file(&r, &file.questions, &file.etag).await?);
+    }
+    Ok(r)
+}
+
+async fn review_json(st: &AppState, name: &ExamName, r: &Review) -> ApiResult<Value> {
+    let (copy, history) = tokio::join!(st.reviews.working_copy(r), st.reviews.history(name));
+    let copy = copy?;
+    let mut v = r.to_json();
+    v["reviewed"] = json!(true);
+    v["working_version"] = json!(copy.version);
+    v["editable"] = json!(r.draft_version == Some(copy.version));
+    v["questions"] = json!(copy.questions);
+    v["versions"] = json!(history?);
+    Ok(v)
+}
+
+/// `GET /educator/exams/{name}/review`: publication state, settings, versions
+/// and the draft's questions (or the latest version's when there is no draft).
+async fn get_review(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    if st.reviews.get(&name).await?.is_none() {
+        // Not reviewed yet: shown as it counts, nothing written.
+        let file = st.exams.get(&name).await?;
+        let visible = st.reviews.unreviewed_visible(st.reviews.generated(&name).await?);
+        return Ok(Json(json!({
+            "exam": name.as_str(), "reviewed": false,
+            "state": if visible { "published" } else { "draft" },
+            "published_version": if visible { json!(0) } else { Value::Null },
+            "draft_version": if visible { Value::Null } else { json!(0) },
+            "latest_version": 0, "working_version": 0, "editable": true,
+            "settings": Settings::default(), "questions": file.questions, "versions": [],
+        })));
+    }
+    let r = reviewed(&st, &name, &id.email).await?;
+    Ok(Json(review_json(&st, &name, &r).await?))
+}
+
+/// Body of an edit: the whole question list, in order (edits, deletions and
+/// reordering are all this one call).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    questions: Vec<Question>,
+}
+
+const EDIT_SHAPE: &str = r#"{"questions": [{"question": "...", "options": ["..."], "correct_answer": "..."}]}"#;
+
+/// `PUT /educator/exams/{name}/draft`: replace the draft's questions; without
+/// a draft (the exam is published) a new draft version is created first. The
+/// published version is never changed.
+async fn put_draft(
+    State(st): State<AppState>,
+    Educator(id): Educator,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let edit: EditBody = json_body(body, EDIT_SHAPE)?;
+    let questions = validate_questions(edit.questions)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    st.reviews.save_draft(&r, &questions, &id.email, "edited").await?;
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(&st, &name, &r).await?))
+}
+
+/// `PUT /educator/exams/{name}/versions/{v}`: edit one version in place — only
+/// the draft; a version that was ever published is refused (422): students
+/// may have taken it, and their attempts are graded against it.
+async fn put_version(
+    State(st): State<AppState>,
+    Educator(id): Educator,
+    Path((name, v)): Path<(String, i64)>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let edit: EditBody = json_body(body, EDIT_SHAPE)?;
+    let questions = validate_questions(edit.questions)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    if r.draft_version != Some(v) {
+        if v < 1 || v > r.latest_version {
+            return Err(ApiError::NotFound(format!("{name} has no version {v}")));
+        }
+        let next = r.draft_version.map(|d| format!("the draft is version {d}")).unwrap_or_else(|| {
+            format!("PUT /educator/exams/{name}/draft creates version {}", r.latest_version + 1)
+        });
+        let what = if r.published_version == Some(v) && r.state == PubState::Published {
+            "is published"
+        } else {
+            "was published"
+        };
+        return Err(refuse(format!(
+            "version {v} of {name} {what} and cannot be edited in place (attempts are graded against it); edit the draft: {next}"
+        )));
+    }
+    st.reviews.save_draft(&r, &questions, &id.email, "edited").await?;
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(&st, &name, &r).await?))
+}
+
+/// `GET /educator/exams/{name}/versions/{v}`: one version's questions.
+async fn get_version(
+    State(st): State<AppState>,
+    Educator(_): Educator,
+    Path((name, v)): Path<(String, i64)>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let ver = st.reviews.version(&name, v).await?.ok_or_else(|| ApiError::NotFound(format!("{name} has no version {v}")))?;
+    Ok(Json(json!({"exam": name.as_str(), "version": v, "questions": ver.questions})))
+}
+
+/// `POST /educator/exams/{name}/publish`: the draft becomes the published
+/// version (after an unpublish without a draft: the published version again).
+/// `questions_bank/<name>.json` is rewritten with it (the AWS format).
+async fn publish(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    let v = r.draft_version.or(r.published_version).ok_or_else(|| refuse(format!("{name} has no version to publish")))?;
+    let ver = st.reviews.version(&name, v).await?.ok_or_else(|| FnError::unavailable(format!("version {v} not readable")))?;
+    st.exams.put(&name, &ver.questions).await?;
+    let etag = st.exams.fresh(&name).await?.etag.clone();
+    st.reviews.publish(&r, &etag).await?;
+    tracing::info!(exam = %name, version = v, educator = %id.email, "exam published");
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(&st, &name, &r).await?))
+}
+
+/// `POST /educator/exams/{name}/unpublish`: students no longer list or open it.
+async fn unpublish(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    st.reviews.unpublish(&r).await?;
+    tracing::info!(exam = %name, educator = %id.email, "exam unpublished");
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(&st, &name, &r).await?))
+}
+
+/// `POST /educator/exams/{name}/questions/{number}/replace`: question
+/// `number` (1-based) of the draft is replaced by a question the generator
+/// wrote from the same lecture that no version of the exam has had (exam-gen
+/// keeps them in the sidecar's `spares`); the draft is created first when the
+/// exam is published. 422 when none is left.
+async fn replace_question(
+    State(st): State<AppState>,
+    Educator(id): Educator,
+    Path((name, number)): Path<(String, usize)>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    let copy = st.reviews.working_copy(&r).await?;
+    if number == 0 || number > copy.questions.len() {
+        return Err(ApiError::NotFound(format!("{name} has no question {number} (it has {})", copy.questions.len())));
+    }
+    let Some(spares) = st.exams.spares(&name).await? else {
+        return Err(refuse(format!(
+            "no spare questions were kept for {name} (generated before they were, by the LLM backend, or not generated at all): \
+             edit the question by hand, or upload the lecture again"
+        )));
+    };
+    let mut used = st.reviews.question_texts(&name).await?;
+    used.extend(copy.questions.iter().map(|q| q.question.clone()));
+    used.extend(r.rejected.iter().cloned());
+    let Some(new) = spares.into_iter().find(|q| !used.contains(&q.question) && q.options.contains(&q.correct_answer)) else {
+        return Err(refuse(format!("every spare question of {name}'s lecture is already used: edit the question by hand")));
+    };
+    let mut questions = copy.questions.clone();
+    let old = std::mem::replace(&mut questions[number - 1], new);
+    st.reviews.save_draft(&r, &questions, &id.email, "replaced").await?;
+    st.reviews.reject(&r, &old.question).await?;
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    let mut v = review_json(&st, &name, &r).await?;
+    v["replaced"] = json!(number);
+    Ok(Json(v))
+}
+
+/// `PUT /educator/exams/{name}/settings`: the exam's settings (every field optional; see [`Settings`]).
+async fn put_settings(
+    State(st): State<AppState>,
+    Educator(id): Educator,
+    Path(name): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    let name = exam_name(&name)?;
+    let settings: Settings = json_body(
+        body,
+        r#"{"time_limit_seconds": 600, "opens_at": "<RFC 3339>", "closes_at": "<RFC 3339>", "max_attempts": 1, "shuffle_questions": true, "shuffle_options": true, "feedback": "answers"|"score"}"#,
+    )?;
+    settings.validate()?;
+    let r = reviewed(&st, &name, &id.email).await?;
+    st.reviews.set_settings(&r, &settings).await?;
+    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(&st, &name, &r).await?))
 }
 
 #[derive(Deserialize)]
@@ -416,11 +829,19 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/exam", get(get_exam))
         .route("/exam/{name}/attempts", post(submit))
+        .route("/exam/{name}/attempts/start", post(start_attempt))
         .route("/me", get(me))
         .route("/me/attempts", get(my_attempts))
         .route("/educator/exams", get(educator_exams))
         .route("/educator/exams/{name}", get(educator_exam))
         .route("/educator/exams/{name}/scoreboard", get(scoreboard))
+        .route("/educator/exams/{name}/review", get(get_review))
+        .route("/educator/exams/{name}/draft", put(put_draft))
+        .route("/educator/exams/{name}/versions/{version}", get(get_version).put(put_version))
+        .route("/educator/exams/{name}/publish", post(publish))
+        .route("/educator/exams/{name}/unpublish", post(unpublish))
+        .route("/educator/exams/{name}/settings", put(put_settings))
+        .route("/educator/exams/{name}/questions/{number}/replace", post(replace_question))
         .route("/educator/uploads", route_body_limit(post(upload), upload_limit, "UPLOAD_MAX_BYTES"))
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))
@@ -433,7 +854,7 @@ pub fn router(state: AppState) -> Router {
         api = api.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST])
+                .allow_methods([Method::GET, Method::POST, Method::PUT])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static(IDEMPOTENCY_KEY)])
                 .expose_headers([HeaderName::from_static(IDEMPOTENT_REPLAYED)])
                 .max_age(Duration::from_secs(600)),

@@ -163,6 +163,54 @@ impl ExamStore {
         Ok(exam)
     }
 
+    /// The exam read again from the bucket (the cache is bypassed and refreshed).
+    pub async fn fresh(&self, name: &ExamName) -> Result<Arc<LoadedExam>, ExamError> {
+        self.cache.write().expect("exam cache lock").remove(name);
+        self.get(name).await
+    }
+
+    /// Write an exam file (the AWS array) and forget the cached copy.
+    pub async fn put(&self, name: &ExamName, questions: &[Question]) -> Result<(), FnError> {
+        let body = serde_json::to_vec(questions).map_err(|e| FnError::permanent(format!("exam file: {e}")))?;
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(name.key())
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| examfn_runtime::s3::classify("put exam", e))?;
+        self.cache.write().expect("exam cache lock").remove(name);
+        Ok(())
+    }
+
+    /// The spare questions exam-gen kept in the sidecar
+    /// (`questions_bank/<base>.meta.json`, field `spares`); None when there
+    /// is no sidecar or it has no spares.
+    pub async fn spares(&self, name: &ExamName) -> Result<Option<Exam>, FnError> {
+        let key = format!("{QUESTIONS_PREFIX}{}{}", name.base(), examfn_domain::grading::SIDECAR_SUFFIX);
+        let out = match self.s3.get_object().bucket(&self.bucket).key(&key).send().await {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(examfn_runtime::s3::classify("get sidecar", e)),
+        };
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| FnError::unavailable(format!("s3 get sidecar: reading the body: {e}")))?
+            .into_bytes();
+        #[derive(serde::Deserialize)]
+        struct Sidecar {
+            #[serde(default)]
+            spares: Option<Exam>,
+        }
+        let meta: Sidecar = serde_json::from_slice(&body)
+            .map_err(|e| FnError::permanent(format!("the sidecar {key} is not readable: {e}")))?;
+        Ok(meta.spares)
+    }
+
     /// Readiness: the bucket is reachable.
     pub async fn ping(&self) -> Result<(), String> {
         self.s3

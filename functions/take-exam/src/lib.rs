@@ -8,11 +8,13 @@
 //! see [`auth`]. HTTP only: no event endpoint.
 
 pub mod api;
+pub mod attempts;
 pub mod auth;
 pub mod devauth;
 pub mod exams;
 pub mod reports;
 pub mod results;
+pub mod review;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -28,7 +30,9 @@ use examfn_runtime::{FnError, Handler, Outcome, Service};
 use crate::auth::{JwksSource, Verifier};
 use crate::devauth::DevKeys;
 use crate::exams::ExamStore;
+use crate::attempts::Attempts;
 use crate::results::Results;
+use crate::review::Reviews;
 
 /// How identities are verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +55,11 @@ pub struct Config {
     pub upload_max_bytes: usize,
     /// How long a cached exam is served before its ETag is checked again.
     pub exam_cache_ttl: Duration,
+    /// `EXAM_PUBLISH_ON_GENERATION`: a generated exam is published at once
+    /// (the behaviour before review existed) instead of being a draft.
+    pub publish_on_generation: bool,
+    /// `ATTEMPT_GRACE_SECONDS`: how long after an attempt's deadline a submit is still accepted.
+    pub attempt_grace: Duration,
 }
 
 impl Config {
@@ -102,6 +111,10 @@ impl Config {
             return Err(ConfigError::invalid("UPLOAD_MAX_BYTES", upload_max_bytes.to_string(), "must be at least 1024"));
         }
         let ttl_ms: u64 = env.parse_or("EXAM_CACHE_TTL_MS", 1000u64)?;
+        let grace: u64 = env.parse_or("ATTEMPT_GRACE_SECONDS", 30u64)?;
+        if grace > 600 {
+            return Err(ConfigError::invalid("ATTEMPT_GRACE_SECONDS", grace.to_string(), "must be at most 600"));
+        }
         Ok(Self {
             mongo: MongoConfig::from_env(env)?,
             s3: S3Config::from_env(env)?,
@@ -109,6 +122,8 @@ impl Config {
             cors_allowed_origins,
             upload_max_bytes,
             exam_cache_ttl: Duration::from_millis(ttl_ms),
+            publish_on_generation: env.flag("EXAM_PUBLISH_ON_GENERATION", false)?,
+            attempt_grace: Duration::from_secs(grace),
         })
     }
 }
@@ -117,6 +132,10 @@ impl Config {
 pub struct Inner {
     pub exams: ExamStore,
     pub results: Results,
+    pub reviews: Reviews,
+    pub attempts: Attempts,
+    /// Accepted lateness of a submit after its attempt's deadline.
+    pub attempt_grace: chrono::Duration,
     pub verifier: Verifier,
     /// Set in development mode: mints tokens for the dev sign-in page.
     pub dev: Option<DevKeys>,
@@ -144,7 +163,10 @@ impl Inner {
         };
         Ok(Arc::new(Self {
             exams: ExamStore::new(s3, cfg.s3.bucket.clone(), cfg.exam_cache_ttl),
-            results: Results::new(db),
+            results: Results::new(db.clone()),
+            reviews: Reviews::new(db.clone(), cfg.publish_on_generation, cfg.exam_cache_ttl),
+            attempts: Attempts::new(db),
+            attempt_grace: chrono::Duration::from_std(cfg.attempt_grace).unwrap_or_else(|_| chrono::Duration::seconds(30)),
             verifier,
             dev,
             cors_allowed_origins: cfg.cors_allowed_origins.clone(),

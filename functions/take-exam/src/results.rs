@@ -83,6 +83,16 @@ fn details_of(d: &Document) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+fn replay(first: &Document, idempotency_key: &str, fingerprint: &str) -> Result<Recorded, FnError> {
+    match first.get_str("request_fingerprint") {
+        Ok(stored) if stored != fingerprint => Err(FnError::permanent(format!(
+            "Idempotency-Key {idempotency_key:?} was already used for this exam with other answers; \
+             send a new key for a new attempt"
+        ))),
+        _ => Ok(Recorded { body: attempt_json(first), created: false }),
+    }
+}
+
 /// Percentage of a stored attempt (computed when an older document lacks it).
 fn percentage_of(d: &Document) -> u32 {
     if let Some(p) = int_of(d, "percentage") {
@@ -92,10 +102,21 @@ fn percentage_of(d: &Document) -> u32 {
     percentage(int_of(d, "score").unwrap_or(0).max(0) as u32, n)
 }
 
-/// A result document as JSON for clients: the AWS fields plus ours.
+/// A result document as JSON for clients: the AWS fields plus ours. When the
+/// exam's settings said "score only" at submit time (`feedback: "score"`),
+/// each detail keeps only the question and the answer given.
 pub fn attempt_json(d: &Document) -> Value {
-    let details = details_of(d);
-    json!({
+    let mut details = details_of(d);
+    let feedback = str_of(d, "feedback");
+    if feedback.as_deref() == Some("score") {
+        for x in &mut details {
+            if let Some(o) = x.as_object_mut() {
+                o.remove("correct_answer");
+                o.remove("is_correct");
+            }
+        }
+    }
+    let mut out = json!({
         "email": str_of(d, "email"),
         "exam": str_of(d, "exam"),
         "attempt_id": str_of(d, "attempt_id"),
@@ -105,7 +126,25 @@ pub fn attempt_json(d: &Document) -> Value {
         "percentage": percentage_of(d),
         "result": str_of(d, "result"),
         "details": details,
-    })
+    });
+    if let Some(v) = int_of(d, "exam_version") {
+        out["exam_version"] = json!(v);
+    }
+    if let Some(f) = feedback {
+        out["feedback"] = json!(f);
+    }
+    out
+}
+
+/// Where a submit came from, stored beside the AWS fields.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// The started attempt this result closes (its id becomes the result's `attempt_id`).
+    pub attempt_id: Option<String>,
+    /// The exam version graded against (absent: the exam file, no review yet).
+    pub version: Option<i64>,
+    /// `answers` or `score` (absent: answers).
+    pub feedback: Option<&'static str>,
 }
 
 impl Results {
@@ -147,6 +186,7 @@ impl Results {
         graded: &Graded,
         idempotency_key: &str,
         fingerprint: &str,
+        from: &Provenance,
     ) -> Result<Recorded, FnError> {
         self.ensure_indexes().await?;
         let details: Vec<Bson> = graded
@@ -161,18 +201,24 @@ impl Results {
                 })
             })
             .collect();
-        let document = doc! {
+        let mut document = doc! {
             "email": email,
             "score": i64::from(graded.score),
             "result": graded.result.as_str(),
             "details": details,
             "exam": exam.as_str(),
-            "attempt_id": uuid::Uuid::new_v4().to_string(),
+            "attempt_id": from.attempt_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             "submitted_at": mongodb::bson::DateTime::now(),
             "idempotency_key": idempotency_key,
             "request_fingerprint": fingerprint,
             "percentage": i64::from(graded.percentage),
         };
+        if let Some(v) = from.version {
+            document.insert("exam_version", v);
+        }
+        if let Some(f) = from.feedback {
+            document.insert("feedback", f);
+        }
         match self.score().insert_one(&document).await {
             Ok(_) => Ok(Recorded { body: attempt_json(&document), created: true }),
             Err(e) if is_duplicate_key(&e) => {
@@ -182,16 +228,29 @@ impl Results {
                     .await
                     .map_err(classify)?
                     .ok_or_else(|| FnError::unavailable("duplicate submit, but the first attempt is not readable yet"))?;
-                match first.get_str("request_fingerprint") {
-                    Ok(stored) if stored != fingerprint => Err(FnError::permanent(format!(
-                        "Idempotency-Key {idempotency_key:?} was already used for this exam with other answers; \
-                         send a new key for a new attempt"
-                    ))),
-                    _ => Ok(Recorded { body: attempt_json(&first), created: false }),
-                }
+                replay(&first, idempotency_key, fingerprint)
             }
             Err(e) => Err(classify(e)),
         }
+    }
+
+    /// The stored result of an earlier submit with this key, answered as its
+    /// replay (or 422 when the answers differ); None when there is none.
+    /// Checked before the exam's rules, so a retry of a submit that was in
+    /// time and within the attempt limit is replayed, not refused.
+    pub async fn earlier(
+        &self,
+        email: &str,
+        exam: &ExamName,
+        idempotency_key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<Recorded>, FnError> {
+        let first = self
+            .score()
+            .find_one(doc! {"email": email, "exam": exam.as_str(), "idempotency_key": idempotency_key})
+            .await
+            .map_err(classify)?;
+        first.map(|d| replay(&d, idempotency_key, fingerprint)).transpose()
     }
 
     /// The student's own attempts, newest first.

@@ -58,6 +58,8 @@ async fn fixture_with(ttl: Duration) -> Fixture {
         cors_allowed_origins: vec![],
         upload_max_bytes: 64 * 1024,
         exam_cache_ttl: ttl,
+        publish_on_generation: false,
+        attempt_grace: Duration::from_secs(30),
     };
     let state = Inner::from_config(&cfg).await.unwrap();
     let s3 = examfn_runtime::s3::client(&cfg.s3);

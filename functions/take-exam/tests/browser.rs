@@ -3,7 +3,9 @@
 //! through playwright-core (`ui-tests/take-exam.js`). A student takes the exam
 //! and sees the result; an educator uploads a PDF, sees it become ready
 //! (exam-gen is simulated here by writing its status and exam file), previews
-//! an exam and reads its scoreboard. Screenshots land in `target/ui-artifacts/take-exam/`.
+//! an exam and reads its scoreboard; the uploaded exam is a draft, which the
+//! educator edits, gives a time limit and publishes, and a second student takes
+//! it with the countdown running. Screenshots land in `target/ui-artifacts/take-exam/`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +50,8 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
         cors_allowed_origins: vec![],
         upload_max_bytes: 1024 * 1024,
         exam_cache_ttl: Duration::from_secs(1),
+        publish_on_generation: false,
+        attempt_grace: Duration::from_secs(30),
     };
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -146,9 +150,23 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
         use futures::TryStreamExt;
         db.collection::<Document>("score").find(doc! {}).await.unwrap().try_collect().await.unwrap()
     };
-    assert_eq!(docs.len(), 1, "{docs:?}");
-    assert_eq!(docs[0].get_str("email").unwrap(), "ui-student@example.org");
-    assert_eq!(docs[0].get_str("result").unwrap(), "passed");
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    let seeded: Vec<&Document> = docs.iter().filter(|d| d.get_str("exam") == Ok("lecture1.json")).collect();
+    assert_eq!(seeded.len(), 1, "{docs:?}");
+    assert_eq!(seeded[0].get_str("email").unwrap(), "ui-student@example.org");
+    assert_eq!(seeded[0].get_str("result").unwrap(), "passed");
+    // The reviewed, timed exam: graded against the edited version 1.
+    let timed = docs.iter().find(|d| d.get_str("exam") == Ok("uploaded-lecture.json")).expect("the timed attempt");
+    assert_eq!(timed.get_str("email").unwrap(), "ui-student2@example.org");
+    let version = match timed.get("exam_version") {
+        Some(mongodb::bson::Bson::Int32(v)) => i64::from(*v),
+        Some(mongodb::bson::Bson::Int64(v)) => *v,
+        other => panic!("exam_version: {other:?}"),
+    };
+    assert_eq!(version, 1);
+    let q = timed.get_array("details").unwrap()[0].as_document().unwrap().get_str("question").unwrap().to_string();
+    assert_eq!(q, "Was the lecture uploaded and reviewed?");
+    assert!(artifacts.join("13-timed-question.png").exists());
     assert!(artifacts.join("04-result.png").exists());
     gen.await.unwrap();
     server.abort();

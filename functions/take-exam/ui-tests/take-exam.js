@@ -134,6 +134,55 @@ async function educator(page) {
   await shot(page, "10-scoreboard");
 }
 
+// The uploaded exam is a draft: the educator edits it, sets a time limit and
+// publishes it; a student then takes it against the clock.
+async function reviewAndTimedAttempt(page) {
+  await page.goto(base + "/#/");
+  const row = page.locator('tr[data-exam="' + uploadName + '.json"]');
+  await row.getByTestId("publication").filter({ hasText: "draft" }).waitFor();
+  await row.getByRole("link", { name: "Review " + uploadName + ".json" }).click();
+  await page.getByTestId("pub-state").filter({ hasText: "draft" }).waitFor();
+  const text = page.getByTestId("question-text").first();
+  await text.fill("Was the lecture uploaded and reviewed?");
+  // Make "False" the option text "No" and keep "True" correct.
+  await page.getByLabel("Question 1 option 2").fill("No");
+  await page.getByTestId("save-draft").click();
+  await page.getByText("Editing the draft, version 1.").waitFor();
+  check(await page.getByTestId("question-text").first().inputValue() === "Was the lecture uploaded and reviewed?", "the edit was saved");
+  await page.fill("#time-limit", "5");
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("settings").getByText("Settings saved.").waitFor();
+  await shot(page, "11-review-draft");
+  await page.getByTestId("publish").click();
+  await page.getByTestId("pub-state").filter({ hasText: "published" }).waitFor();
+  check(await page.locator("#time-limit").inputValue() === "5", "the time limit is kept");
+  await shot(page, "12-published");
+  await page.getByRole("button", { name: "Sign out" }).click();
+
+  await signIn(page, "ui-student2@example.org", "student");
+  await page.getByTestId("exam-list").waitFor();
+  await page.getByRole("link", { name: "Take exam " + uploadName + ".json" }).click();
+  const clock = page.getByTestId("countdown");
+  await clock.waitFor();
+  const first = await clock.textContent();
+  check(/^Time left: [45]:\d\d$/.test(first), "a countdown from 5 minutes: " + first);
+  await page.getByText("Was the lecture uploaded and reviewed?").waitFor();
+  await page.waitForTimeout(1500);
+  const later = await clock.textContent();
+  check(later !== first, "the countdown runs: " + first + " then " + later);
+  await shot(page, "13-timed-question");
+  await page.getByLabel("True", { exact: true }).check();
+  await page.getByRole("button", { name: "Review" }).click();
+  await page.getByRole("heading", { name: "Review your answers" }).waitFor();
+  check(await page.getByTestId("countdown").isVisible(), "the countdown stays on the review page");
+  await page.getByRole("button", { name: "Submit answers" }).click();
+  const score = page.getByTestId("score");
+  await score.waitFor();
+  const got = await score.textContent();
+  check(got.includes("1 / 1 (100%)"), "the timed attempt is graded: " + got);
+  await shot(page, "14-timed-result");
+}
+
 (async () => {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "examfn-ui-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -152,6 +201,7 @@ async function educator(page) {
     page.on("pageerror", (e) => problems.push("page error: " + e.message));
     await student(page);
     await educator(page);
+    await reviewAndTimedAttempt(page);
     const bad = problems.filter((p) => !/status of 40[134]/.test(p));
     check(bad.length === 0, "no script errors or CSP violations:\n" + bad.join("\n"));
     console.log("ui test passed; screenshots in " + artifacts);

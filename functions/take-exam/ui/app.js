@@ -183,23 +183,61 @@ function attemptStore(name) {
   };
 }
 
+let attemptTimer = null;
+
+function formatLeft(ms) {
+  const t = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  const two = (x) => String(x).padStart(2, "0");
+  return (h ? h + ":" + two(m) : String(m)) + ":" + two(sec);
+}
+
+// A countdown to the attempt's deadline (the server enforces it, with a grace period).
+function countdown(deadline, graceSeconds) {
+  const el = h("p", { class: "timer", "data-testid": "countdown", role: "timer", "aria-live": "off" });
+  const end = Date.parse(deadline);
+  let warned = false;
+  function tick() {
+    const left = end - Date.now();
+    if (left > 0) {
+      el.textContent = "Time left: " + formatLeft(left);
+      el.classList.toggle("timer-low", left < 60000);
+      if (left < 60000 && !warned) { warned = true; announce("Less than a minute left."); }
+    } else {
+      el.textContent = "Time is up: submit now (answers are accepted for " + graceSeconds + " more seconds).";
+      el.classList.add("timer-low");
+    }
+  }
+  tick();
+  clearInterval(attemptTimer);
+  attemptTimer = setInterval(tick, 1000);
+  return el;
+}
+
 async function takeExam(name) {
   show(h("h1", {}, "Exam " + name), h("p", {}, "Loading…"));
-  let questions;
+  let started;
   try {
-    questions = (await api("/exam?object_name=" + encodeURIComponent(name))).data;
+    // The server starts (or resumes) an attempt: its order, its version, its deadline.
+    started = (await api("/exam/" + encodeURIComponent(name) + "/attempts/start", { method: "POST" })).data;
   } catch (e) {
-    show(h("h1", {}, "Exam " + name), errorBox(e));
+    show(h("h1", {}, "Exam " + name), errorBox(e), h("p", {}, h("a", { href: "#/" }, "Back to exams")));
     return;
   }
+  const questions = started.questions;
+  const timer = started.deadline ? countdown(started.deadline, started.grace_seconds) : null;
   const store = attemptStore(name);
   let att = store.load();
-  if (!att || !Array.isArray(att.answers) || att.answers.length !== questions.length) {
+  if (!att || att.attemptId !== started.attempt_id || !Array.isArray(att.answers) || att.answers.length !== questions.length) {
     // One Idempotency-Key per attempt: a retry, double click or reload re-sends the same key.
-    att = { key: newKey(), answers: questions.map(() => null), index: 0 };
+    att = { key: newKey(), attemptId: started.attempt_id, answers: questions.map(() => null), index: 0 };
     store.save(att);
   }
   const total = questions.length;
+  const limits = [
+    started.max_attempts ? "Attempt " + started.attempts_used + " of " + started.max_attempts + "." : null,
+    started.time_limit_seconds ? "Time limit: " + formatLeft(started.time_limit_seconds * 1000) + "." : null,
+  ].filter(Boolean).join(" ");
 
   function page() {
     const i = att.index;
@@ -223,7 +261,7 @@ async function takeExam(name) {
       store.save(att);
       page();
     });
-    show(h("h1", {}, "Exam " + name.replace(/\.json$/, "")),
+    show(h("h1", {}, "Exam " + name.replace(/\.json$/, "")), timer, limits ? h("p", { class: "progress" }, limits) : null,
       h("p", { class: "progress" }, "Question " + (i + 1) + " of " + total), form);
     const first = form.querySelector("input:checked") || form.querySelector("input");
     if (first) first.focus();
@@ -240,9 +278,10 @@ async function takeExam(name) {
       submit.textContent = "Submitting…";
       try {
         const r = await api("/exam/" + encodeURIComponent(name) + "/attempts", {
-          method: "POST", json: { answers: att.answers }, headers: { "Idempotency-Key": att.key },
+          method: "POST", json: { answers: att.answers, attempt_id: att.attemptId }, headers: { "Idempotency-Key": att.key },
         });
         store.clear();
+        clearInterval(attemptTimer);
         showResult(r.data);
       } catch (e) {
         submit.disabled = false;
@@ -250,7 +289,7 @@ async function takeExam(name) {
         err.replaceChildren(errorBox(e));
       }
     });
-    show(h("h1", {}, "Review your answers"),
+    show(h("h1", {}, "Review your answers"), timer,
       h("ol", {}, questions.map((q, i) => h("li", {}, h("strong", {}, q.question), h("br"),
         att.answers[i] === null ? h("em", {}, "not answered") : "Your answer: " + att.answers[i], " ",
         h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); att.index = i; store.save(att); page(); } }, "change")))),
@@ -263,11 +302,15 @@ async function takeExam(name) {
 }
 
 function resultView(r) {
+  // With the exam's "score only" setting the details carry no verdict and no correct answer.
+  const verdicts = (r.details || []).some((d) => d.is_correct !== undefined);
   return [
     h("p", { class: "score", "data-testid": "score" },
       "Score: " + r.score + " / " + r.total + " (" + r.percentage + "%) — " + String(r.result).toUpperCase()),
-    h("ol", { "data-testid": "details" }, (r.details || []).map((d) =>
-      h("li", { class: d.is_correct ? "correct" : "incorrect" },
+    verdicts ? null : h("p", { "data-testid": "score-only" }, "Your educator shows the score only: the correct answers are not shown."),
+    h("ol", { "data-testid": "details" }, (r.details || []).map((d) => !verdicts
+      ? h("li", {}, h("strong", {}, d.question), h("br"), "Your answer: " + d.user_answer)
+      : h("li", { class: d.is_correct ? "correct" : "incorrect" },
         h("strong", {}, d.question), h("br"),
         "Your answer: " + d.user_answer + " — " + (d.is_correct ? "correct" : "incorrect"),
         d.is_correct ? null : h("span", {}, h("br"), "Correct answer: " + d.correct_answer)))),
@@ -343,13 +386,16 @@ async function educatorHome() {
     try {
       const rows = (await api("/educator/exams")).data;
       table.replaceChildren(rows.length ? h("table", {},
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Exam"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Actions"))),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Exam"), h("th", { scope: "col" }, "Status"),
+          h("th", { scope: "col" }, "Students"), h("th", { scope: "col" }, "Actions"))),
         h("tbody", {}, rows.map((r) => h("tr", { "data-exam": r.name },
           h("td", {}, r.name.replace(/\.json$/, "")),
           h("td", {}, h("span", { class: "state state-" + r.state }, r.state),
             r.reason ? h("span", {}, " " + r.reason) : null),
+          h("td", {}, r.publication ? h("span", { class: "state pub-" + r.publication, "data-testid": "publication" }, r.publication) : "—"),
           h("td", {}, r.available
-            ? [h("a", { href: "#/preview/" + encodeURIComponent(r.name) }, "Preview"), " · ",
+            ? [h("a", { href: "#/review/" + encodeURIComponent(r.name), "aria-label": "Review " + r.name }, "Review"), " · ",
+               h("a", { href: "#/preview/" + encodeURIComponent(r.name) }, "Preview"), " · ",
                h("a", { href: "#/board/" + encodeURIComponent(r.name) }, "Scoreboard")]
             : "—")))))
         : h("p", {}, "No exams yet: upload a lecture."));
@@ -376,6 +422,165 @@ async function preview(name) {
   } catch (e) {
     show(h("h1", {}, "Preview " + name), errorBox(e));
   }
+}
+
+// ---- review: edit the draft, publish, settings ------------------------------
+
+function toLocalInput(iso) {
+  if (!iso) return "";
+  const d = new Date(iso);
+  const two = (x) => String(x).padStart(2, "0");
+  return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + "T" + two(d.getHours()) + ":" + two(d.getMinutes());
+}
+
+async function review(name) {
+  const short = name.replace(/\.json$/, "");
+  show(h("h1", {}, "Review " + short), h("p", {}, "Loading…"));
+  let r;
+  try {
+    r = (await api("/educator/exams/" + encodeURIComponent(name) + "/review")).data;
+  } catch (e) {
+    show(h("h1", {}, "Review " + short), errorBox(e));
+    return;
+  }
+  const base = "/educator/exams/" + encodeURIComponent(name);
+  let qs = r.questions.map((q) => ({ question: q.question, options: q.options.slice(), correct_answer: q.correct_answer }));
+  let dirty = false;
+  const msg = h("div", { role: "status" });
+  const list = h("div", { "data-testid": "editor" });
+
+  function markDirty() { dirty = true; save.disabled = false; }
+
+  function render() {
+    list.replaceChildren(...qs.map((q, i) => {
+      const text = h("textarea", { id: "q" + i + "-text", rows: 2, "data-testid": "question-text" });
+      text.value = q.question;
+      text.addEventListener("input", () => { q.question = text.value; markDirty(); });
+      const opts = q.options.map((o, j) => {
+        const input = h("input", { id: "q" + i + "-o" + j, type: "text", value: o, "aria-label": "Question " + (i + 1) + " option " + (j + 1), "data-testid": "option-text" });
+        const radio = h("input", { type: "radio", name: "q" + i + "-correct", checked: o === q.correct_answer, "aria-label": "Option " + (j + 1) + " is correct", "data-testid": "option-correct" });
+        input.addEventListener("input", () => {
+          const was = q.options[j] === q.correct_answer;
+          q.options[j] = input.value;
+          if (was) q.correct_answer = input.value;
+          markDirty();
+        });
+        radio.addEventListener("change", () => { q.correct_answer = q.options[j]; markDirty(); });
+        return h("div", { class: "edit-option" }, radio, input);
+      });
+      const move = (d) => () => { const t = qs[i + d]; qs[i + d] = qs[i]; qs[i] = t; markDirty(); render(); };
+      return h("fieldset", { class: "edit-question", "data-testid": "edit-question" },
+        h("legend", {}, "Question " + (i + 1)),
+        h("label", { for: "q" + i + "-text" }, "Text"), text,
+        h("p", { class: "hint" }, "Options (choose the correct one)"), opts,
+        h("div", { class: "row-buttons" },
+          h("button", { type: "button", class: "secondary", disabled: i === 0, onclick: move(-1), "aria-label": "Move question " + (i + 1) + " up" }, "Up"),
+          h("button", { type: "button", class: "secondary", disabled: i === qs.length - 1, onclick: move(1), "aria-label": "Move question " + (i + 1) + " down" }, "Down"),
+          h("button", { type: "button", class: "secondary", "data-testid": "delete-question", "aria-label": "Delete question " + (i + 1),
+            disabled: qs.length === 1, onclick: () => { qs.splice(i, 1); markDirty(); render(); } }, "Delete"),
+          h("button", { type: "button", class: "secondary", "data-testid": "replace-question", "aria-label": "Replace question " + (i + 1),
+            onclick: async () => {
+              // The generator's spare questions from the same lecture, never one the exam had.
+              msg.replaceChildren();
+              try {
+                if (dirty) await saveDraft();
+                await api(base + "/questions/" + (i + 1) + "/replace", { method: "POST" });
+                announce("Question " + (i + 1) + " replaced.");
+                await review(name);
+              } catch (e) { msg.replaceChildren(errorBox(e)); }
+            } }, "Replace")));
+    }));
+  }
+
+  async function saveDraft() {
+    const res = await api(base + "/draft", { method: "PUT", json: { questions: qs } });
+    dirty = false;
+    return res.data;
+  }
+  const save = h("button", { type: "button", "data-testid": "save-draft", disabled: true }, "Save draft");
+  save.addEventListener("click", async () => {
+    msg.replaceChildren();
+    try {
+      const d = await saveDraft();
+      announce("Draft saved as version " + d.draft_version + ".");
+      await review(name);
+    } catch (e) { msg.replaceChildren(errorBox(e)); }
+  });
+  const publish = h("button", { type: "button", "data-testid": "publish" }, "Publish");
+  publish.addEventListener("click", async () => {
+    msg.replaceChildren();
+    try {
+      if (dirty) await saveDraft();
+      const d = (await api(base + "/publish", { method: "POST" })).data;
+      announce("Published version " + d.published_version + ".");
+      await review(name);
+    } catch (e) { msg.replaceChildren(errorBox(e)); }
+  });
+  const unpublish = h("button", { type: "button", class: "secondary", "data-testid": "unpublish", disabled: r.state !== "published" }, "Unpublish");
+  unpublish.addEventListener("click", async () => {
+    msg.replaceChildren();
+    try {
+      await api(base + "/unpublish", { method: "POST" });
+      announce("Unpublished: students no longer see it.");
+      await review(name);
+    } catch (e) { msg.replaceChildren(errorBox(e)); }
+  });
+
+  const st = r.settings || {};
+  const num = (id, v, min, max) => h("input", { id, type: "number", min, max, value: v === null || v === undefined ? "" : v, inputmode: "numeric" });
+  const limit = num("time-limit", st.time_limit_seconds ? Math.round(st.time_limit_seconds / 60) : null, 1, 10080);
+  const maxAttempts = num("max-attempts", st.max_attempts, 1, 1000);
+  const opens = h("input", { id: "opens-at", type: "datetime-local", value: toLocalInput(st.opens_at) });
+  const closes = h("input", { id: "closes-at", type: "datetime-local", value: toLocalInput(st.closes_at) });
+  const shq = h("input", { id: "shuffle-questions", type: "checkbox", checked: !!st.shuffle_questions });
+  const sho = h("input", { id: "shuffle-options", type: "checkbox", checked: !!st.shuffle_options });
+  const feedback = h("select", { id: "feedback" },
+    h("option", { value: "answers", selected: st.feedback !== "score" }, "Score and correct answers"),
+    h("option", { value: "score", selected: st.feedback === "score" }, "Score only"));
+  const settingsMsg = h("div", { role: "status" });
+  const settingsForm = h("form", { class: "card", "aria-labelledby": "settings-title", "data-testid": "settings" },
+    h("h2", { id: "settings-title" }, "Settings"),
+    h("div", { class: "row" },
+      h("div", {}, h("label", { for: "time-limit" }, "Time limit (minutes, empty: none)"), limit),
+      h("div", {}, h("label", { for: "max-attempts" }, "Attempts allowed (empty: any)"), maxAttempts)),
+    h("div", { class: "row" },
+      h("div", {}, h("label", { for: "opens-at" }, "Opens"), opens),
+      h("div", {}, h("label", { for: "closes-at" }, "Closes"), closes)),
+    h("label", { class: "option", for: "shuffle-questions" }, shq, h("span", {}, "Shuffle questions per attempt")),
+    h("label", { class: "option", for: "shuffle-options" }, sho, h("span", {}, "Shuffle options per attempt")),
+    h("label", { for: "feedback" }, "After submitting, students see"), feedback,
+    h("p", {}, h("button", { type: "submit", "data-testid": "save-settings" }, "Save settings")), settingsMsg);
+  settingsForm.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    settingsMsg.replaceChildren();
+    const body = {
+      time_limit_seconds: limit.value ? Math.round(Number(limit.value) * 60) : null,
+      max_attempts: maxAttempts.value ? Number(maxAttempts.value) : null,
+      opens_at: opens.value ? new Date(opens.value).toISOString() : null,
+      closes_at: closes.value ? new Date(closes.value).toISOString() : null,
+      shuffle_questions: shq.checked, shuffle_options: sho.checked, feedback: feedback.value,
+    };
+    try {
+      await api(base + "/settings", { method: "PUT", json: body });
+      settingsMsg.replaceChildren(h("p", { class: "correct" }, "Settings saved."));
+      announce("Settings saved.");
+    } catch (e) { settingsMsg.replaceChildren(errorBox(e)); }
+  });
+
+  const stateText = r.state === "published"
+    ? "Published: students take version " + r.published_version + "."
+    : r.state === "unpublished" ? "Unpublished: students do not see it." : "Draft: students do not see it yet.";
+  const editing = r.draft_version
+    ? "Editing the draft, version " + r.draft_version + "."
+    : "Saving an edit creates a new draft version; students keep the published version until you publish again.";
+  render();
+  show(h("h1", {}, "Review " + short),
+    h("p", {}, h("span", { class: "state pub-" + r.state, "data-testid": "pub-state" }, r.state), " ", stateText),
+    h("p", { class: "hint" }, editing, (r.versions || []).length ? " Versions: " + r.versions.map((v) => v.version).join(", ") + "." : ""),
+    h("div", { class: "nav-buttons" }, save, publish, unpublish), msg,
+    h("h2", {}, "Questions"), list,
+    h("div", { class: "nav-buttons" }, h("a", { href: "#/" }, "Back")),
+    settingsForm);
 }
 
 function histogram(counts) {
@@ -418,6 +623,7 @@ async function board(name) {
 
 async function route() {
   clearTimeout(pollTimer);
+  clearInterval(attemptTimer);
   const hash = location.hash || "#/";
   if (hash === "#/signin" || !me) {
     if (!me && hash !== "#/signin") {
@@ -434,6 +640,7 @@ async function route() {
     return studentHome();
   }
   if (page === "preview" && name) return preview(name);
+  if (page === "review" && name) return review(name);
   if (page === "board" && name) return board(name);
   return educatorHome();
 }
