@@ -37,6 +37,9 @@ async fn educator_reads_the_item_analysis_and_downloads_exports_in_a_browser() {
         cors_allowed_origins: vec![],
         upload_max_bytes: 1024 * 1024,
         exam_cache_ttl: Duration::from_secs(1),
+        // Written before review and publication: exams are published as generated.
+        publish_on_generation: true,
+        attempt_grace: Duration::from_secs(30),
     };
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();

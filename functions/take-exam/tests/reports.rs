@@ -48,6 +48,9 @@ async fn fixture() -> Fixture {
         cors_allowed_origins: vec![],
         upload_max_bytes: 64 * 1024,
         exam_cache_ttl: Duration::from_secs(1),
+        // Written before review and publication: exams are published as generated.
+        publish_on_generation: true,
+        attempt_grace: Duration::from_secs(30),
     };
     let state = Inner::from_config(&cfg).await.unwrap();
     let s3 = examfn_runtime::s3::client(&cfg.s3);
