@@ -185,6 +185,7 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         model,
         names_mid: names_mid(&sentences),
         bare: bare_nouns(&sentences),
+        quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
         stem_vecs: Default::default(),
@@ -249,6 +250,7 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         model: None,
         names_mid: names_mid(&sentences),
         bare: bare_nouns(&sentences),
+        quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
         stem_vecs: Default::default(),
@@ -319,6 +321,8 @@ struct Gen<'a> {
     /// Capitalised words and how often prose uses them inside a sentence
     /// (`R`, `LATEX`): names, even when too short to be terms.
     names_mid: std::collections::HashMap<String, u32>,
+    /// Sentences an option of a statement question quotes.
+    quoted: BTreeSet<usize>,
     /// Lower-case words the lecture never puts after an article, with how
     /// often they occur inside prose ([`bare_nouns`]).
     bare: std::collections::HashMap<String, u32>,
@@ -1651,7 +1655,7 @@ impl Gen<'_> {
         let mut cands: Vec<(usize, u64, usize)> = self
             .sentences
             .iter()
-            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
+            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index) && !self.quoted.contains(&s.index))
             .filter(|s| !hedged(s))
             .filter(|s| (s.words() as i64 - len).abs() <= 8)
             .filter(|s| !self.near_duplicate(s.index, &[near]))
@@ -1667,7 +1671,7 @@ impl Gen<'_> {
         let mut cands: Vec<(usize, u64, usize)> = self
             .sentences
             .iter()
-            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index))
+            .filter(|s| s.index != near && self.gated(s) && s.words() <= 26 && !self.used_sentences.contains(&s.index) && !self.quoted.contains(&s.index))
             .map(|s| (s.page.abs_diff(page), self.tie(&format!("fs#{}", s.text)), s.index))
             .collect();
         cands.sort();
@@ -1729,15 +1733,16 @@ impl Gen<'_> {
         let mut form_count: BTreeMap<Form, usize> = BTreeMap::new();
         let mut used_pages: BTreeSet<usize> = BTreeSet::new();
         let mut done = vec![false; cands.len()];
-        // Pass 1: the best question of each segment; pass 2: fill from anywhere.
-        for pass in 0..2 {
+        // Pass 0: the best question of each segment; 1: fill from anywhere;
+        // 2: also from sentences a statement question quotes.
+        for pass in 0..3 {
             for (si, seg) in segs.iter().enumerate() {
                 if taken[si].is_some() {
                     continue;
                 }
                 // The best remaining candidate, forms already used weighing less.
                 let mut order: Vec<usize> = (0..cands.len())
-                    .filter(|&ci| !done[ci] && (pass == 1 || (seg.0..seg.1).contains(&cands[ci].sentence)))
+                    .filter(|&ci| !done[ci] && (pass >= 1 || (seg.0..seg.1).contains(&cands[ci].sentence)))
                     .collect();
                 // Forms and pages already used weigh less: a mix of forms over the whole lecture.
                 let adjusted = |ci: usize| {
@@ -1748,7 +1753,7 @@ impl Gen<'_> {
                 order.sort_by(|a, b| adjusted(*b).total_cmp(&adjusted(*a)).then(cands[*a].tie.cmp(&cands[*b].tie)));
                 for ci in order {
                     let c = &cands[ci];
-                    if self.used_sentences.contains(&c.sentence) || self.near_duplicate(c.sentence, &taken_sentences) {
+                    if self.used_sentences.contains(&c.sentence) || (pass < 2 && self.quoted.contains(&c.sentence)) || self.near_duplicate(c.sentence, &taken_sentences) {
                         continue;
                     }
                     done[ci] = true;
@@ -1758,12 +1763,11 @@ impl Gen<'_> {
                             continue;
                         }
                         // The sentences a statement question quotes (true or
-                        // falsified) are used up: no later question repeats them.
+                        // falsified) are not quoted again, and true/false
+                        // questions take them only when nothing else is left.
                         if matches!(c.what, What::Statement | What::FalseStatement) {
-                            for i in self.quoted_sentences(&q.question.options) {
-                                self.used_sentences.insert(i);
-                                taken_sentences.push(i);
-                            }
+                            let quoted = self.quoted_sentences(&q.question.options);
+                            self.quoted.extend(quoted);
                         }
                         self.used_answers.insert(q.question.correct_answer.to_lowercase());
                         if let What::TermFor(di) | What::Meaning(di) = c.what {
@@ -1820,14 +1824,16 @@ impl Gen<'_> {
         let mut taken: Vec<Option<Generated>> = vec![None; n];
         let mut used_text: BTreeSet<String> = BTreeSet::new();
         let mut taken_sentences: Vec<usize> = self.used_sentences.iter().copied().collect();
-        for pass in 0..2 {
+        // Pass 0: each segment's best; 1: anywhere; 2: also the sentences a
+        // statement question quotes (a short lecture has few others).
+        for pass in 0..3 {
             for (si, seg) in segs.iter().enumerate() {
                 if taken[si].is_some() {
                     continue;
                 }
                 let want_false = falses.contains(&si);
                 for &(_, _, idx) in &cands {
-                    if self.used_sentences.contains(&idx) || (pass == 0 && !(seg.0..seg.1).contains(&idx)) {
+                    if self.used_sentences.contains(&idx) || (pass == 0 && !(seg.0..seg.1).contains(&idx)) || (pass < 2 && self.quoted.contains(&idx)) {
                         continue;
                     }
                     let s = &self.sentences[idx];
