@@ -11,7 +11,7 @@ use tokio::process::Command;
 
 use crate::procs::{self, Proc};
 use crate::servers::{self, Secrets, ServerPorts};
-use crate::tools::Cache;
+use crate::tools::{Cache, Tool};
 
 /// The functions `up` runs, in start order, and how each is fed.
 pub const FUNCTIONS: [(&str, Option<&str>); 5] = [
@@ -167,6 +167,7 @@ pub async fn up(o: UpOptions) -> Result<()> {
     }
     let secrets = Secrets::load_or_create(data)?;
     let cache = Cache::from_env();
+    cache.prepare(&[Tool::Tansu, Tool::S3sFs, Tool::Python, Tool::EmbedModel])?;
     if let Err(e) = cache.embed_model() {
         eprintln!("!!  the embedding model could not be installed ({e:#}); exam-gen ranks questions lexically");
     }

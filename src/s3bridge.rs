@@ -85,7 +85,7 @@ pub fn query_escape(s: &str) -> String {
 /// Which event an object-creating request is, if it is one.
 pub fn created_event(method: &Method, query: &str, headers: &HeaderMap) -> Option<&'static str> {
     let params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).map(|p| p.split('=').next().unwrap_or("")).collect();
-    let has = |name: &str| params.iter().any(|p| *p == name);
+    let has = |name: &str| params.contains(&name);
     if *method == Method::PUT {
         // Sub-resource writes (parts, tags, ACLs, ...) create no object.
         if params.iter().any(|p| matches!(*p, "partNumber" | "uploadId" | "tagging" | "acl" | "retention" | "legal-hold")) {

@@ -17,6 +17,8 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let data = project.join("target/examfn-test");
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;
+    use crate::tools::Tool;
+    cache.prepare(&[Tool::Tansu, Tool::S3sFs, Tool::Python, Tool::EmbedModel, Tool::Playwright, Tool::Chromium])?;
     let chromium = cache.chromium()?;
     let playwright = cache.playwright()?;
     let embed_model = match cache.embed_model() {
