@@ -753,10 +753,10 @@ fn hedged(s: &Sentence) -> bool {
     (0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str()))
 }
 
-/// Whether a term's modifiers name a kind of thing, so that swapping it for
-/// another of its family makes a clear false statement: no ordinal or
-/// quantity (`fourth sign`, `total number`), no participle or `-able`
-/// adjective (`user-specified handler`, `configurable number`).
+/// Whether a term's modifiers name a kind of thing, so that it is a fair
+/// distractor for another of its family: no ordinal or quantity (`fourth
+/// sign`, `total number`), no participle or `-able` adjective
+/// (`user-specified handler`, `configurable number`).
 fn swap_modifiers_ok(key: &str) -> bool {
     let head = head_of(key);
     if matches!(head.as_str(), "number" | "amount" | "total" | "size" | "count" | "kind" | "type" | "sort" | "part" | "piece" | "way" | "lot" | "bit" | "level" | "degree") {
