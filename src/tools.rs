@@ -433,7 +433,7 @@ mod tests {
         assert!(line.starts_with("0 of 3 ready · MongoDB/SMTP servers (pip) 0:00 · 0:05 elapsed · about 12 min left"), "{line}");
         let half = [Phase::Done, Phase::Running(Instant::now()), Phase::Done];
         let line = progress_line(&tools, &half, Duration::from_secs(500), 2);
-        assert!(line.starts_with("2 of 3 ready · S3 server s3s-fs (cargo) 0:00 · 8:20 elapsed · under 2 min left"), "{line}");
+        assert!(line.starts_with("2 of 3 ready · S3 server s3s-fs (cargo) 0:00 · 8:20 elapsed · about 3 min left"), "{line}");
         // Four cores halve the builds.
         let line = progress_line(&tools, &fresh, Duration::from_secs(5), 4);
         assert!(line.ends_with("about 6 min left"), "{line}");
