@@ -41,10 +41,16 @@ fn main() {
         return;
     }
     if args.get(1).map(String::as_str) == Some("explain") {
-        // quality explain FILE.pdf: every prose sentence, whether questions may use it, its subject and key terms.
-        let bytes = std::fs::read(&args[2]).expect("pdf");
-        let text = pdftext::extract(&bytes).expect("extract");
-        for line in generator::explain(&text.pages) {
+        // quality explain FILE.pdf: every prose sentence, whether questions may
+        // use it (and why not), its subject and key terms. FILE.txt: its text
+        // as pages split at form feeds.
+        let bytes = std::fs::read(&args[2]).expect("file");
+        let pages = if args[2].ends_with(".txt") {
+            String::from_utf8_lossy(&bytes).split('\x0c').map(str::to_string).collect()
+        } else {
+            pdftext::extract(&bytes).expect("extract").pages
+        };
+        for line in generator::explain(&pages) {
             println!("{line}");
         }
         return;

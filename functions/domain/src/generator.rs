@@ -33,6 +33,7 @@
 //! number of questions, fewer are written and the reason is recorded.
 
 pub mod define;
+pub mod glossary;
 pub mod llm;
 pub mod prose;
 pub mod semantic;
@@ -148,6 +149,8 @@ const MAX_WORDS: usize = 32;
 const EMBED_SENTENCES: usize = 64;
 /// Terms and definitions embedded for the options, at most.
 const EMBED_TERMS: usize = 240;
+/// Questions one glossary ([`glossary::find`]) may give.
+const MAX_PER_GLOSSARY: usize = 3;
 
 /// Generate an exam from the cleaned pages of a lecture, ranking lexically.
 pub fn generate(pages: &[String], req: &Request) -> Generation {
@@ -185,6 +188,9 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         model,
         names_mid: names_mid(&sentences),
         bare: bare_nouns(&sentences),
+        nouns: plural_nouns(&sentences),
+        code_words: code_words(&sentences),
+        glossaries: glossary::find(&sentences),
         quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
@@ -250,6 +256,9 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         model: None,
         names_mid: names_mid(&sentences),
         bare: bare_nouns(&sentences),
+        nouns: plural_nouns(&sentences),
+        code_words: code_words(&sentences),
+        glossaries: glossary::find(&sentences),
         quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
@@ -261,6 +270,7 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         .filter(|s| s.class == Class::Prose)
         .map(|s| {
             let state = if g.gated(s) { "gated" } else if sentence_ok(s) { "plain" } else { "-" };
+            let why = if g.gated(s) { "" } else { g.gate_refusal(s).unwrap_or("a demonstration") };
             let subject = g.subject(s).map(|sp| terms.get(sp.term).display.clone()).unwrap_or_default();
             let strong: Vec<String> = terms
                 .spans(s)
@@ -269,8 +279,11 @@ pub fn explain(pages: &[String]) -> Vec<String> {
                 .filter(|t| strong_answer(t))
                 .map(|t| format!("{}:{}", t.display, t.kind.label()))
                 .collect();
-            format!("p{:<3} {:<5} [{}] {{{}}} {}", s.page, state, subject, strong.join(", "), s.text)
+            format!("p{:<3} {:<5} [{}] {{{}}} {} <{why}>", s.page, state, subject, strong.join(", "), s.text)
         })
+        .chain(g.glossaries.iter().flat_map(|gl| {
+            gl.entries.iter().map(|e| format!("p{:<3} gloss {} – {} <{}>", sentences[e.sentence].page, e.term, e.description, if glossary::echoes(e) { "echoes its term" } else { "" }))
+        }))
         .collect()
 }
 
@@ -326,10 +339,51 @@ struct Gen<'a> {
     /// Lower-case words the lecture never puts after an article, with how
     /// often they occur inside prose ([`bare_nouns`]).
     bare: std::collections::HashMap<String, u32>,
+    /// Words in `-s` the lecture uses as plural nouns ([`plural_nouns`]).
+    nouns: BTreeSet<String>,
+    /// Lower-case words of the lecture's code and markup lines.
+    code_words: BTreeSet<String>,
+    /// Runs of `term – description` bullets ([`glossary::find`]).
+    glossaries: Vec<glossary::Glossary>,
 }
 
 /// A false version of a sentence and the kind of change that made it.
 type Falsified = Option<(String, String)>;
+
+/// Lower-case words of the lecture's code and markup lines (`fontspec` of
+/// `\usepackage{fontspec}`): names of packages, options, commands.
+fn code_words(sentences: &[Sentence]) -> BTreeSet<String> {
+    sentences
+        .iter()
+        .filter(|s| s.class == Class::Code)
+        .flat_map(|s| s.text.split(|c: char| !(c.is_alphanumeric() || c == '-')).map(str::to_lowercase).collect::<Vec<_>>())
+        .filter(|w| w.len() >= 3 && !text::is_stopword(w))
+        .collect()
+}
+
+/// Words in `-s` the lecture uses as plural nouns: after a determiner or a
+/// quantifier (`the sets`, `two breaks`) or before a plural verb (`sets are`).
+fn plural_nouns(sentences: &[Sentence]) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for s in sentences {
+        for i in 0..s.words() {
+            let w = s.tok(i).to_lowercase();
+            if w.len() < 4 || !w.ends_with('s') || w.ends_with("ss") {
+                continue;
+            }
+            let before = if i > 0 { s.tok(i - 1).to_lowercase() } else { String::new() };
+            let after = s.tok(i + 1).to_lowercase();
+            if matches!(
+                before.as_str(),
+                "the" | "these" | "those" | "two" | "three" | "four" | "many" | "several" | "some" | "all" | "such" | "other" | "both" | "various" | "multiple" | "few" | "of" | "its" | "their" | "your" | "our" | "no" | "more" | "most" | "any"
+            ) || matches!(after.as_str(), "are" | "were" | "have" | "do" | "of")
+            {
+                out.insert(w);
+            }
+        }
+    }
+    out
+}
 
 /// Capitalised words used inside sentences, with their counts; a word the
 /// lecture also writes in lower case counts as `u32::MAX` ("not a name").
@@ -480,6 +534,8 @@ enum What {
     Meaning(usize),
     Statement,
     FalseStatement,
+    /// Entry `entry` of glossary `run`.
+    Gloss { run: usize, entry: usize },
 }
 
 impl What {
@@ -487,7 +543,7 @@ impl What {
         match self {
             What::Cloze(_) => Form::Cloze,
             What::List { .. } => Form::List,
-            What::TermFor(_) => Form::TermForDefinition,
+            What::TermFor(_) | What::Gloss { .. } => Form::TermForDefinition,
             What::Meaning(_) => Form::Definition,
             What::Statement => Form::Statement,
             What::FalseStatement => Form::FalseStatement,
@@ -775,6 +831,61 @@ fn swap_modifiers_ok(key: &str) -> bool {
 }
 
 /// Negations already in a sentence.
+/// Base forms of verbs common in lecture prose that are rarely nouns, for
+/// the subject's verb when the classifier's short list lacks it
+/// (`maintains`, `assumes`); sorted for a binary search.
+const VERB_BASES: &[&str] = &[
+    "accept", "accommodate", "accompany", "accomplish", "accumulate", "achieve", "acquire", "activate", "adapt",
+    "add", "adjust", "admit", "adopt", "advance", "affect", "aggregate", "aim", "alert", "align", "allocate",
+    "allow", "alter", "analyse", "analyze", "annotate", "announce", "answer", "anticipate", "append", "apply",
+    "appoint", "approach", "approve", "approximate", "argue", "arise", "arrange", "arrive", "ask", "assemble",
+    "assert", "assess", "assign", "assist", "associate", "assume", "attach", "attempt", "attract", "augment",
+    "authenticate", "automate", "avoid", "base", "behave", "borrow", "browse", "calculate", "cancel", "capture",
+    "carry", "catch", "categorize", "check", "choose", "cite", "clarify", "classify", "clean", "clear", "click",
+    "close", "collapse", "collect", "combine", "commit", "communicate", "compare", "compete", "compile", "complain",
+    "complement", "complete", "comply", "compose", "compress", "comprise", "compute", "concatenate", "concern",
+    "conclude", "conduct", "configure", "confirm", "conform", "connect", "consider", "consist", "constrain",
+    "construct", "consult", "contain", "continue", "contribute", "control", "convert", "convey", "cooperate",
+    "coordinate", "copy", "correct", "correspond", "count", "couple", "cover", "create", "crop", "debug", "decide",
+    "declare", "decline", "decode", "decompose", "decrease", "dedicate", "defer", "define", "delay", "delegate",
+    "delete", "deliver", "demand", "demonstrate", "denote", "depend", "deploy", "derive", "describe", "designate",
+    "detect", "determine", "develop", "deviate", "differ", "differentiate", "dilute", "direct", "disable",
+    "disappear", "discard", "discover", "discuss", "display", "dispose", "distinguish", "distribute", "divide",
+    "dominate", "download", "draw", "drive", "drop", "duplicate", "edit", "eliminate", "embed", "emerge", "emit",
+    "emphasize", "employ", "emulate", "enable", "encapsulate", "enclose", "encode", "encounter", "encourage", "end",
+    "enforce", "engage", "enhance", "enlarge", "ensure", "enter", "establish", "evaluate", "evolve", "examine",
+    "exceed", "exclude", "execute", "exhibit", "exist", "expand", "expect", "explain", "exploit", "explore",
+    "expose", "express", "extend", "extract", "fail", "fall", "favor", "favour", "feed", "fetch", "fill", "filter",
+    "find", "finish", "fit", "fix", "flip", "follow", "force", "forget", "forward", "freeze", "fulfil", "fulfill",
+    "gain", "gather", "generalize", "generate", "govern", "grant", "guarantee", "guess", "handle", "happen", "hide",
+    "highlight", "hold", "identify", "ignore", "illustrate", "imitate", "implement", "imply", "impose", "improve",
+    "incorporate", "increase", "indent", "indicate", "infer", "influence", "inform", "inherit", "initialize",
+    "initiate", "inject", "insert", "inspect", "install", "instantiate", "integrate", "intend", "interact",
+    "intercept", "interfere", "interpret", "interrupt", "introduce", "invert", "invoke", "involve", "isolate",
+    "iterate", "justify", "keep", "kill", "launch", "learn", "leave", "lengthen", "let", "limit", "listen", "load",
+    "locate", "look", "lose", "lower", "maintain", "manage", "manipulate", "mark", "match", "maximize", "mean",
+    "measure", "meet", "merge", "migrate", "minimize", "miss", "mix", "modify", "mount", "multiply", "navigate",
+    "need", "negate", "nest", "normalize", "notice", "notify", "obey", "observe", "obtain", "occupy", "occur",
+    "offer", "omit", "operate", "optimize", "organize", "originate", "overlap", "override", "overwrite", "own",
+    "pack", "parse", "pass", "perform", "permit", "persist", "pick", "place", "populate", "precede", "predict",
+    "prefer", "prepare", "present", "preserve", "prevent", "print", "proceed", "produce", "prohibit", "promote",
+    "propagate", "propose", "protect", "prove", "provide", "publish", "pull", "push", "put", "qualify", "raise",
+    "reach", "react", "read", "realize", "rearrange", "rebuild", "receive", "recognize", "recommend", "reconstruct",
+    "recover", "redefine", "redirect", "reduce", "refer", "reflect", "refresh", "register", "reject", "relate",
+    "release", "rely", "remain", "remember", "remove", "rename", "render", "reorder", "repeat", "replace",
+    "represent", "reproduce", "require", "rescale", "reserve", "reset", "reside", "resize", "resolve", "respect",
+    "respond", "restart", "restore", "restrict", "resume", "retain", "retrieve", "return", "reuse", "reveal",
+    "reverse", "review", "revise", "rewrite", "rotate", "run", "satisfy", "save", "scale", "scan", "scroll",
+    "search", "secure", "see", "seek", "select", "send", "separate", "serve", "settle", "share", "shift", "shorten",
+    "show", "shrink", "simplify", "simulate", "skip", "solve", "sort", "spawn", "specify", "speed", "spend",
+    "split", "start", "stay", "stop", "store", "submit", "subscribe", "substitute", "subtract", "succeed", "suffer",
+    "suggest", "suit", "summarize", "support", "suppress", "surround", "survive", "suspend", "switch",
+    "synchronize", "take", "teach", "tell", "tend", "terminate", "throw", "transform", "translate", "transmit",
+    "treat", "trigger", "truncate", "trust", "try", "turn", "typeset", "underline", "understand", "undo", "unify",
+    "unite", "unload", "unlock", "update", "upload", "use", "validate", "vanish", "vary", "verify", "view",
+    "violate", "visit", "wait", "want", "warn", "watch", "wrap", "write", "yield", "zoom",
+];
+
 const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
 
 /// The base form of a third-person verb (`uses` → `use`, `applies` →
@@ -796,6 +907,80 @@ fn verb_base(w: &str) -> String {
         }
     }
     l.strip_suffix('s').unwrap_or(&l).to_string()
+}
+
+/// Adverbs that may stand between a subject and its verb (`X also
+/// provides …`); `never` is left out: it negates.
+const MID_ADVERBS: &[&str] = &["also", "often", "always", "still", "only", "usually", "normally", "generally", "typically", "automatically"];
+
+/// Modifiers that point to something said before (`the same package`).
+const POINTING_MODIFIERS: &[&str] = &["this", "these", "that", "those", "such", "other", "former", "latter", "aforementioned", "above", "said", "given", "resulting", "corresponding", "respective", "remaining", "simplest", "most", "second", "third"];
+
+/// Nouns that say what kind of thing a name is (`the package fontspec`,
+/// `the amsthm package`).
+const KIND_NOUNS: &[&str] = &[
+    "package", "environment", "command", "option", "class", "style", "statement", "function", "menu", "keyword",
+    "engine", "mechanism", "macro", "library", "module", "interface", "program", "tool", "operator", "method",
+    "parameter", "template", "font", "distribution", "editor", "system", "format", "language", "directive", "probe",
+    "variable", "attribute", "field", "key", "argument", "dialog", "file",
+];
+
+/// Openers after which the main clause starts: a prepositional phrase or a
+/// frequency adverb and its comma (`For bibliographic references, …`,
+/// `Usually, …`). None that points back (`In this case, …`).
+fn opener_end(s: &Sentence) -> Option<usize> {
+    let first = s.tok(0).to_lowercase();
+    if !matches!(
+        first.as_str(),
+        "in" | "for" | "on" | "with" | "by" | "under" | "outside" | "inside" | "within" | "unlike" | "usually" | "normally" | "typically" | "generally" | "often" | "internally" | "traditionally"
+    ) {
+        return None;
+    }
+    let comma = (0..s.words().min(8)).find(|&i| s.text[s.toks[i].end..s.toks.get(i + 1).map_or(s.text.len(), |t| t.start)].contains(','))?;
+    let k = comma + 1;
+    if k + 3 > s.words() {
+        return None;
+    }
+    let pointing = (0..k).any(|i| {
+        let w = s.tok(i).to_lowercase();
+        matches!(w.as_str(), "this" | "these" | "that" | "those" | "it" | "its" | "such" | "example" | "examples" | "above" | "below" | "following" | "case" | "cases" | "same" | "then" | "way" | "figure" | "table" | "section" | "chapter")
+    });
+    (!pointing).then_some(k)
+}
+
+/// Words that may open what a verb takes: a determiner, a preposition, a
+/// pronoun, `that`, `not`; or an adverb, a name, a number.
+const COMPLEMENT_OPENERS: &[&str] = &[
+    "the", "a", "an", "that", "to", "in", "on", "with", "by", "for", "from", "its", "their", "all", "each", "every",
+    "no", "some", "it", "them", "how", "what", "whether", "if", "up", "out", "into", "only", "not", "any", "more",
+    "both", "as", "at", "one", "two", "three", "several", "many", "these", "those", "this", "over", "under",
+    "through", "between", "about", "across", "after", "before", "without", "within", "when", "which", "where",
+    "such", "other", "most", "much", "few", "less", "only", "also", "automatically", "well", "back", "down",
+];
+
+fn opens_complement(next: &str) -> bool {
+    let l = next.to_lowercase();
+    COMPLEMENT_OPENERS.contains(&l.as_str())
+        || (l.len() > 4 && l.ends_with("ly"))
+        || next.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// A verb of [`VERB_BASES`] in the third person (`maintains`) or, for a
+/// plural subject, its base form, followed by what verbs take; a word the
+/// lecture also uses as a plural noun (`sets` in `the sets`) is none.
+fn common_verb(w: &str, next: &str, plural: bool, nouns: &BTreeSet<String>) -> bool {
+    let l = w.to_lowercase();
+    if !opens_complement(next) || nouns.contains(&l) {
+        return false;
+    }
+    let base = if plural {
+        l
+    } else if l.ends_with('s') && !l.ends_with("ss") && !l.ends_with("us") && !l.ends_with("is") {
+        verb_base(&l)
+    } else {
+        return false;
+    };
+    VERB_BASES.binary_search(&base.as_str()).is_ok()
 }
 
 impl Gen<'_> {
@@ -833,7 +1018,17 @@ impl Gen<'_> {
         }
         let v = s.tok(next).to_lowercase();
         let gap = &s.text[s.toks[sp.last].end..s.toks[next].start];
-        (!gap.contains([',', '(', ':', ';']) && (prose::is_verb_form(&v) || (t.plural && prose::is_verb_form(&verb_base(&v))) || (!t.plural && v.ends_with('s') && prose::is_verb_form(&verb_base(&v))))).then_some(sp)
+        let verb_at = |i: usize| {
+            let v = s.tok(i).to_lowercase();
+            prose::is_verb_form(&v)
+                || (t.plural && prose::is_verb_form(&verb_base(&v)))
+                || (!t.plural && v.ends_with('s') && prose::is_verb_form(&verb_base(&v)))
+                || common_verb(s.tok(i), s.tok(i + 1), t.plural, &self.nouns)
+        };
+        // `LATEX strictly maintains …`, `X also provides …`: an adverb
+        // between subject and verb.
+        let adverb = (v.len() > 4 && v.ends_with("ly") || MID_ADVERBS.contains(&v.as_str())) && verb_at(next + 1);
+        (!gap.contains([',', '(', ':', ';']) && (verb_at(next) || adverb)).then_some(sp)
     }
 
     /// The end of a sentence's subject and whether it is plural: the key-term
@@ -841,7 +1036,59 @@ impl Gen<'_> {
     /// words after an article (`The options parameter customizes …`), or a
     /// bare plural of two or more words (`Modern distributions come …`).
     fn subject_end(&self, s: &Sentence) -> Option<(usize, bool)> {
-        self.simple_subject_end(s).or_else(|| self.qualified_subject(s))
+        self.simple_subject_end(s).or_else(|| self.qualified_subject(s)).or_else(|| {
+            // `For bibliographic references, LATEX uses …`, `Usually, run-time
+            // errors cause …`: an opening phrase, then the subject.
+            let k = opener_end(s)?;
+            let clause = s.clause_from(k);
+            let (last, plural) = self.simple_subject_end(&clause).or_else(|| self.qualified_subject(&clause))?;
+            Some((last + k, plural))
+        })
+    }
+
+    /// `The package fontspec handles …`, `The amsthm package provides …`,
+    /// `The bibliography style determines …`: `the` and a noun phrase of two
+    /// or three words naming its kind (package, environment, …), or holding
+    /// a key term or a name, then the verb.
+    fn kind_subject(&self, s: &Sentence) -> Option<(usize, bool)> {
+        let n = s.words();
+        let mut e = 1;
+        while e < n.min(4) {
+            let w = s.tok(e);
+            let l = w.to_lowercase();
+            let word = w.chars().all(|c| c.is_alphanumeric() || c == '-') && w.chars().any(char::is_alphabetic);
+            if !word || text::is_stopword(&l) || prose::is_verb_form(&l) || l.ends_with("ly") || WEAK_MODIFIERS.contains(&l.as_str()) || POINTING_MODIFIERS.contains(&l.as_str()) {
+                break;
+            }
+            e += 1;
+        }
+        if !(3..=4).contains(&e) || e >= n {
+            return None;
+        }
+        let head = s.tok(e - 1).to_lowercase();
+        let plural = terms_plural(&head);
+        let verb_at = |i: usize| {
+            let v = s.tok(i).to_lowercase();
+            prose::is_verb_form(&v) || (v.ends_with('s') && !plural && prose::is_verb_form(&verb_base(&v))) || common_verb(s.tok(i), s.tok(i + 1), plural, &self.nouns)
+        };
+        let v = s.tok(e).to_lowercase();
+        let verb = if verb_at(e) { e } else if (v.len() > 4 && v.ends_with("ly") || MID_ADVERBS.contains(&v.as_str())) && verb_at(e + 1) { e + 1 } else { return None };
+        let vw = s.tok(verb).to_lowercase();
+        let agrees = if plural { !matches!(vw.as_str(), "is" | "has" | "was" | "does") && !(vw.ends_with('s') && !vw.ends_with("ss") && !matches!(vw.as_str(), "is" | "was")) } else { !matches!(vw.as_str(), "are" | "have" | "were" | "do") };
+        if !agrees || s.text[s.toks[0].start..s.toks[verb].start].contains([',', '(', ':', ';', '"']) {
+            return None;
+        }
+        let kind = |i: usize| KIND_NOUNS.contains(&singular(&s.tok(i).to_lowercase()).as_str());
+        // `The amsthm package`: the kind last; `The package fontspec`: the
+        // kind first, then one word the lecture also writes in code.
+        let kinds = kind(e - 1) || (e == 3 && kind(1) && self.code_words.contains(&s.tok(2).to_lowercase()));
+        let named = self.terms.spans(s).iter().any(|sp| {
+            let t = self.terms.get(sp.term);
+            sp.first >= 1 && sp.last < e && (matches!(t.kind, Kind::Name | Kind::Acronym) || key_term(t) && t.words >= 2)
+        }) || (1..e).any(|i| is_name_word(&self.names_mid, s.tok(i)));
+        // Every word of the phrase names a kind (`The class file`): of what?
+        let all_kinds = (1..e).all(|i| KIND_NOUNS.contains(&singular(&s.tok(i).to_lowercase()).as_str()) || CATEGORY_NOUNS.contains(&s.tok(i).to_lowercase().as_str()));
+        ((kinds || named) && !all_kinds).then_some((e - 1, plural))
     }
 
     /// `Data sets in the R Commander are …`, `Command blocks that produce
@@ -892,7 +1139,13 @@ impl Gen<'_> {
                 let v = (e + 2..n.min(e + 7)).find(|&i| {
                     let w = s.tok(i).to_lowercase();
                     matches!(w.as_str(), "is" | "are" | "can" | "cannot" | "must" | "will" | "should" | "have" | "has" | "need")
-                        || (i > e + 2 && w.len() > 3 && prose::is_verb_form(&verb_base(&w)) && !w.ends_with("ed") && !w.ends_with("ing") && s.tok(i - 1).chars().all(char::is_alphabetic) && !text::is_stopword(&s.tok(i - 1).to_lowercase()))
+                        || (i > e + 2
+                            && w.len() > 3
+                            && (prose::is_verb_form(&verb_base(&w)) || common_verb(s.tok(i), s.tok(i + 1), plural, &self.nouns))
+                            && !w.ends_with("ed")
+                            && !w.ends_with("ing")
+                            && s.tok(i - 1).chars().all(char::is_alphabetic)
+                            && !text::is_stopword(&s.tok(i - 1).to_lowercase()))
                 })?;
                 let spans = self.terms.spans(s);
                 let anchored = spans.iter().any(|sp| {
@@ -959,11 +1212,13 @@ impl Gen<'_> {
         // unless what follows it names what it is of (`The input for LATEX
         // is …`, `The size of the root sign is …`).
         if s.tok(0).eq_ignore_ascii_case("the") {
-            return self.anchored_subject(s);
+            return self.anchored_subject(s).or_else(|| self.kind_subject(s));
         }
         let v = (det + 1..n.min(det + 5)).find(|&i| {
             let w = s.tok(i).to_lowercase();
-            prose::is_verb_form(&w) || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && prose::is_verb_form(&verb_base(&w)))
+            prose::is_verb_form(&w)
+                || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && prose::is_verb_form(&verb_base(&w)))
+                || common_verb(s.tok(i), s.tok(i + 1), false, &self.nouns)
         })?;
         let words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
         // `A factor defines …`, `An array can be …`: one noun the lecture
@@ -993,7 +1248,9 @@ impl Gen<'_> {
                 && !text::is_generic(&words[0])
                 && !CATEGORY_NOUNS.contains(&words[0].as_str())
                 && [words[0].clone(), singular(&words[0])].iter().any(|k| self.terms.lookup(k).is_some_and(|t| t.kind == Kind::Concept && t.freq >= 2))
-                && (matches!(verb.as_str(), "are" | "can" | "cannot" | "must" | "need" | "have" | "will" | "should" | "do") || prose::is_verb_form(&verb) && !verb.ends_with('s'));
+                && (matches!(verb.as_str(), "are" | "can" | "cannot" | "must" | "need" | "have" | "will" | "should" | "do")
+                    || prose::is_verb_form(&verb) && !verb.ends_with('s')
+                    || common_verb(s.tok(1), s.tok(2), true, &self.nouns));
             let plural_term = !people && terms_plural(&words[0]) && (self.terms.lookup(&words[0]).is_some_and(key_term) || common_plural);
             // `Systemtap supports …`, `Recursion is …`: a word the lecture
             // never puts after an article, used often, with a singular verb.
@@ -1005,7 +1262,9 @@ impl Gen<'_> {
                 && !CATEGORY_NOUNS.contains(&lw)
                 && !lw.ends_with("ly")
                 && !lw.ends_with("ing")
-                && (matches!(verb.as_str(), "is" | "can" | "cannot" | "must" | "has" | "will" | "does") || (verb.ends_with('s') && !verb.ends_with("ss") && prose::is_verb_form(&verb_base(&verb))));
+                && (matches!(verb.as_str(), "is" | "can" | "cannot" | "must" | "has" | "will" | "does")
+                    || (verb.ends_with('s') && !verb.ends_with("ss") && prose::is_verb_form(&verb_base(&verb)))
+                    || common_verb(s.tok(1), s.tok(2), false, &self.nouns));
             return (!people && (name || plural_term || bare)).then_some((0, plural_term && !name));
         }
         if words.len() < 2
@@ -1086,13 +1345,18 @@ impl Gen<'_> {
     }
 
     fn gated_uncached(&self, s: &Sentence) -> bool {
+        self.gate_refusal(s).is_none()
+    }
+
+    /// Why a sentence is no source of questions (`None`: it is one).
+    fn gate_refusal(&self, s: &Sentence) -> Option<&'static str> {
         if !sentence_ok(s) {
-            return false;
+            return Some("not plain prose");
         }
-        let Some((last, _)) = self.subject_end(s) else { return false };
+        let Some((last, _)) = self.subject_end(s) else { return Some("no subject") };
         // `… using his custom-bib tool kit`: a person named elsewhere.
         if (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "his" | "her" | "him" | "she" | "he")) {
-            return false;
+            return Some("a person named elsewhere");
         }
         let past = (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "was" | "were" | "had" | "did"));
         // History is a fact when it has a year or is about a name (`LATEX was
@@ -1106,9 +1370,9 @@ impl Gen<'_> {
         // A definition by genus (`A dimension vector is a vector of …`) repeats its head on purpose.
         let genus = matches!(s.tok(last + 1).to_lowercase().as_str(), "is" | "are") && matches!(s.tok(last + 2).to_lowercase().as_str(), "a" | "an");
         if !genus && head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
-            return false;
+            return Some("the predicate repeats the subject");
         }
-        !past || year || named
+        (past && !year && !named).then_some("past tense")
     }
 
     /// Whether `o` is of the same category as the answer `t`: a term with the
@@ -1283,8 +1547,10 @@ impl Gen<'_> {
             "has" => "does not have".to_string(),
             "have" => "do not have".to_string(),
             "was" | "were" => format!("{verb} not"),
-            _ if prose::is_verb_form(&lv) && !plural && lv.ends_with('s') && !lv.ends_with("ss") => format!("does not {}", verb_base(&lv)),
-            _ if prose::is_verb_form(&lv) && plural && !lv.ends_with('s') && !lv.ends_with("ed") => format!("do not {lv}"),
+            _ if (prose::is_verb_form(&lv) || common_verb(verb, s.tok(v + 1), false, &self.nouns)) && !plural && lv.ends_with('s') && !lv.ends_with("ss") => {
+                format!("does not {}", verb_base(&lv))
+            }
+            _ if (prose::is_verb_form(&lv) || common_verb(verb, s.tok(v + 1), true, &self.nouns)) && plural && !lv.ends_with('s') && !lv.ends_with("ed") => format!("do not {lv}"),
             _ => return None,
         };
         let changed = format!("{}{}{}", &s.text[..vt.start], replacement, &s.text[vt.end..]);
@@ -1434,6 +1700,11 @@ impl Gen<'_> {
             out.push(Candidate { sentence: d.sentence, score: 1.6 + imp, tie: self.tie(&format!("tfd#{}", d.key)), what: What::TermFor(di) });
             out.push(Candidate { sentence: d.sentence, score: 1.5 + imp, tie: self.tie(&format!("def#{}", d.key)), what: What::Meaning(di) });
         }
+        for (run, g) in self.glossaries.iter().enumerate() {
+            for (entry, e) in g.entries.iter().enumerate() {
+                out.push(Candidate { sentence: e.sentence, score: 1.3, tie: self.tie(&format!("gloss#{}", e.term)), what: What::Gloss { run, entry } });
+            }
+        }
         for (gi, g) in self.groups.iter().enumerate() {
             let Some(stem) = list_stem(&self.sentences[g.intro]) else { continue };
             let _ = stem;
@@ -1525,6 +1796,25 @@ impl Gen<'_> {
                 }
                 let stem = format!("What {} {}, according to the lecture?", d.copula(), d.with_article());
                 (stem, capitalize_first(&d.body), opts.iter().map(|o| capitalize_first(o)).collect(), "definition".to_string())
+            }
+            What::Gloss { run, entry } => {
+                let g = &self.glossaries[*run];
+                let e = &g.entries[*entry];
+                if self.used_answers.contains(&e.term.to_lowercase()) || glossary::echoes(e) {
+                    return None;
+                }
+                // The other terms of the run: things of the same kind.
+                let tie = self.tie(&e.term);
+                let mut others: Vec<&glossary::Entry> = g.entries.iter().filter(|o| o.term != e.term).collect();
+                others.sort_by_key(|o| mix(tie, fnv(o.term.as_bytes())));
+                if others.len() < k {
+                    return None;
+                }
+                let d: Vec<String> = others.into_iter().take(k).map(|o| o.term.clone()).collect();
+                let stem = glossary::stem(&e.description, |w| {
+                    w.ends_with('s') && !w.ends_with("ss") && (prose::is_verb_form(w) || VERB_BASES.binary_search(&verb_base(w).as_str()).is_ok())
+                });
+                (stem, e.term.clone(), d, "term".to_string())
             }
             What::FalseStatement => {
                 // One statement of the lecture made false by a swap, among
@@ -1732,6 +2022,8 @@ impl Gen<'_> {
         let mut taken_sentences: Vec<usize> = Vec::new();
         let mut form_count: BTreeMap<Form, usize> = BTreeMap::new();
         let mut used_pages: BTreeSet<usize> = BTreeSet::new();
+        // Questions per glossary: a few, not a whole exam from one slide.
+        let mut per_glossary: BTreeMap<usize, usize> = BTreeMap::new();
         let mut done = vec![false; cands.len()];
         // Pass 0: the best question of each segment; 1: fill from anywhere;
         // 2: also from sentences a statement question quotes.
@@ -1756,6 +2048,11 @@ impl Gen<'_> {
                     if self.used_sentences.contains(&c.sentence) || (pass < 2 && self.quoted.contains(&c.sentence)) || self.near_duplicate(c.sentence, &taken_sentences) {
                         continue;
                     }
+                    if let What::Gloss { run, .. } = c.what {
+                        if per_glossary.get(&run).copied().unwrap_or(0) >= MAX_PER_GLOSSARY {
+                            continue;
+                        }
+                    }
                     done[ci] = true;
                     if let Some(q) = self.build_mcq(c, req.n_options, &all) {
                         // Statement questions share their stem; they differ by their options.
@@ -1772,6 +2069,9 @@ impl Gen<'_> {
                         self.used_answers.insert(q.question.correct_answer.to_lowercase());
                         if let What::TermFor(di) | What::Meaning(di) = c.what {
                             self.used_answers.insert(self.defs[di].key.clone());
+                        }
+                        if let What::Gloss { run, .. } = c.what {
+                            *per_glossary.entry(run).or_default() += 1;
                         }
                         self.used_sentences.insert(c.sentence);
                         taken_sentences.push(c.sentence);

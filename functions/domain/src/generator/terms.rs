@@ -455,7 +455,15 @@ impl Terms {
 
     /// The terms occurring in a sentence (longest match, no overlaps).
     pub fn spans(&self, s: &Sentence) -> Vec<Span> {
-        self.spans.get(s.index).cloned().unwrap_or_default()
+        let all = self.spans.get(s.index).cloned().unwrap_or_default();
+        if s.offset == 0 {
+            return all;
+        }
+        // A clause view: its spans, counted from its first word.
+        all.into_iter()
+            .filter(|sp| sp.first >= s.offset)
+            .map(|sp| Span { term: sp.term, first: sp.first - s.offset, last: sp.last - s.offset })
+            .collect()
     }
 
     fn find_spans(&self, s: &Sentence) -> Vec<Span> {

@@ -23,9 +23,17 @@ pub struct Sentence {
     /// What the text is ([`prose::classify`]); only prose and list items
     /// make questions.
     pub class: Class,
+    /// For a clause view ([`Sentence::clause_from`]): how many words of the
+    /// sentence come before its first word; 0 for a whole sentence.
+    pub offset: usize,
 }
 
 impl Sentence {
+    /// The sentence from its `k`-th word on (its main clause after an
+    /// opening phrase): same text and index, words counted from there.
+    pub fn clause_from(&self, k: usize) -> Sentence {
+        Sentence { toks: self.toks[k.min(self.toks.len())..].to_vec(), offset: self.offset + k, ..self.clone() }
+    }
     /// The `i`-th word; empty past the end.
     pub fn tok(&self, i: usize) -> &str {
         self.toks.get(i).map_or("", |t| &self.text[t.start..t.end])
@@ -209,7 +217,7 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
     let push = |out: &mut Vec<Sentence>, text: String, page: usize, item: bool, class: Class| -> usize {
         let index = out.len();
         let class = if class != Class::Heading && prose::furniture_share(&text, &furniture) > 0.5 { Class::Heading } else { class };
-        out.push(Sentence { toks: tokenize(&text), text, page, index, item, class });
+        out.push(Sentence { toks: tokenize(&text), text, page, index, item, class, offset: 0 });
         index
     };
     for (pi, page) in pages.iter().enumerate() {
@@ -236,6 +244,18 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
                     let m = crate::pdftext::list_marker_len(part).unwrap_or(0);
                     let text = prose::clean(&part[m..]);
                     if text.is_empty() {
+                        continue;
+                    }
+                    // A bullet that is a whole statement without its full
+                    // stop (`• Glue can shrink and expand within limits`, as
+                    // slides write them) is a sentence of the lecture.
+                    let statement = format!("{text}.");
+                    if !text.ends_with(['.', ':', ';', ',', '?', '!'])
+                        && text.chars().next().is_some_and(char::is_uppercase)
+                        && text.split_whitespace().count() >= 6
+                        && prose::classify(&statement) == Class::Prose
+                    {
+                        push(&mut out, statement, pi + 1, false, Class::Prose);
                         continue;
                     }
                     let class = prose::classify(&text);
