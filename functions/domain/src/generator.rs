@@ -87,10 +87,12 @@ pub struct Generated {
     /// The lecture's sentence the question is built on.
     pub source: String,
     /// What the answer (or the swapped part) is: `term`, `name`, `acronym`,
-    /// `year`, `percent`, `number`, `list item`, `definition`, `statement`.
+    /// `year`, `percent`, `number`, `list item`, `definition`, `statement`,
+    /// `statement pair`.
     pub answer_kind: String,
     /// The question's form: `cloze`, `term_for_definition`, `definition`,
-    /// `statement`, `list`, `true_false` (empty for an LLM's questions).
+    /// `statement`, `false_statement`, `statement_pair`, `glossary`, `list`,
+    /// `true_false` (empty for an LLM's questions).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub form: String,
 }
@@ -149,6 +151,8 @@ const MAX_WORDS: usize = 32;
 const EMBED_SENTENCES: usize = 64;
 /// Terms and definitions embedded for the options, at most.
 const EMBED_TERMS: usize = 240;
+/// The options of a statement-pair question, in this order.
+const PAIR_OPTIONS: [&str; 4] = ["I only", "II only", "Both I and II", "Neither I nor II"];
 /// Questions one glossary ([`glossary::find`]) may give.
 const MAX_PER_GLOSSARY: usize = 3;
 
@@ -504,6 +508,8 @@ enum Form {
     Statement,
     FalseStatement,
     List,
+    Glossary,
+    StatementPair,
 }
 
 impl Form {
@@ -514,6 +520,8 @@ impl Form {
             Form::Cloze => "cloze",
             Form::Statement => "statement",
             Form::FalseStatement => "false_statement",
+            Form::Glossary => "glossary",
+            Form::StatementPair => "statement_pair",
             Form::List => "list",
         }
     }
@@ -536,6 +544,8 @@ enum What {
     FalseStatement,
     /// Entry `entry` of glossary `run`.
     Gloss { run: usize, entry: usize },
+    /// Two statements, each true or negated: which are true?
+    Pair,
 }
 
 impl What {
@@ -543,7 +553,9 @@ impl What {
         match self {
             What::Cloze(_) => Form::Cloze,
             What::List { .. } => Form::List,
-            What::TermFor(_) | What::Gloss { .. } => Form::TermForDefinition,
+            What::TermFor(_) => Form::TermForDefinition,
+            What::Gloss { .. } => Form::Glossary,
+            What::Pair => Form::StatementPair,
             What::Meaning(_) => Form::Definition,
             What::Statement => Form::Statement,
             What::FalseStatement => Form::FalseStatement,
@@ -825,12 +837,15 @@ fn swap_modifiers_ok(key: &str) -> bool {
             "first" | "second" | "third" | "fourth" | "fifth" | "sixth" | "seventh" | "eighth" | "ninth" | "tenth" | "nth"
                 | "next" | "last" | "total" | "maximum" | "minimum" | "certain" | "given" | "particular" | "whole"
                 | "entire" | "single" | "double" | "multiple" | "several" | "many" | "few" | "other" | "such"
+                // Superlatives: `longest vector` is no kind of vector.
+                | "longest" | "shortest" | "largest" | "smallest" | "highest" | "lowest" | "biggest" | "greatest"
+                | "newest" | "oldest" | "earliest" | "fastest" | "slowest" | "simplest" | "easiest" | "widest"
+                | "narrowest" | "deepest" | "best" | "worst"
         );
         !(adjective || quantity || WEAK_MODIFIERS.contains(&m.as_str()))
     })
 }
 
-/// Negations already in a sentence.
 /// Base forms of verbs common in lecture prose that are rarely nouns, for
 /// the subject's verb when the classifier's short list lacks it
 /// (`maintains`, `assumes`); sorted for a binary search.
@@ -886,6 +901,7 @@ const VERB_BASES: &[&str] = &[
     "violate", "visit", "wait", "want", "warn", "watch", "wrap", "write", "yield", "zoom",
 ];
 
+/// Negations already in a sentence.
 const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
 
 /// The base form of a third-person verb (`uses` → `use`, `applies` →
@@ -1214,16 +1230,23 @@ impl Gen<'_> {
         if s.tok(0).eq_ignore_ascii_case("the") {
             return self.anchored_subject(s).or_else(|| self.kind_subject(s));
         }
+        // `Every simple algebra is …`: a quantifier in the article's place.
+        let det = if matches!(s.tok(0).to_lowercase().as_str(), "every" | "each") { 1 } else { det };
         let v = (det + 1..n.min(det + 5)).find(|&i| {
             let w = s.tok(i).to_lowercase();
-            prose::is_verb_form(&w)
-                || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && prose::is_verb_form(&verb_base(&w)))
-                || common_verb(s.tok(i), s.tok(i + 1), false, &self.nouns)
+            // `Quadratic forms are …`: a word before an auxiliary is a noun.
+            let aux = |w: &str| matches!(w, "is" | "are" | "can" | "cannot" | "must" | "will" | "should" | "may" | "has" | "have" | "was" | "were" | "does" | "do");
+            let noun = !aux(&w) && aux(&s.tok(i + 1).to_lowercase());
+            !noun
+                && (prose::is_verb_form(&w)
+                    || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && prose::is_verb_form(&verb_base(&w)))
+                    || common_verb(s.tok(i), s.tok(i + 1), false, &self.nouns))
         })?;
         let words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
         // `A factor defines …`, `An array can be …`: one noun the lecture
         // uses, in the generic singular.
         if det == 1 && v == 2 && !s.tok(0).eq_ignore_ascii_case("the") {
+            // (`a`, `an`, `every`, `each`)
             let w = &words[0];
             let known = !terms_plural(w) && self.terms.lookup(w).is_some_and(|t| t.kind == Kind::Concept && t.freq >= 2);
             let verb = s.tok(v).to_lowercase();
@@ -1693,6 +1716,7 @@ impl Gen<'_> {
             if s.words() <= 26 && !hedged(s) {
                 out.push(Candidate { sentence: s.index, score: 0.5 + 0.8 * imp, tie: self.tie(&format!("stmt#{}", s.text)), what: What::Statement });
                 out.push(Candidate { sentence: s.index, score: 0.45 + 0.8 * imp, tie: self.tie(&format!("fstmt#{}", s.text)), what: What::FalseStatement });
+                out.push(Candidate { sentence: s.index, score: 0.3 + 0.8 * imp, tie: self.tie(&format!("pair#{}", s.text)), what: What::Pair });
             }
         }
         for (di, d) in self.defs.iter().enumerate() {
@@ -1742,10 +1766,16 @@ impl Gen<'_> {
                 let stem_lower = blanked.to_lowercase();
                 // The stem must not name the answer's own words (`list of
                 // _____ … Options Summary` → `class options`).
-                if modifiers(&t.key).iter().chain(std::iter::once(&head_of(&t.key))).any(|m| m.len() >= 4 && mentions(&stem_lower, m)) && !t.kind.is_number() {
+                if modifiers(&t.key).iter().any(|m| m.len() >= 4 && mentions(&stem_lower, m)) && !t.kind.is_number() {
                     return None;
                 }
                 let d = self.category_distractors(t, k, &lower, s.page, self.tie(&s.text))?;
+                // The head in the stem (`A _____ is a vector of …`) gives
+                // nothing away when every option has that head.
+                let head = head_of(&t.key);
+                if head.len() >= 4 && mentions(&stem_lower, &head) && !t.kind.is_number() && !d.iter().all(|o| head_of(&o.to_lowercase()) == head) {
+                    return None;
+                }
                 if self.echoes(&stem_lower, &t.display, &d) {
                     return None;
                 }
@@ -1815,6 +1845,42 @@ impl Gen<'_> {
                     w.ends_with('s') && !w.ends_with("ss") && (prose::is_verb_form(w) || VERB_BASES.binary_search(&verb_base(w).as_str()).is_ok())
                 });
                 (stem, e.term.clone(), d, "term".to_string())
+            }
+            What::Pair => {
+                // Two statements of the lecture, each as it is or negated
+                // (one of the four cases by the text): which are true?
+                if n_options != PAIR_OPTIONS.len() {
+                    return None;
+                }
+                let other = self.pair_partner(c.sentence, all)?;
+                let case = self.tie(&format!("pair#{}", s.text)) % 4;
+                let (true_a, true_b) = (case == 0 || case == 1, case == 0 || case == 2);
+                let text = |i: usize, keep: bool| -> Option<String> {
+                    if keep {
+                        Some(self.sentences[i].text.clone())
+                    } else {
+                        self.falsify(&self.sentences[i], all, true).map(|(changed, _)| changed)
+                    }
+                };
+                let (a, b) = (text(c.sentence, true_a)?, text(other, true_b)?);
+                let answer = PAIR_OPTIONS[match (true_a, true_b) {
+                    (true, false) => 0,
+                    (false, true) => 1,
+                    (true, true) => 2,
+                    (false, false) => 3,
+                }];
+                return Some(Generated {
+                    question: Question {
+                        question: format!("Which of these statements are true, according to the lecture? (I) {a} (II) {b}"),
+                        options: PAIR_OPTIONS.iter().map(|o| o.to_string()).collect(),
+                        correct_answer: answer.to_string(),
+                    },
+                    kind: QuestionType::MultipleChoice,
+                    page: s.page,
+                    source: s.text.clone(),
+                    answer_kind: "statement pair".to_string(),
+                    form: Form::StatementPair.label().to_string(),
+                });
             }
             What::FalseStatement => {
                 // One statement of the lecture made false by a swap, among
@@ -1955,6 +2021,26 @@ impl Gen<'_> {
         cands.into_iter().take(k).map(|(_, _, i)| self.sentences[i].text.clone()).collect()
     }
 
+    /// The second statement of a pair question on `near`: a sentence near it
+    /// of similar length that, like it, can be negated (the anchor too).
+    fn pair_partner(&self, near: usize, all: &BTreeSet<String>) -> Option<usize> {
+        let s = &self.sentences[near];
+        if s.words() > 26 || hedged(s) || self.falsify(s, all, true).is_none() {
+            return None;
+        }
+        let len = s.words() as i64;
+        let mut cands: Vec<(usize, u64, usize)> = self
+            .sentences
+            .iter()
+            .filter(|o| o.index != near && self.gated(o) && o.words() <= 26 && !self.used_sentences.contains(&o.index) && !self.quoted.contains(&o.index))
+            .filter(|o| !hedged(o) && (o.words() as i64 - len).abs() <= 8)
+            .filter(|o| !self.near_duplicate(o.index, &[near]))
+            .map(|o| (o.page.abs_diff(s.page), self.tie(&format!("pp#{}", o.text)), o.index))
+            .collect();
+        cands.sort();
+        cands.into_iter().map(|(_, _, i)| i).find(|&i| self.falsify(&self.sentences[i], all, true).is_some())
+    }
+
     /// False versions of other sentences near `near`, for a statement question.
     fn false_statements(&self, near: usize, k: usize, all: &BTreeSet<String>) -> Vec<String> {
         let page = self.sentences[near].page;
@@ -2024,6 +2110,14 @@ impl Gen<'_> {
         let mut used_pages: BTreeSet<usize> = BTreeSet::new();
         // Questions per glossary: a few, not a whole exam from one slide.
         let mut per_glossary: BTreeMap<usize, usize> = BTreeMap::new();
+        // Statement pairs take two sentences each: only from what the
+        // true/false questions leave (they need one each).
+        let negatable = self
+            .sentences
+            .iter()
+            .filter(|s| self.gated(s) && s.words() <= 32 && !hedged(s) && self.falsify(s, &all, true).is_some())
+            .count();
+        let mut pair_budget = negatable.saturating_sub(req.n_tfq) / 2;
         let mut done = vec![false; cands.len()];
         // Pass 0: the best question of each segment; 1: fill from anywhere;
         // 2: also from sentences a statement question quotes.
@@ -2053,6 +2147,9 @@ impl Gen<'_> {
                             continue;
                         }
                     }
+                    if matches!(c.what, What::Pair) && pair_budget == 0 {
+                        continue;
+                    }
                     done[ci] = true;
                     if let Some(q) = self.build_mcq(c, req.n_options, &all) {
                         // Statement questions share their stem; they differ by their options.
@@ -2072,6 +2169,14 @@ impl Gen<'_> {
                         }
                         if let What::Gloss { run, .. } = c.what {
                             *per_glossary.entry(run).or_default() += 1;
+                        }
+                        // Both sentences of a pair are used.
+                        if matches!(c.what, What::Pair) {
+                            if let Some(other) = self.pair_partner(c.sentence, &all) {
+                                self.used_sentences.insert(other);
+                                taken_sentences.push(other);
+                            }
+                            pair_budget -= 1;
                         }
                         self.used_sentences.insert(c.sentence);
                         taken_sentences.push(c.sentence);

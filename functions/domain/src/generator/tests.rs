@@ -102,6 +102,28 @@ fn check_exam(g: &Generation, pages: &[String], req: &Request) {
                         let unstated: Vec<&String> = qq.options.iter().filter(|o| !text.contains(&o.to_lowercase())).collect();
                         assert_eq!(unstated, vec![&qq.correct_answer], "{qq:?}");
                     }
+                    "statement_pair" => {
+                        // Two statements, each the lecture's or negated; the key says which are true.
+                        let rest = qq.question.split_once("(I) ").expect("statement I").1;
+                        let (a, b) = rest.split_once(" (II) ").expect("statement II");
+                        let (ta, tb) = (text.contains(&a.to_lowercase()), text.contains(&b.to_lowercase()));
+                        let key = match (ta, tb) {
+                            (true, false) => "I only",
+                            (false, true) => "II only",
+                            (true, true) => "Both I and II",
+                            (false, false) => "Neither I nor II",
+                        };
+                        assert_eq!(qq.correct_answer, key, "{qq:?}");
+                        assert_eq!(qq.options, ["I only", "II only", "Both I and II", "Neither I nor II"]);
+                    }
+                    "glossary" => {
+                        // A term of a `term – description` run; the options are the run's terms.
+                        assert!(stem.starts_with("which of these "), "{stem}");
+                        for o in &qq.options {
+                            assert!(text.contains(&o.to_lowercase()), "option {o:?} not in the lecture");
+                        }
+                        assert!(q.source.to_lowercase().starts_with(&qq.correct_answer.to_lowercase()), "{qq:?}");
+                    }
                     other => panic!("unexpected form {other:?}"),
                 }
                 if q.form == "cloze" {
@@ -205,6 +227,7 @@ fn distractors_are_of_the_answer_kind() {
             "definition" => assert!(o.iter().all(|x| x.chars().next().unwrap().is_uppercase() && x.split(' ').count() >= 3), "{o:?}"),
             // Whole statements.
             "statement" => assert!(o.iter().all(|x| x.ends_with('.') && x.split(' ').count() >= 5), "{o:?}"),
+            "statement pair" => assert_eq!(o, &["I only", "II only", "Both I and II", "Neither I nor II"]),
             other => panic!("unexpected kind {other}"),
         }
     }
