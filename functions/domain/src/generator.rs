@@ -941,6 +941,13 @@ const KIND_NOUNS: &[&str] = &[
     "variable", "attribute", "field", "key", "argument", "dialog", "file",
 ];
 
+/// Kinds that name a thing when a name follows them (`the package
+/// fontspec`; not `the parameter filename`, which is a placeholder).
+const KIND_FIRST: &[&str] = &[
+    "package", "environment", "option", "command", "class", "function", "statement", "macro", "library", "module",
+    "program", "tool", "font", "engine", "keyword", "operator", "directive",
+];
+
 /// Openers after which the main clause starts: a prepositional phrase or a
 /// frequency adverb and its comma (`For bibliographic references, …`,
 /// `Usually, …`). None that points back (`In this case, …`).
@@ -1097,7 +1104,7 @@ impl Gen<'_> {
         let kind = |i: usize| KIND_NOUNS.contains(&singular(&s.tok(i).to_lowercase()).as_str());
         // `The amsthm package`: the kind last; `The package fontspec`: the
         // kind first, then one word the lecture also writes in code.
-        let kinds = kind(e - 1) || (e == 3 && kind(1) && self.code_words.contains(&s.tok(2).to_lowercase()));
+        let kinds = kind(e - 1) || (e == 3 && KIND_FIRST.contains(&s.tok(1).to_lowercase().as_str()) && self.code_words.contains(&s.tok(2).to_lowercase()));
         let named = self.terms.spans(s).iter().any(|sp| {
             let t = self.terms.get(sp.term);
             sp.first >= 1 && sp.last < e && (matches!(t.kind, Kind::Name | Kind::Acronym) || key_term(t) && t.words >= 2)
@@ -1394,6 +1401,18 @@ impl Gen<'_> {
         let genus = matches!(s.tok(last + 1).to_lowercase().as_str(), "is" | "are") && matches!(s.tok(last + 2).to_lowercase().as_str(), "a" | "an");
         if !genus && head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
             return Some("the predicate repeats the subject");
+        }
+        // `The package xepersian offers support for the Persian language`:
+        // the name says what the sentence claims, a giveaway.
+        let names_it = (0..=last).any(|i| {
+            let sw = s.tok(i).to_lowercase();
+            (last + 1..s.words()).any(|j| {
+                let w = s.tok(j).to_lowercase();
+                w.len() >= 5 && sw.len() > w.len() && !text::is_stopword(&w) && sw.contains(w.as_str())
+            })
+        });
+        if names_it {
+            return Some("the subject's name gives the claim away");
         }
         (past && !year && !named).then_some("past tense")
     }

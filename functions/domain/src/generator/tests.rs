@@ -636,3 +636,110 @@ fn a_sentence_shown_as_source_and_output_is_no_question() {
     assert_ne!(gate_state(&lines, "An empty line in the source"), "gated", "{lines:#?}");
     assert_ne!(gate_state(&lines, "TeX is a programming language"), "gated", "{lines:#?}");
 }
+
+#[test]
+fn the_gate_takes_common_verbs_opening_phrases_and_named_kinds() {
+    let page = "Typesetting with LaTeX\n\
+        LaTeX strictly maintains the original order of the floats. \
+        LaTeX assumes that sentences end with periods or question marks. \
+        The package fontspec handles font loading for XeLaTeX and LuaLaTeX. \
+        The amsthm package also provides the proof environment. \
+        For bibliographic references, LaTeX uses the BibTeX database system. \
+        Within the same paragraph, the font size stays the same. \
+        Quadratic forms are represented by their Gram matrix. \
+        Every semisimple algebra is isomorphic to a product of matrix rings. \
+        The class uses big sans serif letters on the title page.\n\
+        \\usepackage{fontspec} \\usepackage{amsthm}";
+    let lines = explain(&[page.to_string()]);
+    for gated in [
+        "LaTeX strictly maintains",
+        "LaTeX assumes that",
+        "The package fontspec",
+        "The amsthm package",
+        "For bibliographic references",
+        "Quadratic forms are",
+        "Every semisimple algebra",
+    ] {
+        assert_eq!(gate_state(&lines, gated), "gated", "{gated:?} should be a question source: {lines:#?}");
+    }
+    // An opening phrase that points back, and `the` with one common word.
+    for plain in ["Within the same paragraph", "The class uses"] {
+        assert_ne!(gate_state(&lines, plain), "gated", "{plain:?} must not be a question source: {lines:#?}");
+    }
+    // Why a sentence is refused is said.
+    assert!(lines.iter().any(|l| l.contains("The class uses") && l.ends_with("<no subject>")), "{lines:#?}");
+}
+
+/// A handout page with a glossary of programs (`name – what it is`).
+fn tools_page() -> String {
+    "Programs for LaTeX users\n\
+     Many programs help authors of LaTeX documents every day. \
+     A previewer shows the typeset pages while the author edits the source.\n\
+     • texlive – the base setup of a TeX system\n\
+     • ghostscript – a PostScript preview program\n\
+     • gimp – a free Photoshop look-a-like\n\
+     • inkscape – a free illustrator look-a-like\n\
+     • devscripts – contains many useful scripts for maintainers\n\
+     • okular – a document viewer for the desktop\n\
+     • xournal – a program for writing notes on PDF files\n\
+     Editors with LaTeX support make the work easier."
+        .to_string()
+}
+
+#[test]
+fn a_glossary_asks_for_its_terms_with_the_other_terms_as_options() {
+    let pages = vec![tools_page()];
+    let req = Request { n_mcq: 8, n_tfq: 0, n_options: 4 };
+    let g = generate(&pages, &req);
+    check_exam(&g, &pages, &req);
+    let gloss: Vec<&Generated> = g.questions.iter().filter(|q| q.form == "glossary").collect();
+    // A few questions from one list, not a whole exam.
+    assert!((1..=MAX_PER_GLOSSARY).contains(&gloss.len()), "{gloss:#?}");
+    let terms = ["texlive", "ghostscript", "gimp", "inkscape", "devscripts", "okular", "xournal"];
+    for q in &gloss {
+        assert!(q.question.options.iter().all(|o| terms.contains(&o.as_str())), "{q:?}");
+        // `devscripts – contains many useful scripts`: the description names its term.
+        assert_ne!(q.question.correct_answer, "devscripts", "{q:?}");
+        assert!(q.question.question.starts_with("Which of these is ") || q.question.question.starts_with("Which of these does the lecture describe as"), "{q:?}");
+    }
+    let lines = explain(&pages);
+    assert!(lines.iter().any(|l| l.contains("gloss devscripts") && l.ends_with("<echoes its term>")), "{lines:#?}");
+}
+
+#[test]
+fn a_slide_bullet_that_is_a_whole_statement_is_a_sentence() {
+    let pages = vec!["Boxes and glue\n• Words are treated as boxes to form lines\n• Glue\n• Lines are joined into paragraphs:".to_string()];
+    let (s, _) = text::sentences(&pages);
+    let words = s.iter().find(|s| s.text.starts_with("Words are")).expect("the bullet");
+    assert_eq!(words.text, "Words are treated as boxes to form lines.");
+    assert_eq!(words.class, Class::Prose);
+    assert!(!words.item);
+    // A one-word bullet and one that introduces more stay list items.
+    assert!(s.iter().any(|s| s.text == "Glue" && s.item));
+    assert!(s.iter().any(|s| s.text.starts_with("Lines are joined") && s.class != Class::Prose));
+}
+
+#[test]
+fn statement_pairs_use_only_the_sentences_true_false_can_spare() {
+    let pages = biology();
+    let wide = Request { n_mcq: 12, n_tfq: 2, n_options: 4 };
+    let g = generate(&pages, &wide);
+    check_exam(&g, &pages, &wide);
+    let pairs: Vec<&Generated> = g.questions.iter().filter(|q| q.form == "statement_pair").collect();
+    assert!(!pairs.is_empty(), "{:#?}", g.questions);
+    // Every pair's two statements are sentences (or negations of sentences)
+    // that no other question uses as its source.
+    let sources: Vec<&str> = g.questions.iter().map(|q| q.source.as_str()).collect();
+    for q in &pairs {
+        let rest = q.question.question.split_once("(I) ").unwrap().1;
+        let (_, b) = rest.split_once(" (II) ").unwrap();
+        assert!(!sources.iter().any(|s| *s == b), "{b:?} is also a source: {sources:#?}");
+    }
+    // Asked for as many true/false questions as there are statements: no pairs.
+    let tf_heavy = Request { n_mcq: 12, n_tfq: 40, n_options: 4 };
+    let g = generate(&pages, &tf_heavy);
+    assert!(!g.questions.iter().any(|q| q.form == "statement_pair"), "{:#?}", g.questions);
+    // With three options there is no pair question (it has four fixed ones).
+    let three = Request { n_mcq: 12, n_tfq: 2, n_options: 3 };
+    assert!(!generate(&pages, &three).questions.iter().any(|q| q.form == "statement_pair"));
+}
