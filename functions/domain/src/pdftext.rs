@@ -120,6 +120,7 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
     for id in pages.values() {
         parent_chain_is_finite(&doc, *id)?;
     }
+    map_uni_glyph_names(&mut doc);
     // Fast path: the whole document in one pass (fonts are parsed once).
     let mut collector = Collector::new(page_ids.len());
     let whole = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc(&doc, &mut collector)));
@@ -154,6 +155,88 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
         return Err(PdfError::Unreadable(last_error));
     }
     Ok(pages)
+}
+
+/// Fonts without a /ToUnicode map whose /Differences name their glyphs
+/// `uniXXXX` or `uXXXX` (as Windows' PostScript driver and Ghostscript
+/// write TrueType fonts): pdf-extract knows only the Adobe glyph list's
+/// names, so their text came out as the base encoding's letters (`8 &"'`).
+/// Such a font gets a ToUnicode CMap made from those names; codes it does
+/// not list still fall back to the encoding.
+fn map_uni_glyph_names(doc: &mut pdf_extract::Document) {
+    use pdf_extract::{Dictionary, Object, Stream};
+    let deref = |doc: &pdf_extract::Document, o: &Object| -> Option<Object> {
+        match o {
+            Object::Reference(id) => doc.get_object(*id).ok().cloned(),
+            other => Some(other.clone()),
+        }
+    };
+    let mut found: Vec<(pdf_extract::ObjectId, Vec<(u8, String)>)> = Vec::new();
+    for (id, obj) in &doc.objects {
+        let Object::Dictionary(font) = obj else { continue };
+        if font.get(b"Type").and_then(Object::as_name).ok() != Some(b"Font".as_slice()) || font.has(b"ToUnicode") {
+            continue;
+        }
+        let Some(Object::Dictionary(enc)) = font.get(b"Encoding").ok().and_then(|e| deref(doc, e)) else { continue };
+        let Some(Object::Array(diffs)) = enc.get(b"Differences").ok().and_then(|d| deref(doc, d)) else { continue };
+        let mut code: i64 = 0;
+        let mut map = Vec::new();
+        for o in &diffs {
+            match deref(doc, o) {
+                Some(Object::Integer(i)) => code = i,
+                Some(Object::Name(n)) => {
+                    if let (Ok(c), Some(text)) = (u8::try_from(code), uni_glyph_name(&n)) {
+                        map.push((c, text));
+                    }
+                    code += 1;
+                }
+                _ => {}
+            }
+        }
+        if !map.is_empty() {
+            found.push((*id, map));
+        }
+    }
+    for (id, map) in found {
+        let mut cmap = String::from(
+            "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CMapName /examfn-uni-names def\n/CMapType 2 def\n\
+             1 begincodespacerange\n<00> <FF>\nendcodespacerange\n",
+        );
+        for chunk in map.chunks(100) {
+            cmap.push_str(&format!("{} beginbfchar\n", chunk.len()));
+            for (c, text) in chunk {
+                let hex: String = text.encode_utf16().map(|u| format!("{u:04X}")).collect();
+                cmap.push_str(&format!("<{c:02X}> <{hex}>\n"));
+            }
+            cmap.push_str("endbfchar\n");
+        }
+        cmap.push_str("endcmap\nCMapName currentdict /CMapResource defineresource pop\nend\nend\n");
+        let stream = doc.add_object(Stream::new(Dictionary::new(), cmap.into_bytes()));
+        if let Ok(Object::Dictionary(font)) = doc.get_object_mut(id) {
+            font.set("ToUnicode", Object::Reference(stream));
+        }
+    }
+}
+
+/// The text a glyph name stands for by the glyph list's rules for names
+/// outside it: `uni0053` (UTF-16 code units, four hex digits each, several
+/// allowed) and `u1F600` (one code point, four to six hex digits).
+fn uni_glyph_name(name: &[u8]) -> Option<String> {
+    let name = std::str::from_utf8(name).ok()?;
+    let name = name.split('.').next()?;
+    let hex = |h: &str| h.len() >= 4 && h.bytes().all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b));
+    if let Some(h) = name.strip_prefix("uni") {
+        if !hex(h) || h.len() % 4 != 0 {
+            return None;
+        }
+        let units: Vec<u16> = (0..h.len()).step_by(4).map(|i| u16::from_str_radix(&h[i..i + 4], 16)).collect::<Result<_, _>>().ok()?;
+        return String::from_utf16(&units).ok().filter(|t| !t.chars().any(char::is_control));
+    }
+    let h = name.strip_prefix('u')?;
+    if !hex(h) || h.len() > 6 {
+        return None;
+    }
+    char::from_u32(u32::from_str_radix(h, 16).ok()?).filter(|c| !c.is_control()).map(String::from)
 }
 
 /// Follow `/Parent` from a page: an error when it comes back to an object
@@ -669,6 +752,39 @@ mod tests {
 
     fn lines(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn glyph_names_outside_the_glyph_list_are_read_by_their_code_points() {
+        assert_eq!(uni_glyph_name(b"uni0053").as_deref(), Some("S"));
+        assert_eq!(uni_glyph_name(b"uni00660069").as_deref(), Some("fi"));
+        assert_eq!(uni_glyph_name(b"u1F600").as_deref(), Some("😀"));
+        assert_eq!(uni_glyph_name(b"uni0041.sc").as_deref(), Some("A"));
+        for not in [&b"g12"[..], b"uni004", b"uniXYZW", b"u12", b"space", b"uni0007"] {
+            assert_eq!(uni_glyph_name(not), None, "{:?}", String::from_utf8_lossy(not));
+        }
+        // A font whose /Differences say code 67 is `uni0047` (G) and that has
+        // no ToUnicode map, as Windows' PostScript driver writes them: the
+        // text reads G where the base encoding would say C.
+        let pdf = write_text_pdf(&[vec!["Cells divide.".to_string()]]);
+        let mut doc = pdf_extract::Document::load_mem(&pdf).unwrap();
+        let font = doc
+            .objects
+            .iter()
+            .find(|(_, o)| matches!(o, pdf_extract::Object::Dictionary(d) if d.get(b"Type").and_then(pdf_extract::Object::as_name).ok() == Some(b"Font".as_slice())))
+            .map(|(id, _)| *id)
+            .unwrap();
+        let mut enc = pdf_extract::Dictionary::new();
+        enc.set("Type", pdf_extract::Object::Name(b"Encoding".to_vec()));
+        enc.set("BaseEncoding", pdf_extract::Object::Name(b"WinAnsiEncoding".to_vec()));
+        enc.set("Differences", pdf_extract::Object::Array(vec![pdf_extract::Object::Integer(67), pdf_extract::Object::Name(b"uni0047".to_vec())]));
+        if let Ok(pdf_extract::Object::Dictionary(f)) = doc.get_object_mut(font) {
+            f.set("Encoding", pdf_extract::Object::Dictionary(enc));
+        }
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        let t = extract(&bytes).unwrap();
+        assert!(t.pages[0].contains("Gells divide."), "{:?}", t.pages);
     }
 
     #[test]
