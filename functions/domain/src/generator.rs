@@ -953,20 +953,26 @@ const KIND_FIRST: &[&str] = &[
 /// `Usually, …`). None that points back (`In this case, …`).
 fn opener_end(s: &Sentence) -> Option<usize> {
     let first = s.tok(0).to_lowercase();
-    if !matches!(
-        first.as_str(),
-        "in" | "for" | "on" | "with" | "by" | "under" | "outside" | "inside" | "within" | "unlike" | "usually" | "normally" | "typically" | "generally" | "often" | "internally" | "traditionally"
-    ) {
+    // `If the argument is exact, the result is …`: a subordinate clause may be longer.
+    let clause = matches!(first.as_str(), "if" | "when" | "since" | "although" | "because" | "while" | "unless" | "once" | "whenever");
+    if !clause
+        && !matches!(
+            first.as_str(),
+            "in" | "for" | "on" | "with" | "by" | "under" | "outside" | "inside" | "within" | "unlike" | "usually" | "normally" | "typically" | "generally" | "often" | "internally" | "traditionally"
+        )
+    {
         return None;
     }
-    let comma = (0..s.words().min(8)).find(|&i| s.text[s.toks[i].end..s.toks.get(i + 1).map_or(s.text.len(), |t| t.start)].contains(','))?;
+    let comma = (0..s.words().min(if clause { 12 } else { 8 })).find(|&i| s.text[s.toks[i].end..s.toks.get(i + 1).map_or(s.text.len(), |t| t.start)].contains(','))?;
     let k = comma + 1;
     if k + 3 > s.words() {
         return None;
     }
     let pointing = (0..k).any(|i| {
         let w = s.tok(i).to_lowercase();
+        // A value of the lecture's example (`Since xlim is 13, …`) too.
         matches!(w.as_str(), "this" | "these" | "that" | "those" | "it" | "its" | "such" | "example" | "examples" | "above" | "below" | "following" | "case" | "cases" | "same" | "then" | "way" | "figure" | "table" | "section" | "chapter")
+            || w.chars().any(|c| c.is_ascii_digit())
     });
     (!pointing).then_some(k)
 }
@@ -1182,7 +1188,7 @@ impl Gen<'_> {
                 // Or a generic phrase: `Images in figures are …`, `An empty
                 // line in the source ends …`.
                 let the = (e + 1..v).filter(|&i| s.tok(i).eq_ignore_ascii_case("the")).count();
-                let generic = v - e - 1 <= 3
+                let generic = v - e - 1 <= 4
                     && (the == 0 || (det == 1 && the == 1 && s.tok(e + 1).eq_ignore_ascii_case("the")))
                     && (e + 1..v).all(|i| s.tok(i).chars().all(|c| c.is_alphabetic() || c == '-'));
                 ((anchored || generic) && clean).then_some(v)?
@@ -1249,14 +1255,22 @@ impl Gen<'_> {
                     || (w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") && prose::is_verb_form(&verb_base(&w)))
                     || common_verb(s.tok(i), s.tok(i + 1), false, &self.nouns))
         })?;
-        let words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
+        let mut words: Vec<String> = (det..v).map(|i| s.tok(i).to_lowercase()).collect();
+        // `An assignment also evaluates …`: an adverb before the verb is no
+        // part of the subject.
+        let adverb = words.len() >= 2 && words.last().is_some_and(|w| MID_ADVERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ly")));
+        if adverb {
+            words.pop();
+        }
+        // The verb, and where the subject ends (before it or its adverb).
+        let (verb_at, v) = (v, if adverb { v - 1 } else { v });
         // `A factor defines …`, `An array can be …`: one noun the lecture
         // uses, in the generic singular.
         if det == 1 && v == 2 && !s.tok(0).eq_ignore_ascii_case("the") {
             // (`a`, `an`, `every`, `each`)
             let w = &words[0];
             let known = !terms_plural(w) && self.terms.lookup(w).is_some_and(|t| t.kind == Kind::Concept && t.freq >= 2);
-            let verb = s.tok(v).to_lowercase();
+            let verb = s.tok(verb_at).to_lowercase();
             let agrees = !matches!(verb.as_str(), "are" | "were" | "have" | "do");
             return (known && agrees && !text::is_generic(w) && !CATEGORY_NOUNS.contains(&w.as_str()) && w.len() >= 4 && !w.ends_with("ly"))
                 .then_some((det, false));
@@ -1268,7 +1282,7 @@ impl Gen<'_> {
             // A name the lecture uses inside sentences, or one that only opens
             // sentences but is followed by a copula or an auxiliary
             // (`Cassandra is …`; not `Duplicate sets of …`).
-            let verb = s.tok(1).to_lowercase();
+            let verb = s.tok(verb_at).to_lowercase();
             let name = is_name_word(&self.names_mid, w)
                 && (self.names_mid.get(w).is_some_and(|&c| c >= 2) || matches!(verb.as_str(), "is" | "are" | "was" | "were" | "has" | "have" | "can" | "will"));
             let people = matches!(words[0].as_str(), "users" | "people" | "authors" | "students" | "readers" | "beginners" | "developers" | "programmers" | "researchers");
@@ -1280,7 +1294,7 @@ impl Gen<'_> {
                 && [words[0].clone(), singular(&words[0])].iter().any(|k| self.terms.lookup(k).is_some_and(|t| t.kind == Kind::Concept && t.freq >= 2))
                 && (matches!(verb.as_str(), "are" | "can" | "cannot" | "must" | "need" | "have" | "will" | "should" | "do")
                     || prose::is_verb_form(&verb) && !verb.ends_with('s')
-                    || common_verb(s.tok(1), s.tok(2), true, &self.nouns));
+                    || common_verb(s.tok(verb_at), s.tok(verb_at + 1), true, &self.nouns));
             let plural_term = !people && terms_plural(&words[0]) && (self.terms.lookup(&words[0]).is_some_and(key_term) || common_plural);
             // `Systemtap supports …`, `Recursion is …`: a word the lecture
             // never puts after an article, used often, with a singular verb.
@@ -1294,7 +1308,7 @@ impl Gen<'_> {
                 && !lw.ends_with("ing")
                 && (matches!(verb.as_str(), "is" | "can" | "cannot" | "must" | "has" | "will" | "does")
                     || (verb.ends_with('s') && !verb.ends_with("ss") && prose::is_verb_form(&verb_base(&verb)))
-                    || common_verb(s.tok(1), s.tok(2), false, &self.nouns));
+                    || common_verb(s.tok(verb_at), s.tok(verb_at + 1), false, &self.nouns));
             return (!people && (name || plural_term || bare)).then_some((0, plural_term && !name));
         }
         if words.len() < 2
@@ -1314,7 +1328,7 @@ impl Gen<'_> {
         if det == 0 && !plural {
             return None;
         }
-        let verb = s.tok(v).to_lowercase();
+        let verb = s.tok(verb_at).to_lowercase();
         // A plural subject takes a verb without the third-person `-s`.
         let agrees = !plural || !verb.ends_with('s');
         agrees.then_some((v - 1, plural))
@@ -1562,7 +1576,12 @@ impl Gen<'_> {
     /// `can` → `cannot`), when it is a plain claim with one main verb.
     fn negation(&self, s: &Sentence, all: &BTreeSet<String>) -> Option<(String, String)> {
         let (last, plural) = self.subject_end(s)?;
-        let v = last + 1;
+        // `X strictly maintains …`, `X also provides …`: an adverb before the verb.
+        let adverb = {
+            let w = s.tok(last + 1).to_lowercase();
+            (MID_ADVERBS.contains(&w.as_str()) || (w.len() > 4 && w.ends_with("ly"))) && last + 2 < s.words()
+        };
+        let v = if adverb { last + 2 } else { last + 1 };
         let words: Vec<String> = (0..s.words()).map(|i| s.tok(i).to_lowercase()).collect();
         if words.iter().any(|w| NEGATIONS.contains(&w.as_str()) || HEDGES.contains(&w.as_str())) {
             return None;
@@ -1581,6 +1600,14 @@ impl Gen<'_> {
         if (1..s.words()).any(|i| s.tok(i).ends_with("ing") && s.text[s.toks[i - 1].end..s.toks[i].start].contains(',')) {
             return None;
         }
+        // What the negation replaces: the verb, with the adverb before it.
+        let from = if adverb { s.toks[last + 1].start } else { vt.start };
+        // `also`, `only`, `still` go (`X does not provide …`); a manner
+        // adverb stays after `not` (`X does not strictly maintain …`).
+        let kept = if adverb && !matches!(words[last + 1].as_str(), "also" | "only" | "still") { format!("{} ", s.tok(last + 1)) } else { String::new() };
+        if adverb && matches!(lv.as_str(), "is" | "are" | "will" | "must" | "should" | "does" | "do" | "can" | "has" | "have" | "was" | "were") {
+            return None;
+        }
         let replacement = match lv.as_str() {
             "does" | "do" if !prose::is_verb_form(after) => format!("{verb} not do"),
             "is" | "are" | "will" | "must" | "should" | "does" | "do" => format!("{verb} not"),
@@ -1590,12 +1617,12 @@ impl Gen<'_> {
             "have" => "do not have".to_string(),
             "was" | "were" => format!("{verb} not"),
             _ if (prose::is_verb_form(&lv) || common_verb(verb, s.tok(v + 1), false, &self.nouns)) && !plural && lv.ends_with('s') && !lv.ends_with("ss") => {
-                format!("does not {}", verb_base(&lv))
+                format!("does not {kept}{}", verb_base(&lv))
             }
-            _ if (prose::is_verb_form(&lv) || common_verb(verb, s.tok(v + 1), true, &self.nouns)) && plural && !lv.ends_with('s') && !lv.ends_with("ed") => format!("do not {lv}"),
+            _ if (prose::is_verb_form(&lv) || common_verb(verb, s.tok(v + 1), true, &self.nouns)) && plural && !lv.ends_with('s') && !lv.ends_with("ed") => format!("do not {kept}{lv}"),
             _ => return None,
         };
-        let changed = format!("{}{}{}", &s.text[..vt.start], replacement, &s.text[vt.end..]);
+        let changed = format!("{}{}{}", &s.text[..from], replacement, &s.text[vt.end..]);
         (!all.contains(&norm(&changed))).then(|| (changed, "negation".to_string()))
     }
 

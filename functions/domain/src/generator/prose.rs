@@ -123,7 +123,7 @@ const META: &[&str] = &[
     "errata", "feedback", "comments", "suggestions", "bug", "bugs", "mailing", "translation", "translated",
     "translator", "authors", "author", "editor", "editors", "edition", "revision", "revised", "version", "release",
     "released", "maintainer", "maintained", "distribution", "distributed", "redistribute", "modify", "modified",
-    "ctan", "github", "sourceforge",
+    "ctan", "github", "sourceforge", "funding", "funded", "grant", "award", "sponsor", "sponsored",
 ];
 
 /// Nouns that, after `this`/`the present`, mean the text talks about itself.
