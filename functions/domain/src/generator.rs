@@ -574,9 +574,29 @@ const INFORMAL: &[&str] = &[
 /// semicolon, few commas, nothing chatty.
 fn plain(s: &Sentence) -> bool {
     let t = &s.text;
-    !t.contains(['(', ')', '“', '”', '"', '‘', ':', ';', '\'', '’'])
+    !t.contains(['“', '”', '"', '‘', ':', ';', '\'', '’'])
+        && (!t.contains(['(', ')']) || short_aside(t).is_some())
         && t.matches(',').count() <= 2
         && !(0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str()))
+}
+
+/// The byte range of a sentence's one short aside in parentheses (`sent to
+/// the error channel (stderr)`, `uploaded to unstable (sid)`): at most four
+/// words, no number, no pointer elsewhere (`see`, `e.g.`, `above`), not at
+/// the start; the statement reads the same without it.
+fn short_aside(t: &str) -> Option<(usize, usize)> {
+    let open = t.find('(')?;
+    let close = t.find(')')?;
+    if t.matches('(').count() != 1 || t.matches(')').count() != 1 || close < open || open == 0 {
+        return None;
+    }
+    let inside = &t[open + 1..close];
+    let words: Vec<String> = inside.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()).collect();
+    let pointing = words.iter().any(|w| {
+        matches!(w.as_str(), "see" | "e" | "g" | "eg" | "i" | "ie" | "cf" | "section" | "chapter" | "page" | "figure" | "fig" | "table" | "example" | "above" | "below" | "this" | "these" | "that" | "it" | "later" | "earlier" | "etc" | "optional" | "or")
+    });
+    let ok = (1..=4).contains(&words.len()) && !inside.chars().any(|c| c.is_ascii_digit()) && !pointing && !inside.contains(['.', ',', ';', ':']);
+    ok.then_some((open, close + 1))
 }
 
 fn sentence_ok(s: &Sentence) -> bool {
@@ -1731,9 +1751,14 @@ impl Gen<'_> {
             let len = lengths_score(s.words());
             // Cloze: a key term the sentence is about (before its verb, or defined there).
             let spans = self.terms.spans(s);
+            let aside = short_aside(&s.text);
             for sp in &spans {
                 let t = self.terms.get(sp.term);
                 if !strong_answer(t) || !np_slot(s, sp) || !article_ok(s, sp, t, t.plural) {
+                    continue;
+                }
+                // No blank inside an aside in parentheses.
+                if aside.is_some_and(|(a, b)| (a..b).contains(&s.toks[sp.first].start)) {
                     continue;
                 }
                 let before = if sp.first > 0 { s.tok(sp.first - 1).to_lowercase() } else { String::new() };

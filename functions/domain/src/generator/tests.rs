@@ -743,3 +743,25 @@ fn statement_pairs_use_only_the_sentences_true_false_can_spare() {
     let three = Request { n_mcq: 12, n_tfq: 2, n_options: 3 };
     assert!(!generate(&pages, &three).questions.iter().any(|q| q.form == "statement_pair"));
 }
+
+#[test]
+fn a_short_aside_in_parentheses_keeps_a_statement_and_is_never_blanked() {
+    assert!(short_aside("Warning messages are sent to the error channel (stderr).").is_some());
+    for refused in [
+        "Messages are sent to the error channel (see section 3).",
+        "Messages are sent to the error channel (e.g. stderr).",
+        "(Optional) messages are sent to the error channel.",
+        "Messages are sent (once) to the error channel (stderr).",
+        "Messages are sent to the error channel (which every process has from its start).",
+    ] {
+        assert!(short_aside(refused).is_none(), "{refused}");
+    }
+    let page = "Error handling\n\
+        The error channel receives warnings and errors of every program. \
+        Warning messages are sent to the error channel (stderr). \
+        The output channel receives the results of every program.";
+    let lines = explain(&[page.to_string()]);
+    assert_eq!(gate_state(&lines, "Warning messages are sent"), "gated", "{lines:#?}");
+    let g = generate(&[page.to_string()], &Request { n_mcq: 5, n_tfq: 5, n_options: 4 });
+    assert!(g.questions.iter().all(|q| !q.question.question.contains("(_____)")), "{:#?}", g.questions);
+}
