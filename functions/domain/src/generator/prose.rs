@@ -682,7 +682,33 @@ pub fn clean(s: &str) -> String {
             break;
         }
     }
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
+    t.split_whitespace().map(tex_logo).collect::<Vec<_>>().join(" ")
+}
+
+/// The TeX family's logos as their names are written (`LaTeX`, `BibTeX`,
+/// `XeLaTeX`): PDF text gives them with the lowered E and raised A as
+/// capitals (`LATEX`, `LaTEX`, `XƎLATEX`), which no teacher would print.
+fn tex_logo(word: &str) -> String {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("", ""), ("La", "La"), ("LA", "La"), ("Bib", "Bib"), ("BIB", "Bib"), ("XƎLA", "XeLa"), ("XeLa", "XeLa"),
+        ("XeLA", "XeLa"), ("XƎ", "Xe"), ("Xe", "Xe"), ("Lua", "Lua"), ("LuaLA", "LuaLa"), ("LuaLa", "LuaLa"),
+        ("pdf", "pdf"), ("pdfLA", "pdfLa"), ("pdfLa", "pdfLa"), ("AMS-LA", "AMS-La"), ("AMS-", "AMS-"),
+        ("REV", "REV"), ("non-REV", "non-REV"), ("MiK", "MiK"), ("Mac", "Mac"), ("Arab", "Arab"), ("Con", "Con"),
+    ];
+    const SUFFIXES: &[&str] = &["", "2", "2ε", "2e", "3", "'s", "’s", "book", "works", "Live", "live", "shop", "Shop", "ing", "-ing", "ed", "t"];
+    let end = word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '”' | '"'));
+    let start = end.len() - end.trim_start_matches(['(', '“', '"']).len();
+    let core = &end[start..];
+    let Some(i) = core.find("TEX") else { return word.to_string() };
+    let (prefix, suffix) = (&core[..i], &core[i + 3..]);
+    // `ConTEXt` keeps its lower-case t; a bare `TEXT` is a word.
+    if suffix == "t" && prefix != "Con" {
+        return word.to_string();
+    }
+    match (PREFIXES.iter().find(|(p, _)| *p == prefix), SUFFIXES.contains(&suffix)) {
+        (Some((_, name)), true) => format!("{}{name}TeX{suffix}{}", &end[..start], &word[end.len()..]),
+        _ => word.to_string(),
+    }
 }
 
 fn capitalize(s: &str) -> String {
@@ -997,6 +1023,15 @@ pub fn furniture_share(s: &str, shingles: &std::collections::HashSet<String>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tex_logos_read_as_they_are_written() {
+        let cleaned = clean("LATEX and BibTEX run on TEX; XƎLATEX, LuaLATEX, pdfLATEX, AMS-LATEX, REVTEX 4.2 and LATEX2ε (LaTEX's) too.");
+        assert_eq!(cleaned, "LaTeX and BibTeX run on TeX; XeLaTeX, LuaLaTeX, pdfLaTeX, AMS-LaTeX, REVTeX 4.2 and LaTeX2ε (LaTeX's) too.");
+        // Words that only contain the letters stay.
+        assert_eq!(clean("The TEXT of TEXINPUTS and CONTEXT stays."), "The TEXT of TEXINPUTS and CONTEXT stays.");
+        assert_eq!(clean("ConTEXt is a TEX format."), "ConTeXt is a TeX format.");
+    }
 
     #[test]
     fn prose_is_prose() {
