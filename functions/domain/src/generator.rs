@@ -223,7 +223,8 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         shortfall.push(format!(
             "{mcq} of {} multiple-choice questions: the lecture has too few self-contained statements ({} of {} \
              sentences are usable prose) whose key term, definition or number has {} others of the same kind to \
-             serve as distractors",
+             serve as distractors, few `term – description` lists, and no statements to spare for statement pairs \
+             beyond what the true/false questions need",
             req.n_mcq,
             stats.prose_sentences,
             stats.sentences,
@@ -232,8 +233,8 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
     }
     if tfq < req.n_tfq {
         shortfall.push(format!(
-            "{tfq} of {} true/false questions: the lecture has too few further self-contained statements with a \
-             term or number that another of the same kind can replace",
+            "{tfq} of {} true/false questions: the lecture has too few further self-contained statements that \
+             can be negated or whose number can be changed for another of the lecture's",
             req.n_tfq
         ));
     }
