@@ -72,6 +72,8 @@ fn entry(text: &str) -> Option<(String, String, Sep)> {
         && !description.contains("http")
         && !description.contains("www.")
         && !description.ends_with("etc")
+        // `acmlarge: Used by JOCCH and TAP`: who uses a thing is trivia.
+        && !description.to_lowercase().starts_with("used by")
         // `culture of technical excellence We release …`: two lines run
         // together (a capitalised function word inside).
         && !description.split_whitespace().skip(1).any(|w| w.chars().next().is_some_and(char::is_uppercase) && is_stopword(&w.to_lowercase()))

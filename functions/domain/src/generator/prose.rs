@@ -699,6 +699,10 @@ fn tex_logo(word: &str) -> String {
     let end = word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '”' | '"'));
     let start = end.len() - end.trim_start_matches(['(', '“', '"']).len();
     let core = &end[start..];
+    // Other logos set in small capitals.
+    if matches!(core, "POSTSCRiPT" | "POSTSCRIPT") {
+        return format!("{}PostScript{}", &end[..start], &word[end.len()..]);
+    }
     let Some(i) = core.find("TEX") else { return word.to_string() };
     let (prefix, suffix) = (&core[..i], &core[i + 3..]);
     // `ConTEXt` keeps its lower-case t; a bare `TEXT` is a word.
@@ -1031,6 +1035,7 @@ mod tests {
         // Words that only contain the letters stay.
         assert_eq!(clean("The TEXT of TEXINPUTS and CONTEXT stays."), "The TEXT of TEXINPUTS and CONTEXT stays.");
         assert_eq!(clean("ConTEXt is a TEX format."), "ConTeXt is a TeX format.");
+        assert_eq!(clean("A POSTSCRiPT preview program (POSTSCRiPT)."), "A PostScript preview program (PostScript).");
     }
 
     #[test]
