@@ -1264,6 +1264,25 @@ impl Gen<'_> {
         if s.tok(0).eq_ignore_ascii_case("the") {
             return self.anchored_subject(s).or_else(|| self.kind_subject(s));
         }
+        // `Citations and references are …`, `XeLaTeX and LuaLaTeX have …`:
+        // two plurals the lecture uses, or two names, joined by `and`.
+        if det == 0 && s.tok(1).eq_ignore_ascii_case("and") && n > 4 {
+            let (a, b) = (s.tok(0), s.tok(2));
+            let plural_noun = |w: &str| {
+                let l = w.to_lowercase();
+                // A plural the lecture uses again (not one made up here).
+                let uses = self.sentences.iter().filter(|o| o.index != s.index && (0..o.words()).any(|i| o.tok(i).eq_ignore_ascii_case(&l))).take(2).count();
+                terms_plural(&l) && l.len() >= 4 && !text::is_generic(&l) && !CATEGORY_NOUNS.contains(&l.as_str()) && uses >= 1
+            };
+            let name = |w: &str| is_name_word(&self.names_mid, w);
+            let verb = s.tok(3).to_lowercase();
+            let plural_verb = matches!(verb.as_str(), "are" | "can" | "cannot" | "must" | "have" | "will" | "should" | "do")
+                || (prose::is_verb_form(&verb) && !verb.ends_with('s'))
+                || common_verb(s.tok(3), s.tok(4), true, &self.nouns);
+            if ((plural_noun(a) && plural_noun(b)) || (name(a) && name(b))) && plural_verb && !s.text[..s.toks[3].start].contains([',', '(']) {
+                return Some((2, true));
+            }
+        }
         // `Every simple algebra is …`: a quantifier in the article's place.
         let det = if matches!(s.tok(0).to_lowercase().as_str(), "every" | "each") { 1 } else { det };
         let v = (det + 1..n.min(det + 5)).find(|&i| {

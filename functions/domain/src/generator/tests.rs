@@ -648,6 +648,8 @@ fn the_gate_takes_common_verbs_opening_phrases_and_named_kinds() {
         Within the same paragraph, the font size stays the same. \
         Quadratic forms are represented by their Gram matrix. \
         Every semisimple algebra is isomorphic to a product of matrix rings. \
+        Citations and references are numbered by default. \
+        The journal prints references after the citations of the text. \
         The class uses big sans serif letters on the title page.\n\
         \\usepackage{fontspec} \\usepackage{amsthm}";
     let lines = explain(&[page.to_string()]);
@@ -659,6 +661,7 @@ fn the_gate_takes_common_verbs_opening_phrases_and_named_kinds() {
         "For bibliographic references",
         "Quadratic forms are",
         "Every semisimple algebra",
+        "Citations and references",
     ] {
         assert_eq!(gate_state(&lines, gated), "gated", "{gated:?} should be a question source: {lines:#?}");
     }
