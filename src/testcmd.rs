@@ -53,7 +53,13 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let scope: &[&str] = if narrowed { &[] } else { &["--workspace"] };
     eprintln!("==> cargo test {} {}", scope.join(" "), cargo_args.join(" "));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut child = tokio::process::Command::new(&cargo)
+    let mut cmd = tokio::process::Command::new(&cargo);
+    // The inner build must see the environment the outer `cargo run` built
+    // in, or build scripts rerun and the dependencies above them rebuild.
+    for v in crate::tools::package_vars() {
+        cmd.env_remove(v);
+    }
+    let mut child = cmd
         .current_dir(project)
         .args(["test", "--no-fail-fast"])
         .args(scope)

@@ -345,6 +345,24 @@ fn tools_target(cache_root: &Path) -> PathBuf {
     cache_root.join("tools-build")
 }
 
+/// The variables `cargo run` gives the program it runs about its package
+/// (`CARGO_PKG_NAME=examfn`, `CARGO_MANIFEST_DIR`, …). A cargo started from
+/// the program must not inherit them: build scripts that watch them (ring's
+/// does, `rerun-if-env-changed=CARGO_PKG_NAME`) would see them change from
+/// the outer build's and rebuild, and with ring everything above it —
+/// rustls, the AWS SDK, the MongoDB driver and every function.
+pub fn package_vars() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(k, _)| k)
+        .filter(|k| {
+            let k = k.to_string_lossy();
+            k.starts_with("CARGO_PKG_")
+                || k.starts_with("CARGO_MANIFEST_")
+                || matches!(k.as_ref(), "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "OUT_DIR")
+        })
+        .collect()
+}
+
 fn cargo_install(args: &[&str], root: &Path) -> Result<()> {
     // Build into a temporary root and move it into place, so an interrupted
     // install never leaves a half-made tool behind.
@@ -354,6 +372,9 @@ fn cargo_install(args: &[&str], root: &Path) -> Result<()> {
     let cache_root = root.parent().unwrap_or(root);
     let log = log_path(cache_root, root);
     let mut cmd = Command::new(cargo);
+    for v in package_vars() {
+        cmd.env_remove(v);
+    }
     // A dependency may ship a `rust-toolchain.toml` (convert_case 0.11 asks
     // for 1.91.1): rustup's `rustc` proxy would obey it and fail where that
     // toolchain is not installed. The compiler of this toolchain, by path.
@@ -423,6 +444,17 @@ fn run_logged(cmd: &mut Command, what: &str, log: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_package_variables_of_cargo_run_are_not_passed_to_an_inner_cargo() {
+        // `cargo test` runs this binary as `cargo run` would: with them set.
+        let vars: Vec<String> = package_vars().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+        for set in ["CARGO_PKG_NAME", "CARGO_PKG_VERSION", "CARGO_MANIFEST_DIR"] {
+            assert!(vars.iter().any(|v| v == set), "{set} missing from {vars:?}");
+        }
+        // What configures cargo itself stays.
+        assert!(!vars.iter().any(|v| v == "CARGO_HOME" || v == "CARGO_TARGET_DIR" || v == "PATH" || v.starts_with("CARGO_PROFILE_")), "{vars:?}");
+    }
 
     #[test]
     fn the_progress_line_counts_ready_tools_and_estimates_the_chain_of_builds() {
