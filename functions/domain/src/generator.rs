@@ -685,7 +685,7 @@ pub(crate) const WEAK_MODIFIERS: &[&str] = &[
     "main", "whole", "entire", "same", "certain", "own", "next", "previous", "various", "special", "real", "extra",
     "old", "nice", "simple", "easy", "hard", "normal", "usual", "typical", "great", "big", "little", "good", "bad",
     "best", "better", "worse", "first", "last", "final", "initial", "following", "above", "below", "current",
-    "actual", "particular", "specific", "general", "basic", "full", "complete", "proper", "correct", "wrong",
+    "actual", "particular", "specific", "general", "basic", "full", "complete", "proper", "correct", "wrong", "standard",
     "right", "left", "new", "newer", "older", "latest", "recent", "additional", "further", "different", "similar",
     "useful", "important", "interesting", "possible", "available", "necessary", "appropriate", "relevant",
     "original", "default", "optional", "extended", "short", "long", "small", "large", "high", "low", "more",
