@@ -1456,6 +1456,11 @@ impl Gen<'_> {
         if !genus && head.len() >= 4 && (last + 1..s.words()).any(|i| singular(&s.tok(i).to_lowercase()) == head) {
             return Some("the predicate repeats the subject");
         }
+        // `The R program begins, with a banner.`: a comma right after the
+        // verb, a narrative of a session rather than a claim.
+        if s.toks.get(last + 1).is_some_and(|v| s.text[v.end..].starts_with(',')) {
+            return Some("a comma right after the verb");
+        }
         // `The package xepersian offers support for the Persian language`:
         // the name says what the sentence claims, a giveaway.
         let names_it = (0..=last).any(|i| {

@@ -777,8 +777,16 @@ fn strip_inner_section_number(t: &str) -> String {
 
 fn strip_footnote_markers(t: &str) -> String {
     let mut out: Vec<String> = Vec::new();
-    for w in t.split(' ') {
+    let words: Vec<&str> = t.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
         let chars: Vec<char> = w.chars().collect();
+        // `the ppower4 package`, `latin1 encoding`: a name with its digit.
+        let named = words.get(i + 1).is_some_and(|n| {
+            matches!(
+                n.trim_end_matches(['.', ',', ';', ':']).to_lowercase().as_str(),
+                "package" | "packages" | "class" | "option" | "environment" | "encoding" | "format" | "command" | "font" | "engine" | "program" | "library" | "module" | "bundle" | "file" | "files"
+            )
+        });
         // Superscript digits anywhere.
         let w2: String = chars.iter().filter(|c| !matches!(c, '¹' | '²' | '³' | '⁴' | '⁵' | '⁶' | '⁷' | '⁸' | '⁹' | '⁰')).collect();
         // A letter, then `.`/`,`/`;`/`:`/`)`, then 1–2 digits at the word's end: `FAQ,6`, `microtype.18`.
@@ -787,7 +795,7 @@ fn strip_footnote_markers(t: &str) -> String {
         let letters = c.len() - digits;
         let trail: Vec<char> = c[..letters].iter().rev().take_while(|x| matches!(x, '.' | ',' | ';' | ':')).copied().collect();
         let word_part = &c[..letters - trail.len()];
-        if digits == 1 && word_part.len() >= 4 && word_part.iter().all(|x| x.is_ascii_lowercase()) && trail.is_empty() {
+        if digits == 1 && word_part.len() >= 4 && word_part.iter().all(|x| x.is_ascii_lowercase()) && trail.is_empty() && !named {
             out.push(word_part.iter().collect());
             continue;
         }
@@ -1129,6 +1137,9 @@ mod tests {
         assert_eq!(clean("See the FAQ,6 which answers most questions."), "See the FAQ, which answers most questions.");
         assert_eq!(clean("Kerning is done by microtype.18 It helps."), "Kerning is done by microtype. It helps.");
         assert_eq!(clean("TeX was written by Knuth [12]."), "TeX was written by Knuth.");
+        // A glued marker after a word goes; a name's own digit before `package` stays.
+        assert_eq!(clean("Slides are made with beamer1 these days."), "Slides are made with beamer these days.");
+        assert_eq!(clean("Slides were made with the ppower4 package."), "Slides were made with the ppower4 package.");
         assert_eq!(clean("Cells divide (see Section 4) every day."), "Cells divide every day.");
         assert_eq!(clean("However, the nucleus stores DNA."), "The nucleus stores DNA.");
         // Numbers that are facts stay.
