@@ -195,6 +195,8 @@ pub fn generate_with(pages: &[String], req: &Request, model: Option<&dyn Embed>,
         nouns: plural_nouns(&sentences),
         code_words: code_words(&sentences),
         glossaries: glossary::find(&sentences),
+        pairable: Vec::new(),
+        word_sets: sentences.iter().map(|s| word_set(&s.text)).collect(),
         quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
@@ -264,6 +266,8 @@ pub fn explain(pages: &[String]) -> Vec<String> {
         nouns: plural_nouns(&sentences),
         code_words: code_words(&sentences),
         glossaries: glossary::find(&sentences),
+        pairable: Vec::new(),
+        word_sets: sentences.iter().map(|s| word_set(&s.text)).collect(),
         quoted: BTreeSet::new(),
         gate: Vec::new(),
         falsified: Default::default(),
@@ -350,6 +354,10 @@ struct Gen<'a> {
     code_words: BTreeSet<String>,
     /// Runs of `term – description` bullets ([`glossary::find`]).
     glossaries: Vec<glossary::Glossary>,
+    /// Sentences a statement pair may use (set by `multiple_choice`).
+    pairable: Vec<usize>,
+    /// Per sentence, its words for near-duplicate checks ([`word_set`]).
+    word_sets: Vec<Vec<u64>>,
 }
 
 /// A false version of a sentence and the kind of change that made it.
@@ -2126,15 +2134,15 @@ impl Gen<'_> {
         }
         let len = s.words() as i64;
         let mut cands: Vec<(usize, u64, usize)> = self
-            .sentences
+            .pairable
             .iter()
-            .filter(|o| o.index != near && self.gated(o) && o.words() <= 26 && !self.used_sentences.contains(&o.index) && !self.quoted.contains(&o.index))
-            .filter(|o| !hedged(o) && (o.words() as i64 - len).abs() <= 8)
-            .filter(|o| !self.near_duplicate(o.index, &[near]))
-            .map(|o| (o.page.abs_diff(s.page), self.tie(&format!("pp#{}", o.text)), o.index))
+            .map(|&i| &self.sentences[i])
+            .filter(|o| o.index != near && !self.used_sentences.contains(&o.index) && !self.quoted.contains(&o.index))
+            .filter(|o| (o.words() as i64 - len).abs() <= 8)
+            .map(|o| (o.page.abs_diff(s.page), mix(self.tie(&o.text), 0x7061_6972), o.index))
             .collect();
-        cands.sort();
-        cands.into_iter().map(|(_, _, i)| i).find(|&i| self.falsify(&self.sentences[i], all, true).is_some())
+        cands.sort_unstable();
+        cands.into_iter().map(|(_, _, i)| i).find(|&i| !self.near_duplicate(i, &[near]))
     }
 
     /// False versions of other sentences near `near`, for a statement question.
@@ -2186,7 +2194,7 @@ impl Gen<'_> {
             let other = &self.sentences[o].text;
             match self.sim(text, other) {
                 Some(x) => x > semantic::NEAR_DUPLICATE,
-                None => jaccard(text, other) > 0.6,
+                None => jaccard(&self.word_sets[sentence], &self.word_sets[o]) > 0.6,
             }
         })
     }
@@ -2208,12 +2216,22 @@ impl Gen<'_> {
         let mut per_glossary: BTreeMap<usize, usize> = BTreeMap::new();
         // Statement pairs take two sentences each: only from what the
         // true/false questions leave (they need one each).
-        let negatable = self
+        // Sentences a pair may use; the count of distinct ones (a text
+        // repeated on several pages is one statement).
+        self.pairable = self
             .sentences
             .iter()
-            .filter(|s| self.gated(s) && s.words() <= 32 && !hedged(s) && self.falsify(s, &all, true).is_some())
-            .count();
-        let mut pair_budget = negatable.saturating_sub(req.n_tfq) / 2;
+            .filter(|s| self.gated(s) && s.words() <= 26 && !hedged(s) && self.falsify(s, &all, true).is_some())
+            .map(|s| s.index)
+            .collect();
+        // True/false needs statements that are no near-duplicates of each other.
+        let mut distinct: Vec<usize> = Vec::new();
+        for s in self.sentences.iter().filter(|s| self.gated(s) && s.words() <= 32 && !hedged(s) && self.falsify(s, &all, true).is_some()) {
+            if !self.near_duplicate(s.index, &distinct) {
+                distinct.push(s.index);
+            }
+        }
+        let mut pair_budget = distinct.len().saturating_sub(req.n_tfq) / 2;
         let mut done = vec![false; cands.len()];
         // Pass 0: the best question of each segment; 1: fill from anywhere;
         // 2: also from sentences a statement question quotes.
@@ -2407,12 +2425,30 @@ fn terms_plural(key: &str) -> bool {
 }
 
 /// Word overlap of two sentences (without a model, for near-duplicates).
-fn jaccard(a: &str, b: &str) -> f64 {
-    let wa: BTreeSet<String> = a.split_whitespace().map(|w| w.to_lowercase()).collect();
-    let wb: BTreeSet<String> = b.split_whitespace().map(|w| w.to_lowercase()).collect();
-    let inter = wa.intersection(&wb).count() as f64;
-    let union = wa.union(&wb).count().max(1) as f64;
-    inter / union
+/// A sentence's words (lower case, hashed, sorted, once each), for
+/// [`jaccard`].
+fn word_set(text: &str) -> Vec<u64> {
+    let mut v: Vec<u64> = text.split_whitespace().map(|w| fnv(w.to_lowercase().as_bytes())).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The share of words two sentences have in common ([`word_set`]s).
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    inter as f64 / (a.len() + b.len() - inter).max(1) as f64
 }
 
 /// A list item that can be an answer: a short phrase of words.
