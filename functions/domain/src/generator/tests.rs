@@ -745,6 +745,11 @@ fn statement_pairs_use_only_the_sentences_true_false_can_spare() {
     // With three options there is no pair question (it has four fixed ones).
     let three = Request { n_mcq: 12, n_tfq: 2, n_options: 3 };
     assert!(!generate(&pages, &three).questions.iter().any(|q| q.form == "statement_pair"));
+    // A lecture that repeats its pages has few distinct statements: pairs
+    // leave true/false as many as it gets without them.
+    let repeated: Vec<String> = (0..10).flat_map(|_| biology()).collect();
+    let tf = |n_options| generate(&repeated, &Request { n_mcq: 12, n_tfq: 6, n_options }).questions.iter().filter(|q| q.form == "true_false").count();
+    assert_eq!(tf(4), tf(3));
 }
 
 #[test]
