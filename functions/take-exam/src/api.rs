@@ -564,9 +564,14 @@ async fn put_draft(
     let edit: EditBody = json_body(body, EDIT_SHAPE)?;
     let questions = validate_questions(edit.questions)?;
     let r = reviewed(&st, &name, &id.email).await?;
-    st.reviews.save_draft(&r, &questions, &id.email, "edited").await?;
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(&st, &name, &r).await?))
+    save_edit(&st, &name, &r, &questions, &id.email).await
+}
+
+/// Save an edit as the draft and answer with the review as it is now.
+async fn save_edit(st: &AppState, name: &ExamName, r: &Review, questions: &[Question], by: &str) -> ApiResult<Json<Value>> {
+    st.reviews.save_draft(r, questions, by, "edited").await?;
+    let r = st.reviews.get(name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
+    Ok(Json(review_json(st, name, &r).await?))
 }
 
 /// `PUT /educator/exams/{name}/versions/{v}`: edit one version in place — only
@@ -598,9 +603,7 @@ async fn put_version(
             "version {v} of {name} {what} and cannot be edited in place (attempts are graded against it); edit the draft: {next}"
         )));
     }
-    st.reviews.save_draft(&r, &questions, &id.email, "edited").await?;
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(&st, &name, &r).await?))
+    save_edit(&st, &name, &r, &questions, &id.email).await
 }
 
 /// `GET /educator/exams/{name}/versions/{v}`: one version's questions.
