@@ -970,6 +970,10 @@ const KIND_NOUNS: &[&str] = &[
     "variable", "attribute", "field", "key", "argument", "dialog", "file",
 ];
 
+/// Words in a subject's or an opener's phrase that point to something
+/// said or shown elsewhere (`the input for this`, `in the example above`).
+const POINTING: &[&str] = &["this", "these", "that", "those", "it", "its", "example", "above", "following", "figure", "table"];
+
 /// Kinds that name a thing when a name follows them (`the package
 /// fontspec`; not `the parameter filename`, which is a placeholder).
 const KIND_FIRST: &[&str] = &[
@@ -1000,7 +1004,8 @@ fn opener_end(s: &Sentence) -> Option<usize> {
     let pointing = (0..k).any(|i| {
         let w = s.tok(i).to_lowercase();
         // A value of the lecture's example (`Since xlim is 13, …`) too.
-        matches!(w.as_str(), "this" | "these" | "that" | "those" | "it" | "its" | "such" | "example" | "examples" | "above" | "below" | "following" | "case" | "cases" | "same" | "then" | "way" | "figure" | "table" | "section" | "chapter")
+        POINTING.contains(&w.as_str())
+            || matches!(w.as_str(), "such" | "examples" | "below" | "case" | "cases" | "same" | "then" | "way" | "section" | "chapter")
             || w.chars().any(|c| c.is_ascii_digit())
     });
     (!pointing).then_some(k)
@@ -1212,7 +1217,7 @@ impl Gen<'_> {
                 }) || (e + 1..v).any(|i| is_name_word(&self.names_mid, s.tok(i)));
                 let clean = (e + 1..v).all(|i| {
                     let w = s.tok(i).to_lowercase();
-                    !prose::is_verb_form(&w) && !matches!(w.as_str(), "this" | "these" | "that" | "those" | "it" | "its" | "example" | "above" | "following" | "figure" | "table" | "which" | "who")
+                    !prose::is_verb_form(&w) && !POINTING.contains(&w.as_str()) && !matches!(w.as_str(), "which" | "who")
                 });
                 // Or a generic phrase: `Images in figures are …`, `An empty
                 // line in the source ends …`.
@@ -1411,7 +1416,7 @@ impl Gen<'_> {
             sp.first >= from && sp.last < v && (matches!(t.kind, Kind::Name | Kind::Acronym) || key_term(t))
         }) || (from..v).any(|i| is_name_word(&self.names_mid, s.tok(i)));
         // Nothing in the phrase may point back (`of this`, `in the example`).
-        let pointing = (from..v).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "this" | "these" | "that" | "those" | "it" | "its" | "example" | "above" | "following" | "figure" | "table"));
+        let pointing = (from..v).any(|i| POINTING.contains(&s.tok(i).to_lowercase().as_str()));
         if !anchored || pointing {
             return None;
         }
