@@ -8,15 +8,15 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use examfn_runtime::config::Env;
-use examfn_runtime::mongo::MongoConfig;
-use examfn_runtime::s3::S3Config;
 use examfn_runtime::testing;
 use examfn_take_exam::auth::Role;
-use examfn_take_exam::{devauth, service, AppState, AuthConfig, Config, Inner};
+use examfn_take_exam::{devauth, service, AppState, Config, Inner};
 use http_body_util::BodyExt;
 use mongodb::bson::{doc, Document};
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod common;
 
 struct Fixture {
     app: Router,
@@ -37,30 +37,7 @@ fn exam_json() -> Value {
 }
 
 async fn fixture_with(ttl: Duration) -> Fixture {
-    let (endpoint, ak, sk) = testing::s3();
-    let bucket = testing::unique("te").to_lowercase();
-    let dbname = testing::unique("te").replace('-', "_");
-    let keys_dir = std::env::temp_dir().join(testing::unique("te-keys"));
-    let cfg = Config {
-        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
-        s3: S3Config {
-            endpoint: Some(endpoint),
-            access_key: ak,
-            secret_key: sk,
-            region: "us-east-1".into(),
-            bucket: bucket.clone(),
-        },
-        auth: AuthConfig::Dev {
-            dir: keys_dir.clone(),
-            issuer: devauth::DEV_ISSUER.into(),
-            audience: devauth::DEV_AUDIENCE.into(),
-        },
-        cors_allowed_origins: vec![],
-        upload_max_bytes: 64 * 1024,
-        exam_cache_ttl: ttl,
-        publish_on_generation: false,
-        attempt_grace: Duration::from_secs(30),
-    };
+    let common::TestConfig { cfg, bucket, dbname, keys_dir } = common::test_config("te", 64 * 1024, ttl, false);
     let state = Inner::from_config(&cfg).await.unwrap();
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();

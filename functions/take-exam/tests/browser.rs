@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use examfn_runtime::mongo::MongoConfig;
-use examfn_runtime::s3::S3Config;
 use examfn_runtime::testing;
-use examfn_take_exam::{devauth, service, AuthConfig, Config, Inner};
+use examfn_take_exam::{service, Inner};
 use mongodb::bson::{doc, Document};
 use serde_json::json;
+
+mod common;
 
 fn playwright_dir() -> String {
     std::env::var("EXAMFN_TEST_PLAYWRIGHT_DIR").unwrap_or_else(|_| {
@@ -36,23 +36,7 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
     );
     assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
 
-    let (endpoint, ak, sk) = testing::s3();
-    let bucket = testing::unique("te-ui").to_lowercase();
-    let dbname = testing::unique("te_ui").replace('-', "_");
-    let cfg = Config {
-        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
-        s3: S3Config { endpoint: Some(endpoint), access_key: ak, secret_key: sk, region: "us-east-1".into(), bucket: bucket.clone() },
-        auth: AuthConfig::Dev {
-            dir: std::env::temp_dir().join(testing::unique("te-ui-keys")),
-            issuer: devauth::DEV_ISSUER.into(),
-            audience: devauth::DEV_AUDIENCE.into(),
-        },
-        cors_allowed_origins: vec![],
-        upload_max_bytes: 1024 * 1024,
-        exam_cache_ttl: Duration::from_secs(1),
-        publish_on_generation: false,
-        attempt_grace: Duration::from_secs(30),
-    };
+    let common::TestConfig { cfg, bucket, dbname, keys_dir: _ } = common::test_config("te-ui", 1024 * 1024, Duration::from_secs(1), false);
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let exam = json!([

@@ -9,12 +9,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
-use examfn_runtime::mongo::MongoConfig;
-use examfn_runtime::s3::S3Config;
-use examfn_runtime::testing;
-use examfn_take_exam::{devauth, service, AuthConfig, Config, Inner};
+use examfn_take_exam::{service, Inner};
 use mongodb::bson::{doc, Bson, Document};
 use serde_json::json;
+
+mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn educator_reads_the_item_analysis_and_downloads_exports_in_a_browser() {
@@ -23,24 +22,8 @@ async fn educator_reads_the_item_analysis_and_downloads_exports_in_a_browser() {
     assert!(PathBuf::from(&pw).join("node_modules/playwright-core/package.json").exists(), "no playwright-core under {pw}");
     assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
 
-    let (endpoint, ak, sk) = testing::s3();
-    let bucket = testing::unique("te-uirep").to_lowercase();
-    let dbname = testing::unique("te_uirep").replace('-', "_");
-    let cfg = Config {
-        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
-        s3: S3Config { endpoint: Some(endpoint), access_key: ak, secret_key: sk, region: "us-east-1".into(), bucket: bucket.clone() },
-        auth: AuthConfig::Dev {
-            dir: std::env::temp_dir().join(testing::unique("te-uirep-keys")),
-            issuer: devauth::DEV_ISSUER.into(),
-            audience: devauth::DEV_AUDIENCE.into(),
-        },
-        cors_allowed_origins: vec![],
-        upload_max_bytes: 1024 * 1024,
-        exam_cache_ttl: Duration::from_secs(1),
-        // Written before review and publication: exams are published as generated.
-        publish_on_generation: true,
-        attempt_grace: Duration::from_secs(30),
-    };
+    // Written before review and publication: exams are published as generated.
+    let common::TestConfig { cfg, bucket, dbname, keys_dir: _ } = common::test_config("te-uirep", 1024 * 1024, Duration::from_secs(1), true);
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
     let questions = [

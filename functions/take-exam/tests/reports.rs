@@ -10,15 +10,14 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use examfn_domain::export::read_stored;
-use examfn_runtime::mongo::MongoConfig;
-use examfn_runtime::s3::S3Config;
-use examfn_runtime::testing;
 use examfn_take_exam::auth::Role;
-use examfn_take_exam::{devauth, service, AuthConfig, Config, Inner};
+use examfn_take_exam::{devauth, service, Inner};
 use http_body_util::BodyExt;
 use mongodb::bson::doc;
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod common;
 
 struct Fixture {
     app: Router,
@@ -37,21 +36,8 @@ fn exam_json() -> Value {
 }
 
 async fn fixture() -> Fixture {
-    let (endpoint, ak, sk) = testing::s3();
-    let bucket = testing::unique("te-rep").to_lowercase();
-    let dbname = testing::unique("te_rep").replace('-', "_");
-    let keys_dir = std::env::temp_dir().join(testing::unique("te-rep-keys"));
-    let cfg = Config {
-        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
-        s3: S3Config { endpoint: Some(endpoint), access_key: ak, secret_key: sk, region: "us-east-1".into(), bucket: bucket.clone() },
-        auth: AuthConfig::Dev { dir: keys_dir.clone(), issuer: devauth::DEV_ISSUER.into(), audience: devauth::DEV_AUDIENCE.into() },
-        cors_allowed_origins: vec![],
-        upload_max_bytes: 64 * 1024,
-        exam_cache_ttl: Duration::from_secs(1),
-        // Written before review and publication: exams are published as generated.
-        publish_on_generation: true,
-        attempt_grace: Duration::from_secs(30),
-    };
+    // Written before review and publication: exams are published as generated.
+    let common::TestConfig { cfg, bucket, dbname, keys_dir } = common::test_config("te-rep", 64 * 1024, Duration::from_secs(1), true);
     let state = Inner::from_config(&cfg).await.unwrap();
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();

@@ -8,16 +8,15 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use examfn_runtime::config::Env;
-use examfn_runtime::mongo::MongoConfig;
-use examfn_runtime::s3::S3Config;
-use examfn_runtime::testing;
 use examfn_take_exam::auth::Role;
-use examfn_take_exam::{devauth, service, AuthConfig, Config, Inner};
+use examfn_take_exam::{devauth, service, Config, Inner};
 use futures::TryStreamExt;
 use http_body_util::BodyExt;
 use mongodb::bson::{doc, Document};
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+mod common;
 
 struct Fixture {
     app: Router,
@@ -37,20 +36,7 @@ fn generated() -> Value {
 }
 
 async fn fixture_with(publish_on_generation: bool) -> Fixture {
-    let (endpoint, ak, sk) = testing::s3();
-    let bucket = testing::unique("tr").to_lowercase();
-    let dbname = testing::unique("tr").replace('-', "_");
-    let keys_dir = std::env::temp_dir().join(testing::unique("tr-keys"));
-    let cfg = Config {
-        mongo: MongoConfig { uri: testing::mongodb_uri(), database: dbname.clone() },
-        s3: S3Config { endpoint: Some(endpoint), access_key: ak, secret_key: sk, region: "us-east-1".into(), bucket: bucket.clone() },
-        auth: AuthConfig::Dev { dir: keys_dir.clone(), issuer: devauth::DEV_ISSUER.into(), audience: devauth::DEV_AUDIENCE.into() },
-        cors_allowed_origins: vec![],
-        upload_max_bytes: 64 * 1024,
-        exam_cache_ttl: Duration::from_secs(1),
-        publish_on_generation,
-        attempt_grace: Duration::from_secs(30),
-    };
+    let common::TestConfig { cfg, bucket, dbname, keys_dir } = common::test_config("tr", 64 * 1024, Duration::from_secs(1), publish_on_generation);
     let state = Inner::from_config(&cfg).await.unwrap();
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
