@@ -570,8 +570,13 @@ async fn put_draft(
 /// Save an edit as the draft and answer with the review as it is now.
 async fn save_edit(st: &AppState, name: &ExamName, r: &Review, questions: &[Question], by: &str) -> ApiResult<Json<Value>> {
     st.reviews.save_draft(r, questions, by, "edited").await?;
+    Ok(Json(current_review(st, name).await?))
+}
+
+/// The review as it is after a change, read again ([`review_json`]).
+async fn current_review(st: &AppState, name: &ExamName) -> ApiResult<Value> {
     let r = st.reviews.get(name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(st, name, &r).await?))
+    review_json(st, name, &r).await
 }
 
 /// `PUT /educator/exams/{name}/versions/{v}`: edit one version in place — only
@@ -629,8 +634,7 @@ async fn publish(State(st): State<AppState>, Educator(id): Educator, Path(name):
     let etag = st.exams.fresh(&name).await?.etag.clone();
     st.reviews.publish(&r, &etag).await?;
     tracing::info!(exam = %name, version = v, educator = %id.email, "exam published");
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(&st, &name, &r).await?))
+    Ok(Json(current_review(&st, &name).await?))
 }
 
 /// `POST /educator/exams/{name}/unpublish`: students no longer list or open it.
@@ -639,8 +643,7 @@ async fn unpublish(State(st): State<AppState>, Educator(id): Educator, Path(name
     let r = reviewed(&st, &name, &id.email).await?;
     st.reviews.unpublish(&r).await?;
     tracing::info!(exam = %name, educator = %id.email, "exam unpublished");
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(&st, &name, &r).await?))
+    Ok(Json(current_review(&st, &name).await?))
 }
 
 /// `POST /educator/exams/{name}/questions/{number}/replace`: question
@@ -675,8 +678,7 @@ async fn replace_question(
     let old = std::mem::replace(&mut questions[number - 1], new);
     st.reviews.save_draft(&r, &questions, &id.email, "replaced").await?;
     st.reviews.reject(&r, &old.question).await?;
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    let mut v = review_json(&st, &name, &r).await?;
+    let mut v = current_review(&st, &name).await?;
     v["replaced"] = json!(number);
     Ok(Json(v))
 }
@@ -696,8 +698,7 @@ async fn put_settings(
     settings.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
     st.reviews.set_settings(&r, &settings).await?;
-    let r = st.reviews.get(&name).await?.ok_or_else(|| FnError::unavailable("review not readable yet"))?;
-    Ok(Json(review_json(&st, &name, &r).await?))
+    Ok(Json(current_review(&st, &name).await?))
 }
 
 #[derive(Deserialize)]
