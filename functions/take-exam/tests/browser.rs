@@ -18,24 +18,8 @@ use serde_json::json;
 
 mod common;
 
-fn playwright_dir() -> String {
-    std::env::var("EXAMFN_TEST_PLAYWRIGHT_DIR").unwrap_or_else(|_| {
-        panic!(
-            "EXAMFN_TEST_PLAYWRIGHT_DIR is not set: run the tests with `cargo run -- test`, which installs \
-             playwright-core and Debian chromium and points this at the directory holding node_modules/playwright-core"
-        )
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
-    let pw = playwright_dir();
-    assert!(
-        PathBuf::from(&pw).join("node_modules/playwright-core/package.json").exists(),
-        "no playwright-core under {pw}"
-    );
-    assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
-
     let common::TestConfig { cfg, bucket, dbname, keys_dir: _ } = common::test_config("te-ui", 1024 * 1024, Duration::from_secs(1), false);
     let s3 = examfn_runtime::s3::client(&cfg.s3);
     s3.create_bucket().bucket(&bucket).send().await.unwrap();
@@ -104,30 +88,20 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
     std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let artifacts = manifest.join("../../target/ui-artifacts/take-exam");
-    let script = manifest.join("ui-tests/take-exam.js");
 
-    let out = tokio::time::timeout(
-        Duration::from_secs(180),
-        tokio::process::Command::new("node")
-            .arg(&script)
-            .arg(&base)
-            .env("EXAMFN_TEST_PLAYWRIGHT_DIR", &pw)
-            .env("EXAMFN_UI_ARTIFACTS", &artifacts)
-            .env("EXAMFN_UI_PDF", &pdf)
-            .env("EXAMFN_UI_EXAM", "lecture1.json")
-            .env("EXAMFN_UI_ANSWERS", json!(["4", "False", "Rome", "False"]).to_string())
-            .env("EXAMFN_UI_EXPECT_SCORE", "3 / 4 (75%) — PASSED")
-            .env("EXAMFN_UI_UPLOAD_NAME", upload_name)
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .kill_on_drop(true)
-            .output(),
+    common::run_browser_script(
+        "take-exam.js",
+        &base,
+        &artifacts,
+        &[
+            ("EXAMFN_UI_PDF", pdf.display().to_string()),
+            ("EXAMFN_UI_EXAM", "lecture1.json".into()),
+            ("EXAMFN_UI_ANSWERS", json!(["4", "False", "Rome", "False"]).to_string()),
+            ("EXAMFN_UI_EXPECT_SCORE", "3 / 4 (75%) — PASSED".into()),
+            ("EXAMFN_UI_UPLOAD_NAME", upload_name.to_string()),
+        ],
     )
-    .await
-    .expect("the browser test finishes within 180 s")
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "browser test failed ({}):\n{stdout}\n{stderr}", out.status);
+    .await;
 
     // What the browser did reached the database: one attempt despite the double click.
     let docs: Vec<Document> = {

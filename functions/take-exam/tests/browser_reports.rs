@@ -17,11 +17,6 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn educator_reads_the_item_analysis_and_downloads_exports_in_a_browser() {
-    let pw = std::env::var("EXAMFN_TEST_PLAYWRIGHT_DIR")
-        .expect("EXAMFN_TEST_PLAYWRIGHT_DIR is not set: run the tests with `cargo run -- test`");
-    assert!(PathBuf::from(&pw).join("node_modules/playwright-core/package.json").exists(), "no playwright-core under {pw}");
-    assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
-
     // Written before review and publication: exams are published as generated.
     let common::TestConfig { cfg, bucket, dbname, keys_dir: _ } = common::test_config("te-uirep", 1024 * 1024, Duration::from_secs(1), true);
     let s3 = examfn_runtime::s3::client(&cfg.s3);
@@ -85,25 +80,13 @@ async fn educator_reads_the_item_analysis_and_downloads_exports_in_a_browser() {
         "flags": {"1": ["too_easy"], "3": ["negative_discrimination"]},
         "students": answers.iter().map(|a| a.0).collect::<Vec<_>>(),
     });
-    let out = tokio::time::timeout(
-        Duration::from_secs(180),
-        tokio::process::Command::new("node")
-            .arg(manifest.join("ui-tests/reports-page.js"))
-            .arg(&base)
-            .env("EXAMFN_TEST_PLAYWRIGHT_DIR", &pw)
-            .env("EXAMFN_UI_ARTIFACTS", &artifacts)
-            .env("EXAMFN_UI_EXAM", "stats-lecture.json")
-            .env("EXAMFN_UI_EXPECT", expect.to_string())
-            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-            .kill_on_drop(true)
-            .output(),
+    common::run_browser_script(
+        "reports-page.js",
+        &base,
+        &artifacts,
+        &[("EXAMFN_UI_EXAM", "stats-lecture.json".into()), ("EXAMFN_UI_EXPECT", expect.to_string())],
     )
-    .await
-    .expect("the browser test finishes within 180 s")
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "browser test failed ({}):\n{stdout}\n{stderr}", out.status);
+    .await;
     assert!(artifacts.join("reports-01-analysis.png").exists());
     assert!(artifacts.join("stats-lecture-moodle.xml").exists(), "the download was saved");
     server.abort();

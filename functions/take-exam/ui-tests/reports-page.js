@@ -15,36 +15,10 @@
 
 const path = require("path");
 const fs = require("fs");
-const os = require("os");
+const { base, artifacts, check, shot, signIn, run } = require("./common");
 
-const base = process.argv[2];
-const pwDir = process.env.EXAMFN_TEST_PLAYWRIGHT_DIR;
-if (!base || !pwDir) {
-  console.error("usage: EXAMFN_TEST_PLAYWRIGHT_DIR=... node reports-page.js <base-url>");
-  process.exit(2);
-}
-const { chromium } = require(path.join(pwDir, "node_modules", "playwright-core"));
-const artifacts = process.env.EXAMFN_UI_ARTIFACTS || path.join("target", "ui-artifacts");
 const exam = process.env.EXAMFN_UI_EXAM;
 const expect = JSON.parse(process.env.EXAMFN_UI_EXPECT || "{}");
-fs.mkdirSync(artifacts, { recursive: true });
-
-function check(cond, msg) {
-  if (!cond) throw new Error("check failed: " + msg);
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
-}
-
-async function signIn(page, email, role) {
-  await page.goto(base + "/#/signin");
-  await page.getByText("Development sign-in").first().waitFor();
-  await page.fill("#email", email);
-  await page.selectOption("#role", role);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("who").filter({ hasText: email }).waitFor();
-}
 
 // Click a download button; return the file's suggested name and bytes.
 async function download(page, id) {
@@ -108,34 +82,6 @@ async function reports(page) {
   await page.getByTestId("educator-exams").locator("table").waitFor();
 }
 
-(async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "examfn-ui-rep-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    acceptDownloads: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1024, height: 900 },
-  });
-  const problems = [];
-  let page;
-  try {
-    page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(15000);
-    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
-    page.on("pageerror", (e) => problems.push("page error: " + e.message));
-    await reports(page);
-    const bad = problems.filter((p) => !/status of 40[134]/.test(p));
-    check(bad.length === 0, "no script errors or CSP violations:\n" + bad.join("\n"));
-    console.log("reports ui test passed; screenshots in " + artifacts);
-  } catch (e) {
-    if (page) await shot(page, "reports-failure").catch(() => {});
-    console.error(e.stack || String(e));
-    if (problems.length) console.error(problems.join("\n"));
-    process.exitCode = 1;
-  } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  }
-})();
+run("reports", { acceptDownloads: true, viewport: { width: 1024, height: 900 } }, async (page) => {
+  await reports(page);
+});

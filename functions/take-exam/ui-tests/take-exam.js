@@ -13,45 +13,13 @@
 // The browser is never downloaded: /usr/bin/chromium is used as installed.
 "use strict";
 
-const path = require("path");
-const fs = require("fs");
-const os = require("os");
+const { base, check, shot, signIn, run } = require("./common");
 
-const base = process.argv[2];
-if (!base) {
-  console.error("usage: node take-exam.js <base-url>");
-  process.exit(2);
-}
-const pwDir = process.env.EXAMFN_TEST_PLAYWRIGHT_DIR;
-if (!pwDir) {
-  console.error("EXAMFN_TEST_PLAYWRIGHT_DIR is not set (a directory with node_modules/playwright-core)");
-  process.exit(2);
-}
-const { chromium } = require(path.join(pwDir, "node_modules", "playwright-core"));
-const artifacts = process.env.EXAMFN_UI_ARTIFACTS || path.join("target", "ui-artifacts");
 const pdf = process.env.EXAMFN_UI_PDF;
 const exam = process.env.EXAMFN_UI_EXAM || "lecture1.json";
 const answers = JSON.parse(process.env.EXAMFN_UI_ANSWERS || "[]");
 const expectScore = process.env.EXAMFN_UI_EXPECT_SCORE || "";
 const uploadName = process.env.EXAMFN_UI_UPLOAD_NAME || "uploaded-lecture";
-fs.mkdirSync(artifacts, { recursive: true });
-
-function check(cond, msg) {
-  if (!cond) throw new Error("check failed: " + msg);
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(artifacts, name + ".png"), fullPage: true });
-}
-
-async function signIn(page, email, role) {
-  await page.goto(base + "/#/signin");
-  await page.getByText("Development sign-in").first().waitFor();
-  await page.fill("#email", email);
-  await page.selectOption("#role", role);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByTestId("who").filter({ hasText: email }).waitFor();
-}
 
 async function student(page) {
   await signIn(page, "ui-student@example.org", "student");
@@ -183,35 +151,8 @@ async function reviewAndTimedAttempt(page) {
   await shot(page, "14-timed-result");
 }
 
-(async () => {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "examfn-ui-"));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 390, height: 844 },
-  });
-  const problems = [];
-  let page;
-  try {
-    page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(15000);
-    page.on("console", (m) => { if (m.type() === "error") problems.push("console: " + m.text()); });
-    page.on("pageerror", (e) => problems.push("page error: " + e.message));
-    await student(page);
-    await educator(page);
-    await reviewAndTimedAttempt(page);
-    const bad = problems.filter((p) => !/status of 40[134]/.test(p));
-    check(bad.length === 0, "no script errors or CSP violations:\n" + bad.join("\n"));
-    console.log("ui test passed; screenshots in " + artifacts);
-  } catch (e) {
-    if (page) await shot(page, "failure").catch(() => {});
-    console.error(e.stack || String(e));
-    if (problems.length) console.error(problems.join("\n"));
-    process.exitCode = 1;
-  } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  }
-})();
+run("take-exam", { viewport: { width: 390, height: 844 } }, async (page) => {
+  await student(page);
+  await educator(page);
+  await reviewAndTimedAttempt(page);
+});

@@ -61,3 +61,39 @@ pub fn test_config(
         keys_dir,
     }
 }
+
+/// Run a `ui-tests/*.js` browser script against `base` with headless Debian
+/// chromium through the playwright-core that `cargo run -- test` installed
+/// (`EXAMFN_TEST_PLAYWRIGHT_DIR`); screenshots and downloads go to
+/// `artifacts`. Fails the test, with the script's output, unless it passes
+/// within 180 s. Returns its standard output.
+pub async fn run_browser_script(script: &str, base: &str, artifacts: &std::path::Path, env: &[(&str, String)]) -> String {
+    let pw = std::env::var("EXAMFN_TEST_PLAYWRIGHT_DIR").unwrap_or_else(|_| {
+        panic!(
+            "EXAMFN_TEST_PLAYWRIGHT_DIR is not set: run the tests with `cargo run -- test`, which installs \
+             playwright-core and Debian chromium and points this at the directory holding node_modules/playwright-core"
+        )
+    });
+    assert!(PathBuf::from(&pw).join("node_modules/playwright-core/package.json").exists(), "no playwright-core under {pw}");
+    assert!(PathBuf::from("/usr/bin/chromium").exists(), "Debian chromium is not installed (/usr/bin/chromium)");
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::time::timeout(
+        Duration::from_secs(180),
+        tokio::process::Command::new("node")
+            .arg(manifest.join("ui-tests").join(script))
+            .arg(base)
+            .env("EXAMFN_TEST_PLAYWRIGHT_DIR", &pw)
+            .env("EXAMFN_UI_ARTIFACTS", artifacts)
+            .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the browser test finishes within 180 s")
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "browser test failed ({}):\n{stdout}\n{stderr}", out.status);
+    stdout
+}
