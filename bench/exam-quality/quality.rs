@@ -31,9 +31,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("sentences") {
         // quality sentences FILE.pdf: every sentence with its class, and the definitions found.
-        let bytes = std::fs::read(&args[2]).expect("pdf");
-        let text = pdftext::extract(&bytes).expect("extract");
-        let (sentences, _) = generator::text::sentences(&text.pages);
+        let bytes = std::fs::read(&args[2]).expect("file");
+        let pages = if args[2].ends_with(".txt") {
+            String::from_utf8_lossy(&bytes).split('\x0c').map(str::to_string).collect()
+        } else {
+            pdftext::extract(&bytes).expect("extract").pages
+        };
+        let (sentences, _) = generator::text::sentences(&pages);
         for s in &sentences {
             let def = generator::define::find(s).map(|d| format!("  DEF[{} {} | {}]", d.article, d.term, d.body)).unwrap_or_default();
             println!("p{:<3} {:<11} {}{}{}", s.page, s.class.label(), if s.item { "• " } else { "" }, s.text, def);

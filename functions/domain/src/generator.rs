@@ -290,6 +290,7 @@ pub fn explain(pages: &[String]) -> Vec<String> {
                 .collect();
             format!("p{:<3} {:<5} [{}] {{{}}} {} <{why}>", s.page, state, subject, strong.join(", "), s.text)
         })
+        .chain(g.defs.iter().map(|d| format!("p{:<3} defin {} {} {}", sentences[d.sentence].page, d.with_article(), d.copula(), d.body)))
         .chain(g.glossaries.iter().flat_map(|gl| {
             gl.entries.iter().map(|e| format!("p{:<3} gloss {} – {} <{}>", sentences[e.sentence].page, e.term, e.description, if glossary::echoes(e) { "echoes its term" } else { "" }))
         }))
@@ -583,7 +584,12 @@ const INFORMAL: &[&str] = &[
 /// semicolon, few commas, nothing chatty.
 fn plain(s: &Sentence) -> bool {
     let t = &s.text;
-    !t.contains(['“', '”', '"', '‘', ':', ';', '\'', '’'])
+    let rest = without_possessives(t);
+    let rest = match short_quote(&rest) {
+        Some((a, b)) => format!("{}{}", &rest[..a], &rest[b..]),
+        None => rest,
+    };
+    !rest.contains(['“', '”', '"', '‘', ':', ';', '\'', '’'])
         && (!t.contains(['(', ')']) || short_aside(t).is_some())
         && t.matches(',').count() <= 2
         && !(0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str()))
@@ -593,6 +599,47 @@ fn plain(s: &Sentence) -> bool {
 /// the error channel (stderr)`, `uploaded to unstable (sid)`): at most four
 /// words, no number, no pointer elsewhere (`see`, `e.g.`, `above`), not at
 /// the start; the statement reads the same without it.
+/// The text with its possessive apostrophes taken out (`Ansible’s check
+/// mode`, `authors’ names`); contractions (`it’s`, `doesn’t`) keep theirs.
+fn without_possessives(t: &str) -> String {
+    let chars: Vec<char> = t.chars().collect();
+    let mut out = String::with_capacity(t.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if matches!(c, '\'' | '’') && i > 0 && chars[i - 1].is_alphabetic() {
+            let next = chars.get(i + 1).copied();
+            let after = chars.get(i + 2).copied();
+            // The word the apostrophe ends.
+            let start = chars[..i].iter().rposition(|c| !c.is_alphanumeric() && *c != '-').map_or(0, |p| p + 1);
+            let word: String = chars[start..i].iter().collect::<String>().to_lowercase();
+            let contraction = matches!(word.as_str(), "it" | "that" | "let" | "what" | "there" | "here" | "he" | "she" | "who" | "where" | "how");
+            let singular = next == Some('s') && !after.is_some_and(char::is_alphanumeric);
+            let plural = chars[i - 1] == 's' && !next.is_some_and(char::is_alphanumeric);
+            if (singular || plural) && !contraction {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One pair of quotes around one to three words inside a sentence (`are
+/// treated as one “space”`): where it starts and ends.
+fn short_quote(t: &str) -> Option<(usize, usize)> {
+    let (open, close) = [('“', '”'), ('‘', '’'), ('"', '"')].into_iter().find(|(o, _)| t.contains(*o))?;
+    let a = t.find(open)?;
+    let b = a + open.len_utf8() + t[a + open.len_utf8()..].find(close)?;
+    let inside = &t[a + open.len_utf8()..b];
+    let end = b + close.len_utf8();
+    let words = inside.split_whitespace().count();
+    let rest = format!("{}{}", &t[..a], &t[end..]);
+    let ok = a > 0
+        && (1..=3).contains(&words)
+        && inside.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+        && !rest.contains(['“', '”', '"', '‘']);
+    ok.then_some((a, end))
+}
+
 fn short_aside(t: &str) -> Option<(usize, usize)> {
     let open = t.find('(')?;
     let close = t.find(')')?;
@@ -608,11 +655,46 @@ fn short_aside(t: &str) -> Option<(usize, usize)> {
     ok.then_some((open, close + 1))
 }
 
+/// A list item that is one whole sentence (`• Hershey fonts provide
+/// cyrillic and japanese characters.`): a statement like any other. Not
+/// one of several sentences run together, nor a fragment.
+fn whole_item(s: &Sentence) -> bool {
+    let t = &s.text;
+    let inner_stop = t.char_indices().any(|(i, c)| c == '.' && i + 1 < t.len() && t[i + 1..].starts_with(' ') && t[i + 1..].trim_start().starts_with(char::is_uppercase));
+    t.ends_with('.') && !inner_stop && t.starts_with(char::is_uppercase)
+}
+
+/// Why [`sentence_ok`] refuses a sentence, for `quality explain`.
+fn not_ok_reason(s: &Sentence) -> &'static str {
+    let t = &s.text;
+    if s.class != Class::Prose {
+        "not prose"
+    } else if s.item && !whole_item(s) {
+        "a list item"
+    } else if s.words() < MIN_WORDS {
+        "too short"
+    } else if s.words() > MAX_WORDS {
+        "too long"
+    } else if (0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str())) {
+        "chatty"
+    } else if without_possessives(t).contains(['“', '”', '"', '‘', '\'', '’']) {
+        "quotes"
+    } else if t.contains([':', ';']) {
+        "a colon or semicolon"
+    } else if t.contains(['(', ')']) && short_aside(t).is_none() {
+        "an aside in parentheses"
+    } else if t.matches(',').count() > 2 {
+        "many commas"
+    } else {
+        "not plain prose"
+    }
+}
+
 fn sentence_ok(s: &Sentence) -> bool {
     let n = s.words();
     s.class == Class::Prose
         && plain(s)
-        && !s.item
+        && (!s.item || whole_item(s))
         && (MIN_WORDS..=MAX_WORDS).contains(&n)
         && s.text.ends_with('.')
         && s.text.chars().next().is_some_and(|c| c.is_uppercase() || c == '"' || c == '“')
@@ -843,6 +925,7 @@ const HEDGES: &[&str] = &[
     // Evaluations: negated, they make a false statement nobody would believe.
     "important", "useful", "powerful", "versatile", "popular", "good", "great", "easy", "convenient", "nice",
     "helpful", "simple", "flexible", "efficient", "difficult", "hard", "excellent", "beautiful", "elegant",
+    "straightforward",
 ];
 
 /// Whether a sentence hedges or evaluates ([`HEDGES`]): no fact to check.
@@ -991,7 +1074,7 @@ fn opener_end(s: &Sentence) -> Option<usize> {
     if !clause
         && !matches!(
             first.as_str(),
-            "in" | "for" | "on" | "with" | "by" | "under" | "outside" | "inside" | "within" | "unlike" | "usually" | "normally" | "typically" | "generally" | "often" | "internally" | "traditionally"
+            "in" | "for" | "on" | "with" | "by" | "under" | "outside" | "inside" | "within" | "unlike" | "like" | "usually" | "normally" | "typically" | "generally" | "often" | "internally" | "traditionally"
         )
     {
         return None;
@@ -1009,6 +1092,44 @@ fn opener_end(s: &Sentence) -> Option<usize> {
             || w.chars().any(|c| c.is_ascii_digit())
     });
     (!pointing).then_some(k)
+}
+
+/// `Solving linear equations is …`, `Finding optimal colorings of graphs
+/// is …`, `Changing style requires …`: a gerund and what it takes, up to
+/// a copula, an auxiliary or a verb that agrees with it; nothing that
+/// points back, no number, no comma. The subject is singular.
+fn gerund_subject(s: &Sentence) -> Option<(usize, bool)> {
+    let first = s.tok(0);
+    let l = first.to_lowercase();
+    if l.len() < 6 || !l.ends_with("ing") || !first.starts_with(char::is_uppercase) || matches!(l.as_str(), "during" | "according" | "following" | "regarding" | "concerning" | "notwithstanding" | "nothing" | "something" | "everything" | "anything" | "string" | "strings") {
+        return None;
+    }
+    let v = (2..s.words().min(10)).find(|&i| {
+        matches!(
+            s.tok(i).to_lowercase().as_str(),
+            "is" | "can" | "cannot" | "may" | "must" | "should" | "will" | "requires" | "takes" | "involves" | "means" | "becomes" | "allows" | "makes" | "gives" | "produces" | "needs"
+        )
+    })?;
+    let clean = (1..v).all(|i| {
+        let w = s.tok(i).to_lowercase();
+        !POINTING.contains(&w.as_str())
+            && !POINTING_MODIFIERS.contains(&w.as_str())
+            && !w.chars().any(|c| c.is_ascii_digit())
+            && !prose::is_verb_form(&w)
+            && !matches!(w.as_str(), "it" | "them" | "they" | "which" | "who")
+    });
+    // An evaluation (`Making graphs is also straightforward`) is no fact.
+    (clean && v + 2 < s.words() && !hedged(s) && !s.text[..s.toks[v].start].contains([',', '(', ':', ';', '"', '“'])).then_some((v - 1, false))
+}
+
+/// `entered at`, `occurring in`: a past or present participle that a
+/// preposition follows, qualifying the noun before it.
+fn participle_before_preposition(s: &Sentence, i: usize) -> bool {
+    let w = s.tok(i).to_lowercase();
+    let participle = w.len() > 5 && (w.ends_with("ed") || w.ends_with("ing")) && w.chars().all(|c| c.is_ascii_alphabetic());
+    participle
+        && !matches!(w.as_str(), "following" | "during" | "including" | "according" | "regarding" | "concerning" | "indeed" | "need" | "speed" | "embed")
+        && matches!(s.tok(i + 1).to_lowercase().as_str(), "in" | "at" | "by" | "from" | "with" | "on" | "into" | "under" | "within" | "through")
 }
 
 /// Words that may open what a verb takes: a determiner, a preposition, a
@@ -1091,7 +1212,10 @@ impl Gen<'_> {
         // `LATEX strictly maintains …`, `X also provides …`: an adverb
         // between subject and verb.
         let adverb = (v.len() > 4 && v.ends_with("ly") || MID_ADVERBS.contains(&v.as_str())) && verb_at(next + 1);
-        (!gap.contains([',', '(', ':', ';']) && (verb_at(next) || adverb)).then_some(sp)
+        // `The microtype packages does not …`: a verb that disagrees.
+        let verb = s.tok(if adverb { next + 1 } else { next }).to_lowercase();
+        let agrees = if t.plural { !matches!(verb.as_str(), "is" | "does" | "has" | "was") } else { !matches!(verb.as_str(), "are" | "do" | "have" | "were") };
+        (agrees && !gap.contains([',', '(', ':', ';']) && (verb_at(next) || adverb)).then_some(sp)
     }
 
     /// The end of a sentence's subject and whether it is plural: the key-term
@@ -1099,7 +1223,7 @@ impl Gen<'_> {
     /// words after an article (`The options parameter customizes …`), or a
     /// bare plural of two or more words (`Modern distributions come …`).
     fn subject_end(&self, s: &Sentence) -> Option<(usize, bool)> {
-        self.simple_subject_end(s).or_else(|| self.qualified_subject(s)).or_else(|| {
+        self.simple_subject_end(s).or_else(|| self.qualified_subject(s)).or_else(|| gerund_subject(s)).or_else(|| {
             // `For bibliographic references, LATEX uses …`, `Usually, run-time
             // errors cause …`: an opening phrase, then the subject.
             let k = opener_end(s)?;
@@ -1107,6 +1231,13 @@ impl Gen<'_> {
             let (last, plural) = self.simple_subject_end(&clause).or_else(|| self.qualified_subject(&clause))?;
             Some((last + k, plural))
         })
+    }
+
+    /// A singular noun that needs no article (`editing`, `inclusion`,
+    /// `support` where the lecture never writes `the support`).
+    fn mass_noun(&self, w: &str) -> bool {
+        let suffix = w.len() >= 6 && ["ing", "ion", "ment", "ness", "ity", "ance", "ence", "ism"].iter().any(|x| w.ends_with(x));
+        !terms_plural(w) && !text::is_generic(w) && !CATEGORY_NOUNS.contains(&w) && (suffix || self.bare.get(w).is_some_and(|&c| c >= 2))
     }
 
     /// `The package fontspec handles …`, `The amsthm package provides …`,
@@ -1174,6 +1305,7 @@ impl Gen<'_> {
             // could be a verb is the noun when a qualifier follows it.
             let plural_noun = terms_plural(&l) && matches!(s.tok(e + 1).to_lowercase().as_str(), "in" | "of" | "for" | "on" | "over" | "from" | "with" | "that" | "which");
             let content = w.chars().all(|c| c.is_alphabetic() || c == '-')
+                && !(e > det && participle_before_preposition(s, e))
                 && !text::is_stopword(&l)
                 && (!prose::is_verb_form(&l) || plural_noun)
                 && !l.ends_with("ly")
@@ -1189,16 +1321,21 @@ impl Gen<'_> {
         }
         let head = s.tok(e - 1).to_lowercase();
         let plural = terms_plural(&head);
-        if !plural && det == 0 {
+        if !plural && det == 0 && !self.mass_noun(&head) {
             return None;
         }
         if matches!(head.as_str(), "users" | "people" | "authors" | "students" | "readers" | "beginners" | "developers" | "programmers" | "researchers") {
             return None;
         }
-        // What qualifies it.
+        // What qualifies it: a preposition's phrase, or a participle's
+        // (`Command lines entered at the console are …`).
         let q = s.tok(e).to_lowercase();
-        let v = match q.as_str() {
-            "in" | "of" | "for" | "on" | "over" | "from" | "with" => {
+        let participle = participle_before_preposition(s, e);
+        let np_words = e - det;
+        // Where the phrase's preposition stands.
+        let e = if participle { e + 1 } else { e };
+        let v = match if participle { "in" } else { q.as_str() } {
+            "in" | "of" | "for" | "on" | "over" | "from" | "with" | "at" | "between" | "within" | "across" | "inside" | "without" | "under" => {
                 let v = (e + 2..n.min(e + 7)).find(|&i| {
                     let w = s.tok(i).to_lowercase();
                     matches!(w.as_str(), "is" | "are" | "can" | "cannot" | "must" | "will" | "should" | "have" | "has" | "need")
@@ -1222,8 +1359,10 @@ impl Gen<'_> {
                 // Or a generic phrase: `Images in figures are …`, `An empty
                 // line in the source ends …`.
                 let the = (e + 1..v).filter(|&i| s.tok(i).eq_ignore_ascii_case("the")).count();
+                // A participle's phrase says which ones (`entered at the console`).
                 let generic = v - e - 1 <= 4
-                    && (the == 0 || (det == 1 && the == 1 && s.tok(e + 1).eq_ignore_ascii_case("the")))
+                    && (the == 0 || ((det == 1 || participle) && the == 1 && s.tok(e + 1).eq_ignore_ascii_case("the")))
+                    && (e + 1..v).all(|i| !WEAK_MODIFIERS.contains(&s.tok(i).to_lowercase().as_str()) && !POINTING_MODIFIERS.contains(&s.tok(i).to_lowercase().as_str()))
                     && (e + 1..v).all(|i| s.tok(i).chars().all(|c| c.is_alphabetic() || c == '-'));
                 ((anchored || generic) && clean).then_some(v)?
             }
@@ -1242,7 +1381,7 @@ impl Gen<'_> {
         if s.text[s.toks[0].start..s.toks[v].start].contains([',', '(', ':', ';', '"']) {
             return None;
         }
-        if (CATEGORY_NOUNS.contains(&head.as_str()) || text::is_generic(&head)) && e - det < 2 {
+        if (CATEGORY_NOUNS.contains(&head.as_str()) || text::is_generic(&head)) && np_words < 2 {
             return None;
         }
         let verb = s.tok(v).to_lowercase();
@@ -1378,12 +1517,17 @@ impl Gen<'_> {
             return None;
         }
         let plural = terms_plural(head);
-        if det == 0 && !plural {
+        // `Command-line editing is …`, `Graphics inclusion is …`: a mass
+        // noun needs no article.
+        if det == 0 && !plural && !self.mass_noun(head) {
             return None;
         }
         let verb = s.tok(verb_at).to_lowercase();
-        // A plural subject takes a verb without the third-person `-s`.
-        let agrees = !plural || !verb.ends_with('s');
+        // A plural subject takes a verb without the third-person `-s`; a
+        // singular one an auxiliary or a verb with it.
+        let singular_verb = matches!(verb.as_str(), "is" | "can" | "cannot" | "must" | "will" | "should" | "may" | "has" | "does")
+            || (verb.ends_with('s') && !verb.ends_with("ss"));
+        let agrees = if plural { !verb.ends_with('s') } else { det == 1 || singular_verb };
         agrees.then_some((v - 1, plural))
     }
 
@@ -1448,14 +1592,22 @@ impl Gen<'_> {
     /// Why a sentence is no source of questions (`None`: it is one).
     fn gate_refusal(&self, s: &Sentence) -> Option<&'static str> {
         if !sentence_ok(s) {
-            return Some("not plain prose");
+            return Some(not_ok_reason(s));
         }
         let Some((last, _)) = self.subject_end(s) else { return Some("no subject") };
+        // `The “Murphy” theorem gets …`: a name in quotes is the lecture's
+        // example, not a thing of the subject.
+        if s.text[..s.toks[last].end].contains(['“', '"', '‘']) {
+            return Some("a quoted name in the subject");
+        }
         // `… using his custom-bib tool kit`: a person named elsewhere.
         if (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "his" | "her" | "him" | "she" | "he")) {
             return Some("a person named elsewhere");
         }
-        let past = (0..s.words()).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "was" | "were" | "had" | "did"));
+        let n = s.words();
+        // `The behavior of the option has been improved.`: a change note.
+        let change = n >= 3 && matches!(s.tok(n - 3).to_lowercase().as_str(), "has" | "have") && s.tok(n - 2).eq_ignore_ascii_case("been") && s.tok(n - 1).ends_with("ed");
+        let past = change || (0..n).any(|i| matches!(s.tok(i).to_lowercase().as_str(), "was" | "were" | "had" | "did"));
         // History is a fact when it has a year or is about a name (`LATEX was
         // written by Leslie Lamport`).
         let year = self.terms.spans(s).iter().any(|sp| self.terms.get(sp.term).kind == Kind::Year);
@@ -1790,13 +1942,14 @@ impl Gen<'_> {
             // Cloze: a key term the sentence is about (before its verb, or defined there).
             let spans = self.terms.spans(s);
             let aside = short_aside(&s.text);
+            let quote = short_quote(&without_possessives(&s.text)).and_then(|_| short_quote(&s.text));
             for sp in &spans {
                 let t = self.terms.get(sp.term);
                 if !strong_answer(t) || !np_slot(s, sp) || !article_ok(s, sp, t, t.plural) {
                     continue;
                 }
                 // No blank inside an aside in parentheses.
-                if aside.is_some_and(|(a, b)| (a..b).contains(&s.toks[sp.first].start)) {
+                if aside.is_some_and(|(a, b)| (a..b).contains(&s.toks[sp.first].start)) || quote.is_some_and(|(a, b)| (a..b).contains(&s.toks[sp.first].start)) {
                     continue;
                 }
                 let before = if sp.first > 0 { s.tok(sp.first - 1).to_lowercase() } else { String::new() };

@@ -109,15 +109,19 @@ pub fn find(s: &Sentence) -> Option<Definition> {
             "refers" | "refer" if low.get(k + 1).map(String::as_str) == Some("to") => (cop == "refer", k + 2),
             "means" if art == 0 => (false, k + 1),
             _ => {
-                // The term must be words only, up to the copula.
+                // The term must be words only, up to the copula; otherwise
+                // the sentence may still end `… are known as T`.
                 if !term_word_ok(clean_word(ws[k])) || ws[k].ends_with(',') {
-                    return None;
+                    break;
                 }
                 continue;
             }
         };
         let term_words = &ws[art..k];
-        return make(s, term_words, if art == 1 { &low[0] } else { "" }, plural, &ws[body_at..]);
+        // `… a discrete classification (grouping) of …`: a one-word aside
+        // in the body is left out.
+        let body: Vec<&str> = ws[body_at..].iter().copied().filter(|w| !(w.starts_with('(') && w.trim_end_matches([',', '.']).ends_with(')') && w.len() > 2)).collect();
+        return make(s, term_words, if art == 1 { &low[0] } else { "" }, plural, &body);
     }
     // `BODY is|are called|known as|termed T.` at the end.
     for k in 3..ws.len().saturating_sub(1) {

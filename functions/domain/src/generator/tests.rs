@@ -773,3 +773,61 @@ fn a_short_aside_in_parentheses_keeps_a_statement_and_is_never_blanked() {
     let g = generate(&[page.to_string()], &Request { n_mcq: 5, n_tfq: 5, n_options: 4 });
     assert!(g.questions.iter().all(|q| !q.question.question.contains("(_____)")), "{:#?}", g.questions);
 }
+
+#[test]
+fn the_gate_takes_participles_gerunds_possessives_short_quotes_and_whole_items() {
+    let page = "Working with R\n\
+        Command lines entered at the console are limited to about 4095 bytes. \
+        Solving linear equations is the inverse of matrix multiplication. \
+        Command-line editing is enabled for default interactive use. \
+        Like a LaTeX source, a BibTeX database is a plain text file. \
+        The UCS modules all support Ansible’s check mode. \
+        Several consecutive whitespace characters are treated as one “space” by TeX. \
+        An empty line between two lines of text defines the end of a paragraph. \
+        The “Murphy” theorem gets a number linked to the current section. \
+        Making graphs with the R Commander is also straightforward. \
+        It’s easy to see that TeX’s boxes are rectangles. \
+        The behavior of the noeprints option has been improved.\n\
+        Fonts:\n\
+        • Hershey fonts provide cyrillic and japanese (Kana and Kanji) characters.\n\
+        • Empty lines are not allowed. Only one paragraph per formula.\n\
+        • Hershey fonts can produce better output";
+    let lines = explain(&[page.to_string()]);
+    for gated in [
+        "Command lines entered",
+        "Solving linear equations",
+        "Command-line editing",
+        "Like a LaTeX source",
+        "An empty line between",
+        "Hershey fonts provide",
+    ] {
+        assert_eq!(gate_state(&lines, gated), "gated", "{gated:?} should be a question source: {lines:#?}");
+    }
+    // A possessive or a quoted word alone does not make a sentence unplain.
+    for plain in ["The UCS modules all support", "Several consecutive whitespace"] {
+        assert_ne!(gate_state(&lines, plain), "-", "{plain:?} is plain prose: {lines:#?}");
+    }
+    // A quoted name in the subject, an evaluation, a contraction, a change
+    // note, several sentences in one bullet: no question source.
+    for refused in ["The “Murphy” theorem", "Making graphs with", "It’s easy", "The behavior of the noeprints", "Empty lines are not allowed"] {
+        assert_ne!(gate_state(&lines, refused), "gated", "{refused:?} must not be a question source: {lines:#?}");
+    }
+    assert!(lines.iter().any(|l| l.contains("The “Murphy” theorem") && l.ends_with("<a quoted name in the subject>")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains("It’s easy") && l.ends_with("<chatty>") || l.contains("It’s easy") && l.ends_with("<quotes>")), "{lines:#?}");
+    // A blank never falls inside quotes.
+    let t = "are treated as one “space” by TeX.";
+    assert_eq!(short_quote(t).map(|(a, b)| &t[a..b]), Some("“space”"));
+    assert_eq!(short_quote("“Quoted” at the start."), None);
+    assert_eq!(without_possessives("Ansible’s check mode and the authors’ names, but it’s not"), "Ansibles check mode and the authors names, but it’s not");
+}
+
+#[test]
+fn a_definition_may_close_with_known_as_and_keep_its_one_word_aside_out() {
+    let (s, _) = text::sentences(&["The entities that R creates and manipulates are known as objects. \
+        A factor is a vector object used to specify a discrete classification (grouping) of the components of other vectors."
+        .to_string()]);
+    let d: Vec<define::Definition> = s.iter().filter_map(define::find).collect();
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!((d[0].term.as_str(), d[0].body.as_str()), ("objects", "the entities that R creates and manipulates"));
+    assert_eq!(d[1].body, "a vector object used to specify a discrete classification of the components of other vectors");
+}
