@@ -373,7 +373,17 @@ pub fn classify(s: &str) -> Class {
         let raw: Vec<&str> = t.split_whitespace().skip(1).collect();
         let content: Vec<&&str> = raw.iter().filter(|w| !is_stopword(w.to_lowercase().trim_matches(|c: char| !c.is_alphanumeric()))).collect();
         let caps = content.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
-        if content.len() >= 3 && caps * 2 > content.len() {
+        // `Cisco Intersight provides intelligent cloud-based management for
+        // the Cisco UCS and Cisco HyperFlex platforms.`: names in a sentence
+        // with its verb, lower-case words and a full stop are prose.
+        let lower_words = content.iter().filter(|w| w.chars().next().is_some_and(char::is_lowercase)).count();
+        let sentence = t.ends_with('.')
+            && !t.ends_with("..")
+            && n >= 8
+            && lower_words >= 3
+            && t.matches(',').count() < 2
+            && ws.iter().skip(1).any(|w| FINITE.contains(&w.as_str()) || (VERBS.contains(&w.as_str()) && w.ends_with('s')));
+        if content.len() >= 3 && caps * 2 > content.len() && !sentence {
             return if t.matches(',').count() >= 2 { Class::Reference } else { Class::Heading };
         }
     }
@@ -1054,9 +1064,13 @@ mod tests {
             "Humans have 23 pairs of chromosomes in each body cell.",
             "You can change the size of the font for the whole document.",
             "LaTeX is a document preparation system for high-quality typesetting.",
+            // Mostly names, but a sentence: a verb, lower-case words, a full stop.
+            "The secret key is an RSA Private Key only available at API Key creation.",
         ] {
             assert_eq!(classify(&clean(s)), Class::Prose, "{s}");
         }
+        // Mostly names and no sentence: a title or an entry.
+        assert_eq!(classify(&clean("Managing Cisco UCS With Ansible Playbooks And Roles")), Class::Heading);
     }
 
     #[test]
