@@ -173,8 +173,10 @@ impl Tool {
     /// measured on a fresh 2-core machine (README, "First run").
     fn estimate(self, cores: usize) -> u64 {
         let on_two = match self {
-            Tool::Tansu => 540,
-            Tool::S3sFs => 125,
+            // A first `up` on an idle 2-core machine (README, "First run"):
+            // tansu 12 min 15 s, s3s-fs 2 min 15 s after the workspace build.
+            Tool::Tansu => 735,
+            Tool::S3sFs => 135,
             Tool::Python => 25,
             Tool::EmbedModel => 15,
             Tool::Playwright => 10,
@@ -314,10 +316,14 @@ fn progress_line(tools: &[Tool], phases: &[Phase], elapsed: Duration, cores: usi
         })
         .collect();
     let remaining = chain.max(side);
-    let overdue = (0..tools.len()).any(|i| matches!(phases[i], Phase::Running(t) if t.elapsed().as_secs() > tools[i].estimate(cores)));
-    let estimate = if overdue {
-        // Cores shared with other work: the estimate no longer holds.
-        format!("longer than the {} min estimated (are the cores busy?)", tools.iter().filter(|t| t.compiles()).map(|t| t.estimate(cores)).sum::<u64>().max(60) / 60)
+    let overdue = (0..tools.len()).find(|&i| matches!(phases[i], Phase::Running(t) if t.elapsed().as_secs() > tools[i].estimate(cores)));
+    let estimate = if let Some(o) = overdue {
+        // Cores shared with other work: that tool's estimate no longer
+        // holds; what waits after it still does.
+        let after: u64 = (0..tools.len()).filter(|&i| i != o && tools[i].compiles()).map(left).sum();
+        let name = tools[o].label().split(" (").next().unwrap_or("");
+        let then = if after > 0 { format!(", then about {} min", after.div_ceil(60)) } else { String::new() };
+        format!("{name} is over its {} min estimate (are the cores busy?){then}", tools[o].estimate(cores).div_ceil(60))
     } else if remaining >= 90 {
         format!("about {} min left", remaining.div_ceil(60))
     } else {
@@ -461,16 +467,20 @@ mod tests {
         let tools = [Tool::Tansu, Tool::S3sFs, Tool::Python];
         let fresh = [Phase::Waiting, Phase::Waiting, Phase::Running(Instant::now())];
         let line = progress_line(&tools, &fresh, Duration::from_secs(5), 2);
-        // The builds run one after the other: 540 + 125 s on two cores.
-        assert!(line.starts_with("0 of 3 ready · MongoDB/SMTP servers (pip) 0:00 · 0:05 elapsed · about 12 min left"), "{line}");
+        // The builds run one after the other: 735 + 135 s on two cores.
+        assert!(line.starts_with("0 of 3 ready · MongoDB/SMTP servers (pip) 0:00 · 0:05 elapsed · about 15 min left"), "{line}");
         let half = [Phase::Done, Phase::Running(Instant::now()), Phase::Done];
         let line = progress_line(&tools, &half, Duration::from_secs(500), 2);
         assert!(line.starts_with("2 of 3 ready · S3 server s3s-fs (cargo) 0:00 · 8:20 elapsed · about 3 min left"), "{line}");
         // Four cores halve the builds.
         let line = progress_line(&tools, &fresh, Duration::from_secs(5), 4);
-        assert!(line.ends_with("about 6 min left"), "{line}");
+        assert!(line.ends_with("about 8 min left"), "{line}");
+        // A build past its estimate says so, and what still waits after it.
         let late = [Phase::Running(Instant::now() - Duration::from_secs(900)), Phase::Waiting, Phase::Done];
         let line = progress_line(&tools, &late, Duration::from_secs(900), 2);
-        assert!(line.contains("15:00") && line.contains("longer than the 11 min estimated"), "{line}");
+        assert!(line.ends_with("15:00 · 15:00 elapsed · Kafka broker tansu is over its 13 min estimate (are the cores busy?), then about 3 min"), "{line}");
+        let last = [Phase::Done, Phase::Running(Instant::now() - Duration::from_secs(200)), Phase::Done];
+        let line = progress_line(&tools, &last, Duration::from_secs(1000), 2);
+        assert!(line.ends_with("S3 server s3s-fs is over its 3 min estimate (are the cores busy?)"), "{line}");
     }
 }
