@@ -584,12 +584,19 @@ const INFORMAL: &[&str] = &[
 /// semicolon, few commas, nothing chatty.
 fn plain(s: &Sentence) -> bool {
     let t = &s.text;
-    let rest = without_possessives(t);
-    let rest = match short_quote(&rest) {
-        Some((a, b)) => format!("{}{}", &rest[..a], &rest[b..]),
-        None => rest,
+    const QUOTES: [char; 6] = ['“', '”', '"', '‘', '\'', '’'];
+    // Possessives and one short quotation are allowed; only a text with
+    // quote marks pays for finding them.
+    let quotes_ok = !t.contains(QUOTES) || {
+        let rest = without_possessives(t);
+        let rest = match short_quote(&rest) {
+            Some((a, b)) => format!("{}{}", &rest[..a], &rest[b..]),
+            None => rest,
+        };
+        !rest.contains(QUOTES)
     };
-    !rest.contains(['“', '”', '"', '‘', ':', ';', '\'', '’'])
+    quotes_ok
+        && !t.contains([':', ';'])
         && (!t.contains(['(', ')']) || short_aside(t).is_some())
         && t.matches(',').count() <= 2
         && !(0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str()))
@@ -1189,6 +1196,14 @@ impl Gen<'_> {
         }
         // `Rational number is converted …`: a singular common noun needs its article.
         if t.kind == Kind::Concept && !t.plural && det == 0 {
+            return None;
+        }
+        // `The name argument is …`, `The class file …`: words that only say
+        // what kind of thing it is, of something the sentence does not name.
+        if t.kind == Kind::Concept
+            && det == 1
+            && t.key.split(' ').all(|w| KIND_NOUNS.contains(&singular(w).as_str()) || CATEGORY_NOUNS.contains(&w) || CATEGORY_NOUNS.contains(&singular(w).as_str()))
+        {
             return None;
         }
         // `The template is …`, `The integrand is …`: one common word after

@@ -787,7 +787,9 @@ fn the_gate_takes_participles_gerunds_possessives_short_quotes_and_whole_items()
         The “Murphy” theorem gets a number linked to the current section. \
         Making graphs with the R Commander is also straightforward. \
         It’s easy to see that TeX’s boxes are rectangles. \
-        The behavior of the noeprints option has been improved.\n\
+        The behavior of the noeprints option has been improved. \
+        The name argument is a short keyword used to identify the theorem. \
+        The theorem environment takes the name argument of the theorem first.\n\
         Fonts:\n\
         • Hershey fonts provide cyrillic and japanese (Kana and Kanji) characters.\n\
         • Empty lines are not allowed. Only one paragraph per formula.\n\
@@ -809,7 +811,7 @@ fn the_gate_takes_participles_gerunds_possessives_short_quotes_and_whole_items()
     }
     // A quoted name in the subject, an evaluation, a contraction, a change
     // note, several sentences in one bullet: no question source.
-    for refused in ["The “Murphy” theorem", "Making graphs with", "It’s easy", "The behavior of the noeprints", "Empty lines are not allowed"] {
+    for refused in ["The “Murphy” theorem", "Making graphs with", "It’s easy", "The behavior of the noeprints", "Empty lines are not allowed", "The name argument is"] {
         assert_ne!(gate_state(&lines, refused), "gated", "{refused:?} must not be a question source: {lines:#?}");
     }
     assert!(lines.iter().any(|l| l.contains("The “Murphy” theorem") && l.ends_with("<a quoted name in the subject>")), "{lines:#?}");
