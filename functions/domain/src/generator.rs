@@ -584,18 +584,7 @@ const INFORMAL: &[&str] = &[
 /// semicolon, few commas, nothing chatty.
 fn plain(s: &Sentence) -> bool {
     let t = &s.text;
-    const QUOTES: [char; 6] = ['“', '”', '"', '‘', '\'', '’'];
-    // Possessives and one short quotation are allowed; only a text with
-    // quote marks pays for finding them.
-    let quotes_ok = !t.contains(QUOTES) || {
-        let rest = without_possessives(t);
-        let rest = match short_quote(&rest) {
-            Some((a, b)) => format!("{}{}", &rest[..a], &rest[b..]),
-            None => rest,
-        };
-        !rest.contains(QUOTES)
-    };
-    quotes_ok
+    quotes_ok(t)
         && !t.contains([':', ';'])
         && (!t.contains(['(', ')']) || short_aside(t).is_some())
         && t.matches(',').count() <= 2
@@ -606,6 +595,28 @@ fn plain(s: &Sentence) -> bool {
 /// the error channel (stderr)`, `uploaded to unstable (sid)`): at most four
 /// words, no number, no pointer elsewhere (`see`, `e.g.`, `above`), not at
 /// the start; the statement reads the same without it.
+/// Quote marks and apostrophes a plain sentence may have: possessives and
+/// one short quotation ([`short_quote`]), nothing else. Only a text with
+/// such marks pays for looking.
+fn quotes_ok(t: &str) -> bool {
+    const QUOTES: [char; 6] = ['“', '”', '"', '‘', '\'', '’'];
+    !t.contains(QUOTES) || {
+        let rest = without_possessives(t);
+        let rest = match short_quote(&rest) {
+            Some((a, b)) => format!("{}{}", &rest[..a], &rest[b..]),
+            None => rest,
+        };
+        !rest.contains(QUOTES)
+    }
+}
+
+/// Where the short quotation of a plain sentence stands in its text (a
+/// blank never falls there): found once the possessives are out of the
+/// way, located in the text itself.
+fn quotation_in(t: &str) -> Option<(usize, usize)> {
+    short_quote(&without_possessives(t)).and(short_quote(t))
+}
+
 /// The text with its possessive apostrophes taken out (`Ansible’s check
 /// mode`, `authors’ names`); contractions (`it’s`, `doesn’t`) keep theirs.
 fn without_possessives(t: &str) -> String {
@@ -684,7 +695,7 @@ fn not_ok_reason(s: &Sentence) -> &'static str {
         "too long"
     } else if (0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str())) {
         "chatty"
-    } else if without_possessives(t).contains(['“', '”', '"', '‘', '\'', '’']) {
+    } else if !quotes_ok(t) {
         "quotes"
     } else if t.contains([':', ';']) {
         "a colon or semicolon"
@@ -1957,7 +1968,7 @@ impl Gen<'_> {
             // Cloze: a key term the sentence is about (before its verb, or defined there).
             let spans = self.terms.spans(s);
             let aside = short_aside(&s.text);
-            let quote = short_quote(&without_possessives(&s.text)).and_then(|_| short_quote(&s.text));
+            let quote = quotation_in(&s.text);
             for sp in &spans {
                 let t = self.terms.get(sp.term);
                 if !strong_answer(t) || !np_slot(s, sp) || !article_ok(s, sp, t, t.plural) {
