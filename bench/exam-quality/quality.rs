@@ -27,16 +27,21 @@ impl Embed for Model {
 use examfn_domain::pdftext;
 use serde_json::json;
 
+/// A lecture's pages: a PDF's extracted text, or a `.txt` split at form feeds.
+fn read_pages(path: &str) -> Vec<String> {
+    let bytes = std::fs::read(path).expect("file");
+    if path.ends_with(".txt") {
+        String::from_utf8_lossy(&bytes).split('\x0c').map(str::to_string).collect()
+    } else {
+        pdftext::extract(&bytes).expect("extract").pages
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("sentences") {
-        // quality sentences FILE.pdf: every sentence with its class, and the definitions found.
-        let bytes = std::fs::read(&args[2]).expect("file");
-        let pages = if args[2].ends_with(".txt") {
-            String::from_utf8_lossy(&bytes).split('\x0c').map(str::to_string).collect()
-        } else {
-            pdftext::extract(&bytes).expect("extract").pages
-        };
+        // quality sentences FILE.pdf|FILE.txt: every sentence with its class, and the definitions found.
+        let pages = read_pages(&args[2]);
         let (sentences, _) = generator::text::sentences(&pages);
         for s in &sentences {
             let def = generator::define::find(s).map(|d| format!("  DEF[{} {} | {}]", d.article, d.term, d.body)).unwrap_or_default();
@@ -48,12 +53,7 @@ fn main() {
         // quality explain FILE.pdf: every prose sentence, whether questions may
         // use it (and why not), its subject and key terms. FILE.txt: its text
         // as pages split at form feeds.
-        let bytes = std::fs::read(&args[2]).expect("file");
-        let pages = if args[2].ends_with(".txt") {
-            String::from_utf8_lossy(&bytes).split('\x0c').map(str::to_string).collect()
-        } else {
-            pdftext::extract(&bytes).expect("extract").pages
-        };
+        let pages = read_pages(&args[2]);
         for line in generator::explain(&pages) {
             println!("{line}");
         }

@@ -580,16 +580,6 @@ const INFORMAL: &[&str] = &[
     "somewhat", "etc", "e.g", "i.e", "eg", "ie", "whatever", "stuff", "thing", "things", "lot", "lots",
 ];
 
-/// A plain statement: no asides in parentheses or quotes, no colon or
-/// semicolon, few commas, nothing chatty.
-fn plain(s: &Sentence) -> bool {
-    let t = &s.text;
-    quotes_ok(t)
-        && !t.contains([':', ';'])
-        && (!t.contains(['(', ')']) || short_aside(t).is_some())
-        && t.matches(',').count() <= 2
-        && !(0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str()))
-}
 
 /// The byte range of a sentence's one short aside in parentheses (`sent to
 /// the error channel (stderr)`, `uploaded to unstable (sid)`): at most four
@@ -682,18 +672,24 @@ fn whole_item(s: &Sentence) -> bool {
     t.ends_with('.') && !inner_stop && t.starts_with(char::is_uppercase)
 }
 
-/// Why [`sentence_ok`] refuses a sentence, for `quality explain`.
-fn not_ok_reason(s: &Sentence) -> &'static str {
+/// Why a sentence is no plain, self-contained statement of prose (the
+/// reason `quality explain` prints), or `None` when it is one: prose, a
+/// whole sentence (a list item only when it is one), 7–32 words ending in a
+/// period; no colon or semicolon, no quotes but possessives and one short
+/// quotation, at most one short aside in parentheses, few commas, nothing
+/// chatty.
+fn prose_refusal(s: &Sentence) -> Option<&'static str> {
     let t = &s.text;
-    if s.class != Class::Prose {
+    let n = s.words();
+    let reason = if s.class != Class::Prose {
         "not prose"
     } else if s.item && !whole_item(s) {
         "a list item"
-    } else if s.words() < MIN_WORDS {
+    } else if n < MIN_WORDS {
         "too short"
-    } else if s.words() > MAX_WORDS {
+    } else if n > MAX_WORDS {
         "too long"
-    } else if (0..s.words()).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str())) {
+    } else if (0..n).any(|i| INFORMAL.contains(&s.tok(i).to_lowercase().as_str())) {
         "chatty"
     } else if !quotes_ok(t) {
         "quotes"
@@ -703,20 +699,19 @@ fn not_ok_reason(s: &Sentence) -> &'static str {
         "an aside in parentheses"
     } else if t.matches(',').count() > 2 {
         "many commas"
-    } else {
+    } else if !t.ends_with('.')
+        || !t.chars().next().is_some_and(|c| c.is_uppercase() || c == '"' || c == '“')
+        || t.chars().filter(|c| c.is_alphabetic()).count() * 2 <= t.len()
+    {
         "not plain prose"
-    }
+    } else {
+        return None;
+    };
+    Some(reason)
 }
 
 fn sentence_ok(s: &Sentence) -> bool {
-    let n = s.words();
-    s.class == Class::Prose
-        && plain(s)
-        && (!s.item || whole_item(s))
-        && (MIN_WORDS..=MAX_WORDS).contains(&n)
-        && s.text.ends_with('.')
-        && s.text.chars().next().is_some_and(|c| c.is_uppercase() || c == '"' || c == '“')
-        && s.text.chars().filter(|c| c.is_alphabetic()).count() * 2 > s.text.len()
+    prose_refusal(s).is_none()
 }
 
 fn lengths_score(n: usize) -> f64 {
@@ -1617,8 +1612,8 @@ impl Gen<'_> {
 
     /// Why a sentence is no source of questions (`None`: it is one).
     fn gate_refusal(&self, s: &Sentence) -> Option<&'static str> {
-        if !sentence_ok(s) {
-            return Some(not_ok_reason(s));
+        if let Some(reason) = prose_refusal(s) {
+            return Some(reason);
         }
         let Some((last, _)) = self.subject_end(s) else { return Some("no subject") };
         // `The “Murphy” theorem gets …`: a name in quotes is the lecture's
