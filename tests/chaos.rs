@@ -73,7 +73,7 @@ fn lecture_pdf(topic: &str) -> Vec<u8> {
             "Cassandra is a wide-column store that was developed at Facebook and released in 2008.".into(),
         ],
     ];
-    examfn_domain::pdftext::write_text_pdf(&pages)
+    examfn_questions::extract::pdf::write_text_pdf(&pages)
 }
 
 fn print_lags(lags: &[(String, String, i64, i64)]) {

@@ -120,7 +120,7 @@ fn lecture_pdf() -> Vec<u8> {
             "The Byzantine generals problem was described by Lamport, Shostak and Pease in 1982.".into(),
         ],
     ];
-    examfn_domain::pdftext::write_text_pdf(&pages)
+    examfn_questions::extract::pdf::write_text_pdf(&pages)
 }
 
 fn s3(endpoints: &Value, data: &Path) -> aws_sdk_s3::Client {

@@ -8,8 +8,8 @@
 //!   examgen_bench extract FILE            extraction only
 use std::time::Instant;
 
-use examfn_domain::generator::Request;
-use examfn_domain::pdftext;
+use examfn_questions::Request;
+use examfn_questions::extract::pdf as pdftext;
 
 /// A lecture page of about 160 words in the shape real lecture notes have:
 /// a heading, definitions, facts with numbers and years, statements about

@@ -11,8 +11,8 @@
 //! `corpus.sh` installs them.
 use std::time::Instant;
 
-use examfn_domain::generator::semantic::Embed;
-use examfn_domain::generator::{self, Request};
+use examfn_questions::analysis::semantic::Embed;
+use examfn_questions::{self as generator, Request};
 
 struct Model(examfn_embed::Embedder);
 
@@ -24,7 +24,7 @@ impl Embed for Model {
         "all-MiniLM-L6-v2".into()
     }
 }
-use examfn_domain::pdftext;
+use examfn_questions::extract::pdf as pdftext;
 use serde_json::json;
 
 /// A lecture's pages: a PDF's extracted text, or a `.txt` split at form feeds.
@@ -42,9 +42,9 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("sentences") {
         // quality sentences FILE.pdf|FILE.txt: every sentence with its class, and the definitions found.
         let pages = read_pages(&args[2]);
-        let (sentences, _) = generator::text::sentences(&pages);
+        let (sentences, _) = generator::analysis::text::sentences(&pages);
         for s in &sentences {
-            let def = generator::define::find(s).map(|d| format!("  DEF[{} {} | {}]", d.article, d.term, d.body)).unwrap_or_default();
+            let def = generator::analysis::define::find(s).map(|d| format!("  DEF[{} {} | {}]", d.article, d.term, d.body)).unwrap_or_default();
             println!("p{:<3} {:<11} {}{}{}", s.page, s.class.label(), if s.item { "• " } else { "" }, s.text, def);
         }
         return;

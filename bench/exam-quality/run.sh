@@ -16,7 +16,7 @@ mkdir -p "$out"
 bash "$here/corpus.sh" >&2
 cp "$here/corpus.tsv" "$cache/corpus-v1/corpus.tsv"
 model=$(bash "$root/functions/embed/install-model.sh")
-(cd "$root" && cargo build --release --locked -p examfn-domain --example quality >&2)
+(cd "$root" && cargo build --release --locked -p examfn-questions --example quality >&2)
 bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/quality
 
 run() { # NAME [ENV...]: one generation run, its peak RSS in NAME.rss

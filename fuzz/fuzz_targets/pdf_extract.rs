@@ -3,7 +3,7 @@
 //! come back as an error; run with `-rss_limit_mb` and `-timeout` to find the
 //! inputs that need exam-gen's child-process limits.
 #![no_main]
-use examfn_domain::pdftext;
+use examfn_questions::extract::pdf as pdftext;
 use libfuzzer_sys::fuzz_target;
 
 static QUIET: std::sync::Once = std::sync::Once::new();

@@ -5,10 +5,8 @@
 pub mod debezium;
 pub mod email;
 pub mod exam;
-pub mod generator;
 pub mod grading;
 pub mod names;
-pub mod pdftext;
 pub mod scorecard;
 pub mod upload;
 pub mod analysis;

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use examfn_domain::debezium::{self, Op};
 use examfn_domain::email::{self, EmailMessage, Recipients};
 use examfn_domain::exam::{Exam, Question};
-use examfn_domain::pdftext;
 use examfn_domain::upload::{self, ExamParams, Target};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -332,43 +331,4 @@ proptest! {
         let _ = serde_json::from_slice::<Exam>(&bytes);
         let _ = serde_json::from_value::<Exam>(v);
     }
-}
-
-// -------------------------------------------------------------------- pdf
-
-fn small_pdf() -> Vec<u8> {
-    pdftext::write_text_pdf(&[
-        vec!["Cells".into(), "The mitochondrion is the organelle that releases energy from glucose.".into()],
-        vec!["Plants".into(), "Photosynthesis is the process by which plants turn light into sugar.".into()],
-    ])
-}
-
-proptest! {
-    #![proptest_config(config(64))]
-
-    /// In process (no limits here): small mutations of a small PDF, which
-    /// cannot inflate or nest far; hostile files go through exam-gen's child.
-    #[test]
-    fn pdf_extraction_never_panics_on_mutated_pdfs(bytes in mutated(small_pdf())) {
-        match pdftext::extract(&bytes) {
-            Ok(t) => prop_assert!(t.word_count() > 0),
-            Err(e) => prop_assert!(!e.to_string().is_empty()),
-        }
-    }
-
-    #[test]
-    fn pdf_extraction_never_panics_on_garbage(body in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = pdftext::extract(&body);
-        let mut v = b"%PDF-1.4\n".to_vec();
-        v.extend_from_slice(&body);
-        v.extend_from_slice(b"\n%%EOF\n");
-        prop_assert!(pdftext::extract(&v).is_err());
-    }
-}
-
-#[test]
-fn a_valid_pdf_round_trips_its_text() {
-    let t = pdftext::extract(&small_pdf()).unwrap();
-    assert_eq!(t.page_count(), 2);
-    assert!(t.pages[0].contains("mitochondrion"), "{:?}", t.pages);
 }

@@ -39,9 +39,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use examfn_domain::email::{EmailMessage, Recipients};
-use examfn_domain::generator::{self, Generation, QuestionType, Request};
+use examfn_questions::{self as generator, Generation, QuestionType, Request};
 use examfn_domain::names;
-use examfn_domain::pdftext::{self, PdfText};
+use examfn_questions::extract::pdf::{self as pdftext, PdfText};
 use examfn_domain::upload::{self, ExamParams, ObjectEvent, Target};
 use examfn_runtime::cloudevents::Event;
 use examfn_runtime::config::{ConfigError, Env};
@@ -189,16 +189,16 @@ impl Ranker {
     /// Generate with the built-in generator, ranked by this.
     pub fn generate(&self, pages: &[String], req: &Request) -> Generation {
         match &self.model {
-            Some(m) => generator::generate_with(pages, req, Some(m.as_ref() as &dyn generator::semantic::Embed), ""),
+            Some(m) => generator::generate_with(pages, req, Some(m.as_ref() as &dyn generator::analysis::semantic::Embed), ""),
             None => generator::generate_with(pages, req, None, &self.without),
         }
     }
 }
 
-/// all-MiniLM-L6-v2 behind the generator's [`generator::semantic::Embed`].
+/// all-MiniLM-L6-v2 behind the generator's [`generator::analysis::semantic::Embed`].
 pub struct Model(pub examfn_embed::Embedder);
 
-impl generator::semantic::Embed for Model {
+impl generator::analysis::semantic::Embed for Model {
     fn embed(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         self.0.embed(texts)
     }
@@ -329,7 +329,7 @@ impl ExamGen {
                         words: text.word_count(),
                         ..Default::default()
                     };
-                    generation = Some(generator::llm::generation(exam, &llm.config.model, stats));
+                    generation = Some(generator::whole_exam::generation(exam, &llm.config.model, stats));
                 }
                 Err(why) => {
                     tracing::warn!(exam = %name, reason = %why, "LLM backend not used: falling back to the built-in generator");

@@ -1,12 +1,12 @@
 //! The optional LLM backend: any OpenAI-compatible `POST {base}/chat/completions`.
 //! Off unless `LLM_BASE_URL` is set. Its answer is repaired and validated by
-//! `examfn_domain::generator::llm`; anything wrong (HTTP error, timeout,
+//! `examfn_questions::whole_exam`; anything wrong (HTTP error, timeout,
 //! garbage, wrong counts) falls back to the built-in generator.
 
 use std::time::Duration;
 
 use examfn_domain::exam::Exam;
-use examfn_domain::generator::{llm, Request};
+use examfn_questions::{whole_exam as llm, Request};
 
 /// `LLM_*` settings.
 #[derive(Clone, PartialEq, Eq)]

@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
 
-use examfn_domain::pdftext::{self, PdfError, PdfText};
+use examfn_questions::extract::pdf::{self as pdftext, PdfError, PdfText};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use examfn_domain::exam::Exam;
-use examfn_domain::pdftext::write_text_pdf;
+use examfn_questions::extract::pdf::write_text_pdf;
 use examfn_domain::upload;
 use examfn_exam_gen::store::{bool_of, int_of};
 use examfn_exam_gen::{Config, ExamGen, PdfExtractor, PdfLimits};

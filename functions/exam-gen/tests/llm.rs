@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use aws_sdk_s3::primitives::ByteStream;
-use examfn_domain::generator::Request;
+use examfn_questions::Request;
 use examfn_exam_gen::{Config, ExamGen, LlmBackend, LlmConfig};
 use examfn_runtime::config::Env;
 use examfn_runtime::event::json_event;
@@ -148,7 +148,7 @@ async fn handler_uses_the_llm_and_falls_back() {
         "The Yellow River flood of 1931 was one of the deadliest disasters in history.".into(),
         "About 71% of the surface of the Earth is covered by water.".into(),
     ]];
-    let pdf = examfn_domain::pdftext::write_text_pdf(&text);
+    let pdf = examfn_questions::extract::pdf::write_text_pdf(&text);
     for (model, expect_generator) in [("good", "llm:good"), ("garbage", "builtin")] {
         let env = mk(model);
         let common = CommonConfig::from_env(&env, None, "exam-gen").unwrap();

@@ -3,7 +3,7 @@
 //! of memory. Shared by `tests/hostile_pdfs.rs` and `tests/handler.rs`.
 #![allow(dead_code)]
 
-use examfn_domain::pdftext::write_text_pdf;
+use examfn_questions::extract::pdf::write_text_pdf;
 
 /// What a case may legitimately end as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub fn text_pdf() -> Vec<u8> {
 /// A PDF from numbered object bodies (`objects[i]` is object `i + 1`), with a
 /// correct xref table. `trailer_extra` goes into the trailer dictionary.
 pub fn build(objects: &[Vec<u8>], trailer_extra: &str) -> Vec<u8> {
-    examfn_domain::pdftext::assemble_pdf(objects, trailer_extra)
+    examfn_questions::extract::pdf::assemble_pdf(objects, trailer_extra)
 }
 
 fn stream(dict: &str, data: &[u8]) -> Vec<u8> {

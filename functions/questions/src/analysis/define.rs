@@ -166,7 +166,7 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
         || is_stopword(&last)
         || (words.len() == 1 && is_generic(&first))
         || CATEGORY_FIRST.contains(&first.as_str())
-        || super::WEAK_MODIFIERS.contains(&first.as_str())
+        || crate::rules::WEAK_MODIFIERS.contains(&first.as_str())
     {
         return None;
     }
@@ -237,7 +237,7 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::text::sentences;
+    use crate::analysis::text::sentences;
 
     fn defs(text: &str) -> Vec<Definition> {
         let (s, _) = sentences(&[text.to_string()]);

@@ -228,9 +228,9 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
             }
             // Slides put several bullets on one line: `Topic ▶ point ▶ point`.
             let bullets: Vec<&str> = para.split(BULLETS).map(str::trim).filter(|b| !b.is_empty()).collect();
-            if bullets.len() > 1 || crate::pdftext::list_marker_len(para).is_some() || para.starts_with(BULLETS) {
+            if bullets.len() > 1 || crate::extract::pdf::list_marker_len(para).is_some() || para.starts_with(BULLETS) {
                 let mut parts = bullets.into_iter();
-                if !para.starts_with(BULLETS) && crate::pdftext::list_marker_len(para).is_none() {
+                if !para.starts_with(BULLETS) && crate::extract::pdf::list_marker_len(para).is_none() {
                     // The text before the first bullet is an ordinary line.
                     if let Some(lead) = parts.next() {
                         for s in split_sentences(lead) {
@@ -241,7 +241,7 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
                     }
                 }
                 for part in parts {
-                    let m = crate::pdftext::list_marker_len(part).unwrap_or(0);
+                    let m = crate::extract::pdf::list_marker_len(part).unwrap_or(0);
                     let text = prose::clean(&part[m..]);
                     if text.is_empty() {
                         continue;

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Value};
 
-use super::{Generated, Generation, QuestionType, Request, Stats};
-use crate::exam::{Exam, Question, TRUE_FALSE_OPTIONS};
+use crate::{Generated, Generation, QuestionType, Request, Stats};
+use examfn_domain::exam::{Exam, Question, TRUE_FALSE_OPTIONS};
 
 /// Why an LLM answer was not used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -523,7 +523,7 @@ impl Terms {
         let mut ranked: Vec<(f64, u64, usize)> = Vec::new();
         for &id in pool {
             let o = &self.list[id];
-            if o.key == t.key || super::related(t, o) || exclude.iter().any(|e| e == &o.key) {
+            if o.key == t.key || crate::rules::related(t, o) || exclude.iter().any(|e| e == &o.key) {
                 continue;
             }
             if t.kind.is_number() {
@@ -564,7 +564,7 @@ impl Terms {
         let mut chosen: Vec<usize> = Vec::new();
         for (_, _, id) in ranked {
             let o = &self.list[id];
-            if chosen.iter().any(|&c| super::related(&self.list[c], o) || self.list[c].display.eq_ignore_ascii_case(&o.display)) {
+            if chosen.iter().any(|&c| crate::rules::related(&self.list[c], o) || self.list[c].display.eq_ignore_ascii_case(&o.display)) {
                 continue;
             }
             chosen.push(id);
@@ -600,7 +600,7 @@ impl Terms {
         let mut chosen: Vec<usize> = Vec::new();
         for (_, _, id) in ranked {
             let o = &self.list[id];
-            if chosen.iter().any(|&c| super::related(&self.list[c], o)) {
+            if chosen.iter().any(|&c| crate::rules::related(&self.list[c], o)) {
                 continue;
             }
             chosen.push(id);

@@ -1,0 +1,3 @@
+//! The text of an uploaded lecture, page by page ([`pdf`]).
+
+pub mod pdf;
