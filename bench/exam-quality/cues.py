@@ -88,6 +88,16 @@ STATEMENT_STEM = re.compile(r"\bwhich\b[^?]*\bstatements?\b", re.I)
 ASKS_FALSE = re.compile(r"\b(false|incorrect|not true|not correct|wrong)\b", re.I)
 PAIR = re.compile(r"\(I\)\s*(?P<one>.*?)\s*\(II\)\s*(?P<two>.*)$", re.S)
 
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
 STRATEGIES = ["negation", "absolutes", "longest", "specific", "stem", "grammar", "convergence", "all-above", "none-above"]
 
 
@@ -480,7 +490,7 @@ def main(argv):
         return 2
     texts, summaries = [], {}
     for path in argv:
-        run = json.load(open(path))
+        run = load_json(path)
         text, _ = report(run, path, per_doc)
         texts.append(text)
         summaries[path] = summary(run)

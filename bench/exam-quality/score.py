@@ -1,102 +1,256 @@
 #!/usr/bin/env python3
-"""Score generated exams against the hand labels (bench/exam-quality/README.md).
+"""Score a generated run against the hand labels (bench/exam-quality/README.md,
+the exam rubric in shared/exam-rubric.md).
 
-    score.py GENERATED.json LABELS.jsonl [LABELS.jsonl ...] [--md OUT.md] [--title T]
+    score.py RUN.json LABELS.jsonl [LABELS.jsonl ...] [--key DIR/key.json]
+             [--md OUT.md] [--title T] [--no-cues]
 
-GENERATED.json is what `quality gen` writes; each label line is
-{"doc", "question", "correct_answer", "options", "usable", "class", "note"}. A
-question is matched to its label by (doc, question, correct_answer, options as
-a set); labels without "options" (the pre-#15 ones) match on the first three. Per document kind it
-prints the questions written, how many are labelled, the usable rate among the
-labelled ones and the count of each failure class; unlabelled questions are
-listed (label them before quoting a rate)."""
+RUN.json is what `quality gen` writes. Two label formats are read:
+
+- blind labels (LABELLING.md), made from `blind.py make` batches and
+  usually merged with `blind.py merge`: {"doc", "item", "verdict", "class",
+  ...}; --key names the batches' private key.json, which maps each item id to
+  its question (lecture, stem, key, set of options). Exam-level lines
+  ({"exam": true, ...}) are reported per lecture, with their run from the key.
+- the older labels ({"doc", "question", "correct_answer", "options", "usable",
+  "class", "note"}): a question matches by (doc, stem, key, set of options),
+  or by the first three when the label has no options (the pre-#15 labels).
+  usable true reads as verdict usable, false as unusable with its old class.
+
+A question matched by several labels (two labellers, or several files) takes
+the strictest verdict (unusable < edit < usable). A question the run marks
+needs_review counts as not usable unless the labellers passed it; an
+unlabelled question counts as not usable and is listed.
+
+Per document kind and overall it reports: asked (questions requested),
+written, labelled, usable as written, usable after at most a small edit, and
+the unusable ones by class, with the rates quoted of those asked; then the
+surface-cue scores (cues.py), and time and memory when the run has them
+(extract_ms / generate_ms per lecture; peak RSS from the run's `peak_rss_kb`
+or a NAME.rss file beside NAME.json, as run.sh writes it).
+"""
 import json
+import os
+import statistics
 import sys
 from collections import defaultdict
 
-CLASSES = ["source", "layout", "dependent", "options", "answer", "trivial"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cues  # noqa: E402
+from cues import load_json, read_lines  # noqa: E402
+
+VERDICTS = ["unusable", "edit", "usable"]
+CLASSES = ["wrong", "ambiguous", "trivial", "off-topic", "malformed", "weak-distractors"]
+OLD_CLASSES = ["source", "layout", "dependent", "options", "answer", "trivial"]
 
 
-def main():
-    args = sys.argv[1:]
-    md = None
-    title = "exam quality"
-    if "--md" in args:
-        i = args.index("--md")
-        md = args[i + 1]
-        del args[i : i + 2]
-    if "--title" in args:
-        i = args.index("--title")
-        title = args[i + 1]
-        del args[i : i + 2]
-    if len(args) < 2:
-        print(__doc__)
-        sys.exit(2)
-    gen = json.load(open(args[0]))
-    labels = {}
-    for path in args[1:]:
-        for line in open(path):
+def strict(a, b):
+    if a is None:
+        return b
+    return a if VERDICTS.index(a["verdict"]) <= VERDICTS.index(b["verdict"]) else b
+
+
+def load_labels(paths, key_path):
+    """(by question identity, by (doc, stem, key) for old unoptioned labels, exam lines)."""
+    key = load_json(key_path) if key_path else None
+    by_ident, by_short, exam_lines = {}, {}, []
+    n_items = defaultdict(int)
+    for path in paths:
+        for line in read_lines(path):
             line = line.strip()
             if not line:
                 continue
             l = json.loads(line)
-            # Labels made since #15 also carry the options they judged: a
-            # question whose options changed is a new question to label.
-            opts = tuple(sorted(l["options"])) if "options" in l else None
-            labels[(l["doc"], l["question"], l["correct_answer"], opts)] = l
-    per_kind = defaultdict(lambda: {"docs": 0, "requested": 0, "written": 0, "labelled": 0, "usable": 0, "classes": defaultdict(int), "gen_ms": [], "extract_ms": []})
-    unlabelled = []
-    req = gen.get("request", {})
+            if l.get("exam") is True:
+                exam_lines.append(l)
+                continue
+            if "item" in l:
+                if key is None:
+                    sys.exit(f"score.py: {path} holds blind labels (item ids): give --key DIR/key.json")
+                k = key["items"].get(l["item"])
+                if k is None:
+                    sys.exit(f"score.py: {path}: item {l['item']} is not in {key_path}")
+                ident = (k["doc"], k["question"], k["correct_answer"], tuple(sorted(k["options"])))
+                lab = {"verdict": l["verdict"], "class": l["class"], "labellers": l.get("labellers", 1), "old": False}
+                n_items[ident] += l.get("labellers", 1)
+                by_ident[ident] = strict(by_ident.get(ident), lab)
+                continue
+            lab = {"verdict": "usable" if l["usable"] else "unusable", "class": l.get("class", "ok"), "old": True}
+            if "options" in l:
+                ident = (l["doc"], l["question"], l["correct_answer"], tuple(sorted(l["options"])))
+                by_ident[ident] = strict(by_ident.get(ident), lab)
+            else:
+                short = (l["doc"], l["question"], l["correct_answer"])
+                by_short[short] = strict(by_short.get(short), lab)
+    return by_ident, by_short, exam_lines, key, n_items
+
+
+def peak_rss_mib(run, run_path):
+    for k, div in (("peak_rss_kb", 1024), ("peak_rss_mib", 1)):
+        if k in run:
+            return float(run[k]) / div
+    rss = os.path.splitext(run_path)[0] + ".rss"
+    if os.path.exists(rss):
+        try:
+            return int(read_lines(rss)[-1].split()[-1]) / 1024
+        except (ValueError, IndexError):
+            return None
+    return None
+
+
+def new_row():
+    return {"docs": 0, "asked": 0, "written": 0, "labelled": 0, "usable": 0, "edit": 0, "classes": defaultdict(int), "old_classes": defaultdict(int), "needs_review": 0, "review_passed": 0, "one_labeller": 0, "unlabelled": 0, "extract": [], "generate": []}
+
+
+def score(run, run_path, labels):
+    by_ident, by_short, _, _, n_items = labels
+    req = run.get("request", {})
     per_doc = int(req.get("n_mcq", 0)) + int(req.get("n_tfq", 0))
-    for d in gen["docs"]:
-        k = per_kind[d["kind"]]
-        k["docs"] += 1
-        k["requested"] += per_doc
+    rows = defaultdict(new_row)
+    unlabelled = []
+    for d in run["docs"]:
+        for key in (d["kind"], "all"):
+            r = rows[key]
+            r["docs"] += 1
+            r["asked"] += per_doc
+            if "error" in d:
+                continue
+            if "extract_ms" in d:
+                r["extract"].append(d["extract_ms"])
+            if "generate_ms" in d:
+                r["generate"].append(d["generate_ms"])
         if "error" in d:
             continue
-        k["gen_ms"].append(d.get("generate_ms", 0))
-        k["extract_ms"].append(d.get("extract_ms", 0))
-        for q in d.get("questions", []):
-            k["written"] += 1
-            l = labels.get((d["id"], q["question"], q["correct_answer"], tuple(sorted(q["options"]))))
-            if l is None:
-                l = labels.get((d["id"], q["question"], q["correct_answer"], None))
-            if l is None:
+        for q in d.get("questions", []) or []:
+            ident = cues_ident = (d["id"], q["question"], q["correct_answer"], tuple(sorted(q["options"])))
+            lab = by_ident.get(ident) or by_short.get(cues_ident[:3])
+            if lab is None:
                 unlabelled.append((d["id"], q["question"]))
+            for key in (d["kind"], "all"):
+                r = rows[key]
+                r["written"] += 1
+                if q.get("needs_review"):
+                    r["needs_review"] += 1
+                if lab is None:
+                    r["unlabelled"] += 1
+                    continue
+                r["labelled"] += 1
+                if not lab["old"] and n_items.get(ident, 0) < 2:
+                    r["one_labeller"] += 1
+                if lab["verdict"] == "usable":
+                    r["usable"] += 1
+                    r["review_passed"] += bool(q.get("needs_review"))
+                elif lab["verdict"] == "edit":
+                    r["edit"] += 1
+                    r["review_passed"] += bool(q.get("needs_review"))
+                elif lab["old"]:
+                    r["old_classes"][lab["class"]] += 1
+                else:
+                    r["classes"][lab["class"]] += 1
+    return rows, unlabelled
+
+
+def pct(n, d):
+    return f"{100.0 * n / d:.0f} %" if d else "—"
+
+
+def table(run, run_path, labels, title, with_cues=True):
+    rows, unlabelled = score(run, run_path, labels)
+    kinds = sorted(k for k in rows if k != "all") + ["all"]
+    any_old = any(rows["all"]["old_classes"].values())
+    old_cols = [c for c in OLD_CLASSES if rows["all"]["old_classes"].get(c)] if any_old else []
+    out = [f"### {title}", ""]
+    out.append(
+        "Rates are of the questions asked. usable: as written; ≤ edit: usable as written or after a small edit. "
+        "Unlabelled questions and questions marked needs_review that no labeller passed count as not usable."
+    )
+    out.append("")
+    head = ["kind", "lectures", "asked", "written", "labelled", "usable", "≤ edit", "usable / asked", "≤ edit / asked"]
+    head += CLASSES + [f"old: {c}" for c in old_cols] + ["needs review (passed)", "unlabelled"]
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for kind in kinds:
+        r = rows[kind]
+        ok_edit = r["usable"] + r["edit"]
+        cells = [kind, r["docs"], r["asked"], r["written"], r["labelled"], r["usable"], ok_edit, pct(r["usable"], r["asked"]), pct(ok_edit, r["asked"])]
+        cells += [r["classes"].get(c, 0) for c in CLASSES] + [r["old_classes"].get(c, 0) for c in old_cols]
+        cells += [f"{r['needs_review']} ({r['review_passed']})", r["unlabelled"]]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    if rows["all"]["one_labeller"]:
+        out += ["", f"{rows['all']['one_labeller']} labelled question(s) have one blind labeller only: the rubric asks for two before a rate is quoted."]
+    if any(rows[k]["generate"] for k in kinds):
+        rss = peak_rss_mib(run, run_path)
+        out += ["", "Time per lecture (ms) and the run's peak memory:", ""]
+        out += ["| kind | extract median | extract max | generate median | generate max |", "|---|---|---|---|---|"]
+        for kind in kinds:
+            r = rows[kind]
+            if not r["generate"]:
                 continue
-            k["labelled"] += 1
-            if l["usable"]:
-                k["usable"] += 1
-            else:
-                k["classes"][l["class"]] += 1
-    rows = []
-    tot = {"docs": 0, "requested": 0, "written": 0, "labelled": 0, "usable": 0, "classes": defaultdict(int)}
-    for kind in sorted(per_kind):
-        k = per_kind[kind]
-        for f in ("docs", "requested", "written", "labelled", "usable"):
-            tot[f] += k[f]
-        for c, n in k["classes"].items():
-            tot["classes"][c] += n
-        rows.append((kind, k))
-    rows.append(("all", tot))
-    head = "| kind | lectures | questions written / requested | labelled | usable | usable rate | " + " | ".join(CLASSES) + " |"
-    sep = "|" + "---|" * (6 + len(CLASSES))
-    out = [f"### {title}", "", head, sep]
-    for kind, k in rows:
-        rate = f"{100.0 * k['usable'] / k['labelled']:.0f} %" if k["labelled"] else "—"
-        cls = " | ".join(str(k["classes"].get(c, 0)) for c in CLASSES)
-        out.append(f"| {kind} | {k['docs']} | {k['written']} / {k['requested']} | {k['labelled']} | {k['usable']} | {rate} | {cls} |")
-    if unlabelled:
+            ex = r["extract"] or [0]
+            out.append(f"| {kind} | {statistics.median(ex):.0f} | {max(ex):.0f} | {statistics.median(r['generate']):.0f} | {max(r['generate']):.0f} |")
         out.append("")
-        out.append(f"{len(unlabelled)} question(s) have no label yet:")
-        for doc, q in unlabelled[:50]:
-            out.append(f"- {doc}: {q}")
-    text = "\n".join(out)
+        out.append(f"Peak RSS of the run: {rss:.0f} MiB." if rss is not None else "Peak RSS: not recorded in the run.")
+    if with_cues:
+        summ = cues.summary(run)
+        out += ["", "Surface cues (cues.py): the cue's score / chance in % of the questions it applies to; ⚑ above chance + 10 points:", ""]
+        cols = cues.STRATEGIES + ["position-tf", "position-mc"]
+        out += ["| kind | " + " | ".join(cols) + " |", "|" + "---|" * (1 + len(cols))]
+        for kind in kinds:
+            if kind not in summ:
+                continue
+            cells = []
+            for c in cols:
+                v = summ[kind][c]
+                if not v or v.get("n", 0) == 0:
+                    cells.append("—")
+                elif c.startswith("position"):
+                    cells.append(f"{v['share']:.0f} / {v['chance']:.0f}" + (" ⚑" if v["flag"] else ""))
+                else:
+                    cells.append(f"{v['score']:.0f} / {v['chance']:.0f}" + (" ⚑" if v["flag"] else ""))
+            out.append(f"| {kind} | " + " | ".join(cells) + " |")
+    exam_lines, key = labels[2], labels[3]
+    if exam_lines and key:
+        here = os.path.abspath(run_path)
+        mine = [l for l in exam_lines if os.path.abspath(key["exams"].get(l["doc"], {}).get(l["exam_id"], "")) == here]
+        if mine:
+            out += ["", "Exam as a whole (per lecture; the stricter labeller's ratings when merged):", ""]
+            out += ["| lecture | coverage | variety | level | hand out |", "|---|---|---|---|---|"]
+            for l in sorted(mine, key=lambda l: l["doc"]):
+                out.append(f"| {l['doc']} | {l['coverage']} | {l['variety']} | {l['level']} | {'yes' if l['hand_out'] else 'no'} |")
+    if unlabelled:
+        out += ["", f"{len(unlabelled)} question(s) have no label yet:"]
+        out += [f"- {doc}: {q}" for doc, q in unlabelled[:50]]
+    return "\n".join(out)
+
+
+def main(argv):
+    md = None
+    title = "exam quality"
+    key = None
+    with_cues = "--no-cues" not in argv
+    argv = [a for a in argv if a != "--no-cues"]
+    for flag in ("--md", "--title", "--key"):
+        if flag in argv:
+            i = argv.index(flag)
+            val = argv[i + 1]
+            del argv[i : i + 2]
+            if flag == "--md":
+                md = val
+            elif flag == "--title":
+                title = val
+            else:
+                key = val
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    run = load_json(argv[0])
+    labels = load_labels(argv[1:], key)
+    text = table(run, argv[0], labels, title, with_cues)
     print(text)
     if md:
         with open(md, "w") as f:
             f.write(text + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))
