@@ -48,3 +48,7 @@ print(text)
 PY
 cat "$out/before.md" "$out/model.md" "$out/lexical.md" "$out/timing.md" > "$out/latest.md"
 echo "results: $out/latest.md" >&2
+# Surface cues (cues.py, rubric section 2) of both runs and the pre-#15 exams, per kind and per exam.
+python3 "$here/cues.py" "$out/model.json" "$out/lexical.json" "$here/labels/before-generated.json" --per-doc --md "$out/cues.md" > /dev/null
+cat "$out/cues.md" >> "$out/latest.md"
+python3 -m unittest discover -s "$here" -p 'test_*.py' >&2
