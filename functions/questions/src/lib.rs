@@ -3,6 +3,8 @@
 //!
 //! Layers, each depending only on those above it:
 //!
+//! - [`words`]: the hand-listed word lists (stop words, verbs, hedges, kind
+//!   nouns, …) the layers below judge text by; data only;
 //! - [`extract`]: the text of an uploaded lecture (PDF), page by page;
 //! - [`analysis`]: sentences and their classes (prose, heading, code, …), key
 //!   terms, definitions, glossaries, sentence embeddings;
@@ -15,6 +17,7 @@ pub mod analysis;
 pub mod extract;
 pub mod rules;
 pub mod whole_exam;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 

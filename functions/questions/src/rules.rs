@@ -43,6 +43,10 @@ use prose::Class;
 use semantic::{Embed, Vectors};
 use terms::{Kind, Span, Term, Terms};
 use text::{fnv, mix, ListGroup, Sentence};
+use crate::words::{
+    CATEGORY_NOUNS, COMPLEMENT_OPENERS, HEDGES, INFORMAL, KIND_FIRST, KIND_NOUNS, MID_ADVERBS, NEGATIONS, POINTING,
+    POINTING_MODIFIERS, VERB_BASES, VERB_CONTEXT, WEAK_MODIFIERS,
+};
 
 const BLANK: &str = "_____";
 const MIN_WORDS: usize = 7;
@@ -473,13 +477,6 @@ impl What {
     }
 }
 
-/// Words of chatty or hedging prose, which makes weak stems.
-const INFORMAL: &[&str] = &[
-    "hmm", "apparently", "basically", "actually", "really", "anyway", "obviously", "luckily", "sadly", "ok", "okay",
-    "you", "your", "yours", "yourself", "try", "unfortunately", "fortunately", "maybe", "perhaps", "probably",
-    "somewhat", "etc", "e.g", "i.e", "eg", "ie", "whatever", "stuff", "thing", "things", "lot", "lots",
-];
-
 
 /// The byte range of a sentence's one short aside in parentheses (`sent to
 /// the error channel (stderr)`, `uploaded to unstable (sid)`): at most four
@@ -682,43 +679,6 @@ fn norm(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
-/// Adjectives that make a noun phrase a description, not a key term
-/// (`main feature`, `whole document`).
-pub(crate) const WEAK_MODIFIERS: &[&str] = &[
-    "main", "whole", "entire", "same", "certain", "own", "next", "previous", "various", "special", "real", "extra",
-    "old", "nice", "simple", "easy", "hard", "normal", "usual", "typical", "great", "big", "little", "good", "bad",
-    "best", "better", "worse", "first", "last", "final", "initial", "following", "above", "below", "current",
-    "actual", "particular", "specific", "general", "basic", "full", "complete", "proper", "correct", "wrong", "standard",
-    "right", "left", "new", "newer", "older", "latest", "recent", "additional", "further", "different", "similar",
-    "useful", "important", "interesting", "possible", "available", "necessary", "appropriate", "relevant",
-    "original", "default", "optional", "extended", "short", "long", "small", "large", "high", "low", "more",
-    "less", "most", "least", "many", "much", "few", "several", "other", "such", "own", "single", "multiple",
-];
-
-/// Nouns that name a category of thing in technical lectures: alone they are
-/// never the key term of a sentence (`the _____ is loaded` → `package`).
-const CATEGORY_NOUNS: &[&str] = &[
-    "value", "values", "function", "functions", "command", "commands", "option", "options", "argument",
-    "arguments", "file", "files", "package", "packages", "object", "objects", "element", "elements", "item",
-    "items", "method", "methods", "tool", "tools", "program", "programs", "feature", "features", "output", "input",
-    "text", "data", "name", "names", "line", "lines", "character", "characters", "document", "documents",
-    "environment", "environments", "variable", "variables", "field", "fields", "parameter", "parameters",
-    "setting", "settings", "user", "users", "window", "button", "menu", "screen", "field", "list", "lists",
-    "set", "sets", "group", "groups", "step", "steps", "place", "space", "work", "code", "mode", "version",
-    "source", "sources", "class", "classes", "style", "styles", "effect", "effects", "symbol", "symbols",
-    "model", "models", "structure", "structures", "component", "components", "entry", "entries", "image",
-    "images", "block", "blocks", "content", "contents", "body", "size", "width", "height", "length", "format",
-    "formats", "support", "purpose", "problem", "problems", "solution", "solutions", "change", "changes", "need",
-    "needs", "help", "use", "user", "start", "display", "number", "numbers", "string", "strings", "expression", "layout",
-    "expressions", "statement", "statements", "result", "results", "word", "words", "page", "pages",
-];
-
-/// Words before a term that make it a verb (`LaTeX will place`), not a noun.
-const VERB_CONTEXT: &[&str] = &[
-    "will", "can", "to", "may", "must", "should", "would", "could", "you", "we", "they", "i", "not", "does", "do",
-    "did", "cannot", "might", "shall", "also", "then", "please", "don't", "won't", "can't", "it", "he", "she",
-];
-
 /// Whether a term makes a key-term answer: a name, an acronym, a defined
 /// term, or a noun phrase the lecture uses often, not a description.
 fn key_term(t: &Term) -> bool {
@@ -828,19 +788,6 @@ fn mentions(text_lower: &str, word: &str) -> bool {
     text_lower.split(|c: char| !c.is_alphanumeric() && c != '-').any(|w| w == word || (stem.chars().count() >= 4 && w.starts_with(&stem)))
 }
 
-/// Words that make a statement a hedge, so that its truth is no fact to
-/// check (`may`, `usually`, `some`).
-const HEDGES: &[&str] = &[
-    "may", "might", "could", "often", "usually", "typically", "normally", "generally", "sometimes", "probably",
-    "possibly", "some", "most", "many", "several", "few", "rarely", "seldom", "almost", "nearly", "mainly", "mostly",
-    "largely", "perhaps", "likely", "unlikely", "tend", "tends", "either", "neither", "also", "only", "even",
-    "especially", "particularly", "better", "best", "easier", "easiest", "simpler", "simplest", "recommended",
-    // Evaluations: negated, they make a false statement nobody would believe.
-    "important", "useful", "powerful", "versatile", "popular", "good", "great", "easy", "convenient", "nice",
-    "helpful", "simple", "flexible", "efficient", "difficult", "hard", "excellent", "beautiful", "elegant",
-    "straightforward",
-];
-
 /// Whether a sentence hedges or evaluates ([`HEDGES`]): no fact to check.
 fn hedged(s: &Sentence) -> bool {
     (0..s.words()).any(|i| HEDGES.contains(&s.tok(i).to_lowercase().as_str()))
@@ -871,64 +818,6 @@ fn swap_modifiers_ok(key: &str) -> bool {
     })
 }
 
-/// Base forms of verbs common in lecture prose that are rarely nouns, for
-/// the subject's verb when the classifier's short list lacks it
-/// (`maintains`, `assumes`); sorted for a binary search.
-const VERB_BASES: &[&str] = &[
-    "accept", "accommodate", "accompany", "accomplish", "accumulate", "achieve", "acquire", "activate", "adapt",
-    "add", "adjust", "admit", "adopt", "advance", "affect", "aggregate", "aim", "alert", "align", "allocate",
-    "allow", "alter", "analyse", "analyze", "annotate", "announce", "answer", "anticipate", "append", "apply",
-    "appoint", "approach", "approve", "approximate", "argue", "arise", "arrange", "arrive", "ask", "assemble",
-    "assert", "assess", "assign", "assist", "associate", "assume", "attach", "attempt", "attract", "augment",
-    "authenticate", "automate", "avoid", "base", "behave", "borrow", "browse", "calculate", "cancel", "capture",
-    "carry", "catch", "categorize", "check", "choose", "cite", "clarify", "classify", "clean", "clear", "click",
-    "close", "collapse", "collect", "combine", "commit", "communicate", "compare", "compete", "compile", "complain",
-    "complement", "complete", "comply", "compose", "compress", "comprise", "compute", "concatenate", "concern",
-    "conclude", "conduct", "configure", "confirm", "conform", "connect", "consider", "consist", "constrain",
-    "construct", "consult", "contain", "continue", "contribute", "control", "convert", "convey", "cooperate",
-    "coordinate", "copy", "correct", "correspond", "count", "couple", "cover", "create", "crop", "debug", "decide",
-    "declare", "decline", "decode", "decompose", "decrease", "dedicate", "defer", "define", "delay", "delegate",
-    "delete", "deliver", "demand", "demonstrate", "denote", "depend", "deploy", "derive", "describe", "designate",
-    "detect", "determine", "develop", "deviate", "differ", "differentiate", "dilute", "direct", "disable",
-    "disappear", "discard", "discover", "discuss", "display", "dispose", "distinguish", "distribute", "divide",
-    "dominate", "download", "draw", "drive", "drop", "duplicate", "edit", "eliminate", "embed", "emerge", "emit",
-    "emphasize", "employ", "emulate", "enable", "encapsulate", "enclose", "encode", "encounter", "encourage", "end",
-    "enforce", "engage", "enhance", "enlarge", "ensure", "enter", "establish", "evaluate", "evolve", "examine",
-    "exceed", "exclude", "execute", "exhibit", "exist", "expand", "expect", "explain", "exploit", "explore",
-    "expose", "express", "extend", "extract", "fail", "fall", "favor", "favour", "feed", "fetch", "fill", "filter",
-    "find", "finish", "fit", "fix", "flip", "follow", "force", "forget", "forward", "freeze", "fulfil", "fulfill",
-    "gain", "gather", "generalize", "generate", "govern", "grant", "guarantee", "guess", "handle", "happen", "hide",
-    "highlight", "hold", "identify", "ignore", "illustrate", "imitate", "implement", "imply", "impose", "improve",
-    "incorporate", "increase", "indent", "indicate", "infer", "influence", "inform", "inherit", "initialize",
-    "initiate", "inject", "insert", "inspect", "install", "instantiate", "integrate", "intend", "interact",
-    "intercept", "interfere", "interpret", "interrupt", "introduce", "invert", "invoke", "involve", "isolate",
-    "iterate", "justify", "keep", "kill", "launch", "learn", "leave", "lengthen", "let", "limit", "listen", "load",
-    "locate", "look", "lose", "lower", "maintain", "manage", "manipulate", "mark", "match", "maximize", "mean",
-    "measure", "meet", "merge", "migrate", "minimize", "miss", "mix", "modify", "mount", "multiply", "navigate",
-    "need", "negate", "nest", "normalize", "notice", "notify", "obey", "observe", "obtain", "occupy", "occur",
-    "offer", "omit", "operate", "optimize", "organize", "originate", "overlap", "override", "overwrite", "own",
-    "pack", "parse", "pass", "perform", "permit", "persist", "pick", "place", "populate", "precede", "predict",
-    "prefer", "prepare", "present", "preserve", "prevent", "print", "proceed", "produce", "prohibit", "promote",
-    "propagate", "propose", "protect", "prove", "provide", "publish", "pull", "push", "put", "qualify", "raise",
-    "reach", "react", "read", "realize", "rearrange", "rebuild", "receive", "recognize", "recommend", "reconstruct",
-    "recover", "redefine", "redirect", "reduce", "refer", "reflect", "refresh", "register", "reject", "relate",
-    "release", "rely", "remain", "remember", "remove", "rename", "render", "reorder", "repeat", "replace",
-    "represent", "reproduce", "require", "rescale", "reserve", "reset", "reside", "resize", "resolve", "respect",
-    "respond", "restart", "restore", "restrict", "resume", "retain", "retrieve", "return", "reuse", "reveal",
-    "reverse", "review", "revise", "rewrite", "rotate", "run", "satisfy", "save", "scale", "scan", "scroll",
-    "search", "secure", "see", "seek", "select", "send", "separate", "serve", "settle", "share", "shift", "shorten",
-    "show", "shrink", "simplify", "simulate", "skip", "solve", "sort", "spawn", "specify", "speed", "spend",
-    "split", "start", "stay", "stop", "store", "submit", "subscribe", "substitute", "subtract", "succeed", "suffer",
-    "suggest", "suit", "summarize", "support", "suppress", "surround", "survive", "suspend", "switch",
-    "synchronize", "take", "teach", "tell", "tend", "terminate", "throw", "transform", "translate", "transmit",
-    "treat", "trigger", "truncate", "trust", "try", "turn", "typeset", "underline", "understand", "undo", "unify",
-    "unite", "unload", "unlock", "update", "upload", "use", "validate", "vanish", "vary", "verify", "view",
-    "violate", "visit", "wait", "want", "warn", "watch", "wrap", "write", "yield", "zoom",
-];
-
-/// Negations already in a sentence.
-const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
-
 /// The base form of a third-person verb (`uses` → `use`, `applies` →
 /// `apply`, `matches` → `match`, `has` → `have`).
 fn verb_base(w: &str) -> String {
@@ -949,33 +838,6 @@ fn verb_base(w: &str) -> String {
     }
     l.strip_suffix('s').unwrap_or(&l).to_string()
 }
-
-/// Adverbs that may stand between a subject and its verb (`X also
-/// provides …`); `never` is left out: it negates.
-const MID_ADVERBS: &[&str] = &["also", "often", "always", "still", "only", "usually", "normally", "generally", "typically", "automatically"];
-
-/// Modifiers that point to something said before (`the same package`).
-const POINTING_MODIFIERS: &[&str] = &["this", "these", "that", "those", "such", "other", "former", "latter", "aforementioned", "above", "said", "given", "resulting", "corresponding", "respective", "remaining", "simplest", "most", "second", "third"];
-
-/// Nouns that say what kind of thing a name is (`the package fontspec`,
-/// `the amsthm package`).
-const KIND_NOUNS: &[&str] = &[
-    "package", "environment", "command", "option", "class", "style", "statement", "function", "menu", "keyword",
-    "engine", "mechanism", "macro", "library", "module", "interface", "program", "tool", "operator", "method",
-    "parameter", "template", "font", "distribution", "editor", "system", "format", "language", "directive", "probe",
-    "variable", "attribute", "field", "key", "argument", "dialog", "file",
-];
-
-/// Words in a subject's or an opener's phrase that point to something
-/// said or shown elsewhere (`the input for this`, `in the example above`).
-const POINTING: &[&str] = &["this", "these", "that", "those", "it", "its", "example", "above", "following", "figure", "table"];
-
-/// Kinds that name a thing when a name follows them (`the package
-/// fontspec`; not `the parameter filename`, which is a placeholder).
-const KIND_FIRST: &[&str] = &[
-    "package", "environment", "option", "command", "class", "function", "statement", "macro", "library", "module",
-    "program", "tool", "font", "engine", "keyword", "operator", "directive",
-];
 
 /// Openers after which the main clause starts: a prepositional phrase or a
 /// frequency adverb and its comma (`For bibliographic references, …`,
@@ -1044,16 +906,6 @@ fn participle_before_preposition(s: &Sentence, i: usize) -> bool {
         && !matches!(w.as_str(), "following" | "during" | "including" | "according" | "regarding" | "concerning" | "indeed" | "need" | "speed" | "embed")
         && matches!(s.tok(i + 1).to_lowercase().as_str(), "in" | "at" | "by" | "from" | "with" | "on" | "into" | "under" | "within" | "through")
 }
-
-/// Words that may open what a verb takes: a determiner, a preposition, a
-/// pronoun, `that`, `not`; or an adverb, a name, a number.
-const COMPLEMENT_OPENERS: &[&str] = &[
-    "the", "a", "an", "that", "to", "in", "on", "with", "by", "for", "from", "its", "their", "all", "each", "every",
-    "no", "some", "it", "them", "how", "what", "whether", "if", "up", "out", "into", "only", "not", "any", "more",
-    "both", "as", "at", "one", "two", "three", "several", "many", "these", "those", "this", "over", "under",
-    "through", "between", "about", "across", "after", "before", "without", "within", "when", "which", "where",
-    "such", "other", "most", "much", "few", "less", "only", "also", "automatically", "well", "back", "down",
-];
 
 fn opens_complement(next: &str) -> bool {
     let l = next.to_lowercase();
@@ -2569,11 +2421,6 @@ fn list_stem(intro: &Sentence) -> Option<String> {
         return None;
     }
     Some(format!("Which of the following is one of the {}, according to the lecture?", phrase.to_lowercase()))
-}
-
-/// For a term: is `other` a plausible same-kind distractor?
-pub(crate) fn related(a: &Term, b: &Term) -> bool {
-    a.key.contains(&b.key) || b.key.contains(&a.key)
 }
 
 #[cfg(test)]

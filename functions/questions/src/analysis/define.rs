@@ -6,6 +6,7 @@
 
 use super::prose::Class;
 use super::text::{is_generic, is_stopword, Sentence};
+use crate::words::{ARTICLES, BODY_START, CATEGORY_FIRST, WEAK_BODY, WEAK_MODIFIERS};
 
 /// A definition found in one sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,28 +45,6 @@ impl Definition {
         }
     }
 }
-
-const ARTICLES: &[&str] = &["a", "an", "the"];
-/// `The function seq is …`, `The command \\foo is …`: the category word is
-/// not the term, and what follows it is code.
-const CATEGORY_FIRST: &[&str] = &[
-    "function", "command", "package", "option", "environment", "file", "value", "variable", "argument", "class",
-    "method", "program", "tool", "key", "button", "menu", "field", "parameter", "macro", "operator", "object",
-];
-/// What a definition's body may start with.
-const BODY_START: &[&str] = &["a", "an", "the", "one", "any"];
-/// Bodies that evaluate or hedge instead of defining.
-const WEAK_BODY: &[&str] = &[
-    "a lot", "a few", "a bit", "a little", "a good", "a great", "a very", "a matter", "a question", "a problem",
-    "a must", "a way", "a kind", "a sort", "a type", "a number", "a part", "a bad", "a nice", "a big", "a small",
-    "a common", "a useful", "a simple", "a popular", "a major", "a key", "a new", "the same", "the most",
-    "the best", "the case", "the first", "the last", "the only", "the default", "the result", "the reason",
-    "the answer", "the problem", "the one", "the other", "the main", "the next", "the following", "the way",
-    "the easiest", "the simplest", "the usual", "the standard", "one of", "any of", "the name", "a name",
-    "a reason", "the key", "the idea", "an example", "an important", "an easy", "an alternative", "an option",
-    "an extension", "a special", "a short", "a long", "a free", "an open", "a set", "the set", "a collection",
-    "a list", "a combination", "the sum", "a piece", "a program", "a tool", "a package", "a file",
-];
 
 fn clean_word(w: &str) -> &str {
     w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
@@ -166,7 +145,7 @@ fn make(s: &Sentence, term_words: &[&str], article: &str, plural: bool, body: &[
         || is_stopword(&last)
         || (words.len() == 1 && is_generic(&first))
         || CATEGORY_FIRST.contains(&first.as_str())
-        || crate::rules::WEAK_MODIFIERS.contains(&first.as_str())
+        || WEAK_MODIFIERS.contains(&first.as_str())
     {
         return None;
     }

@@ -5,6 +5,7 @@
 //! kind, named by the lecture itself.
 
 use super::text::{is_stopword, Sentence};
+use crate::words::LABELS;
 
 /// One entry: the term, its description (no final stop, no trailing
 /// parenthesis), the sentence it comes from.
@@ -20,18 +21,6 @@ pub struct Entry {
 pub struct Glossary {
     pub entries: Vec<Entry>,
 }
-
-/// Labels that open a line the way a term would (`Note: …`, `Goal: …`,
-/// `Homepage: …`) but name no thing of the lecture.
-const LABELS: &[&str] = &[
-    "note", "notes", "example", "examples", "goal", "goals", "principle", "doc", "docs", "documentation", "homepage",
-    "source", "format", "version", "maintainer", "architecture", "description", "solution", "solutions", "warning",
-    "tip", "hint", "remember", "question", "answer", "advantages", "disadvantages", "pros", "cons", "step", "task",
-    "aliases", "default", "left", "right", "next", "input", "output", "result", "results", "keywords", "see", "also",
-    "figure", "table", "author", "authors", "date", "title", "abstract", "summary", "important", "caution",
-    "remark", "proof", "definition", "theorem", "lemma", "exercise", "usage", "syntax", "files", "file", "copyright",
-    "license", "licence", "email", "web", "url", "in", "on", "at", "for", "with", "by", "from", "to", "and", "or",
-];
 
 /// The separator an entry uses: a dash with spaces, or a colon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,11 @@
 //! sentence of its section is split off.
 
 use super::text::is_stopword;
+use crate::words::{
+    BACK_REFERENCES, CHATTY_OPENERS, CONTEXT_SUBJECTS, DEPENDENT_WORDS, DETERMINERS_AFTER_VERB, DROPPABLE_OPENERS, FINITE,
+    IMPERATIVES, META, MID_OPENERS, NON_VERB_OPENERS, OPENERS, SELF_NOUNS, TEX_LOGO_PREFIXES, TEX_LOGO_SUFFIXES,
+    TITLE_CONNECTORS, VERBS,
+};
 
 /// What a sentence (or list item) of the lecture is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -70,100 +75,6 @@ fn is_markup_char(c: char) -> bool {
         || ('\u{02B0}'..='\u{02FF}').contains(&c) // spacing modifiers: broken ligatures (`˝nal`)
         || matches!(c, '±' | '×' | '÷' | '√' | '∞' | '≤' | '≥' | '≠' | '≈' | '∑' | '∫' | '∂' | '·')
 }
-
-/// Words that make a sentence depend on what came before or on something
-/// outside the text (a figure, a listing, the next page).
-const POINTING: &[&str] = &[
-    "above", "below", "previous", "previously", "following", "aforementioned", "latter", "former", "here",
-    "hereafter", "figure", "fig", "table", "listing", "screenshot", "picture", "diagram", "exercise", "exercises",
-    "appendix", "overleaf", "opposite", "left", "right", "earlier", "later",
-];
-
-/// Sentence openers that refer back.
-const BACK_REFERENCES: &[&str] = &[
-    "this", "these", "that", "those", "it", "its", "they", "their", "them", "he", "she", "his", "her", "such",
-    "here", "both", "another", "other", "others", "then", "thus", "hence", "so", "therefore", "consequently",
-    "otherwise", "instead", "similarly", "likewise", "again", "still", "yet", "now", "also", "finally", "next",
-    "last", "first", "second", "third", "lastly", "besides", "alternatively", "conversely", "accordingly", "each",
-    "all", "none", "one", "which", "we", "i", "our", "my", "us", "ok", "okay", "well", "yes", "no", "oh",
-];
-
-/// Connectors that may be dropped from a sentence's start (`However, X is Y`
-/// states that X is Y).
-const DROPPABLE_OPENERS: &[&str] = &[
-    "however", "moreover", "furthermore", "in addition", "in fact", "indeed",
-    "but", "and", "so", "yet", "or", "in particular", "basically", "essentially",
-    "importantly", "note that", "notice that", "remember that", "recall that", "clearly", "obviously",
-    "fortunately", "unfortunately", "interestingly", "in short", "in summary", "in other words", "put simply",
-    "simply put", "for instance", "for example",
-];
-// Hedges (`Usually`, `In most cases`, `By default`) are kept: without them a
-// statement would claim more than the lecture does.
-
-/// Imperative openers: instructions to the reader, not statements.
-const IMPERATIVES: &[&str] = &[
-    "use", "type", "click", "run", "open", "press", "let", "consider", "note", "remember", "see", "try", "make",
-    "add", "put", "place", "insert", "write", "enter", "select", "choose", "go", "start", "stop", "look", "read",
-    "check", "compare", "recall", "imagine", "suppose", "assume", "take", "give", "find", "create", "save", "set",
-    "turn", "fill", "measure", "record", "repeat", "connect", "attach", "remove", "pour", "mix", "heat", "weigh",
-    "calculate", "compute", "plot", "draw", "label", "obtain", "prepare", "observe", "allow", "keep", "do",
-    "don't", "avoid", "never", "always", "please", "install", "download", "copy", "paste", "edit", "change",
-    "define", "declare", "call", "load", "include", "import", "specify", "replace", "delete", "move", "switch",
-    "wait", "follow", "refer", "visit", "ask", "answer", "explain", "describe", "discuss", "show", "prove",
-    "verify", "determine", "identify", "list", "name", "state", "sketch", "estimate", "record", "clean", "rinse",
-    "dispose", "wear", "ensure", "be", "list", "adjust", "fix", "test", "try", "apply", "submit", "email",
-];
-
-/// Words of meta talk about the document, its authors or its distribution.
-const META: &[&str] = &[
-    "copyright", "licence", "license", "licensed", "licenses", "trademark", "trademarks", "warranty", "permission",
-    "rights", "reserved", "gnu", "lppl", "gpl", "creative", "acknowledgements", "acknowledgments", "acknowledgement",
-    "thanks", "thank", "grateful", "email", "e-mail", "website", "homepage", "url", "http", "https", "www",
-    "download", "downloaded", "pdf", "typeset", "typesetting:", "printed", "reprinted", "preface", "foreword",
-    "errata", "feedback", "comments", "suggestions", "bug", "bugs", "mailing", "translation", "translated",
-    "translator", "authors", "author", "editor", "editors", "edition", "revision", "revised", "version", "release",
-    "released", "maintainer", "maintained", "distribution", "distributed", "redistribute", "modify", "modified",
-    "ctan", "github", "sourceforge", "funding", "funded", "grant", "award", "sponsor", "sponsored",
-];
-
-/// Nouns that, after `this`/`the present`, mean the text talks about itself.
-const SELF_NOUNS: &[&str] = &[
-    "document", "documents", "manual", "guide", "book", "chapter", "section", "tutorial", "paper", "article",
-    "text", "course", "lecture", "handout", "introduction", "package", "note", "notes", "page", "slide", "slides",
-    "talk", "presentation", "part", "report", "thesis", "lab", "laboratory", "experiment", "session", "module",
-    "unit", "file", "example", "list", "summary", "overview", "class", "work",
-];
-
-/// Frequent verbs and auxiliaries: a sentence without any of these, and
-/// without a word that looks like a finite verb, is a fragment.
-const VERBS: &[&str] = &[
-    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "can", "could",
-    "will", "would", "shall", "should", "may", "might", "must", "need", "needs", "means", "mean", "make", "makes",
-    "made", "take", "takes", "took", "give", "gives", "gave", "allow", "allows", "allowed", "provide", "provides",
-    "provided", "contain", "contains", "contained", "consist", "consists", "describe", "describes", "described",
-    "define", "defines", "defined", "produce", "produces", "produced", "become", "becomes", "became", "remain",
-    "remains", "seem", "seems", "occur", "occurs", "occurred", "depend", "depends", "include", "includes", "use",
-    "uses", "used", "work", "works", "worked", "get", "gets", "got", "keep", "keeps", "kept", "let", "lets",
-    "come", "comes", "came", "go", "goes", "went", "know", "known", "knew", "show", "shows", "shown", "showed",
-    "find", "finds", "found", "call", "calls", "called", "tell", "tells", "told", "hold", "holds", "held",
-    "require", "requires", "required", "represent", "represents", "lead", "leads", "led", "cause", "causes",
-    "caused", "change", "changes", "changed", "form", "forms", "formed", "carry", "carries", "carried",
-    "measure", "measures", "absorb", "absorbs", "yield", "yields", "divide", "divides", "work", "grow", "grows",
-    "run", "runs", "ran", "create", "creates", "store", "stores", "produce", "return", "returns", "convert",
-    "converts", "support", "supports", "generate", "generates", "read", "reads", "write", "writes", "print",
-    "prints", "compute", "computes", "handle", "handles", "build", "builds", "built", "offer", "offers", "live",
-    "lives", "move", "moves", "flow", "flows", "reach", "reaches", "break", "breaks", "set", "sets", "put", "puts",
-    "help", "helps", "follow", "follows", "appear", "appears", "exist", "exists", "belong", "belongs", "lack",
-    "lacks", "act", "acts", "serve", "serves", "apply", "applies", "begin", "begins", "began", "end", "ends",
-    "consume", "consumes", "release", "releases", "bind", "binds", "split", "splits", "join", "joins", "link",
-    "links", "list", "lists", "save", "saves", "load", "loads", "open", "opens", "close", "closes", "send",
-    "sends", "receive", "receives", "accept", "accepts", "select", "selects", "replace", "replaces", "increase",
-    "increases", "decrease", "decreases", "reduce", "reduces", "rise", "rises", "fall", "falls", "heat", "heats",
-    "enforce", "enforces", "specifies", "ensures", "occur", "indicate", "indicates", "determine", "determines",
-    "depend", "depends", "remain", "remains", "seem", "seems", "behave", "behaves", "match", "matches", "differ",
-    "differs", "vary", "varies", "happen", "happens", "describe", "describes", "include", "includes", "refer",
-    "refers", "exist", "become", "becomes", "keep", "keeps", "let", "lets", "tend", "tends", "try", "tries",
-];
 
 /// A sentence's words, lower-cased, without punctuation.
 fn words(s: &str) -> Vec<String> {
@@ -517,7 +428,7 @@ pub fn classify(s: &str) -> Class {
     }) {
         return Class::Code;
     }
-    if ws.iter().any(|w| POINTING.contains(&w.as_str()) || matches!(w.as_str(), "i" | "me" | "my" | "mine")) {
+    if ws.iter().any(|w| DEPENDENT_WORDS.contains(&w.as_str()) || matches!(w.as_str(), "i" | "me" | "my" | "mine")) {
         return Class::Dependent;
     }
     // Cross references: `section 6.2`, `page 107`, `chapter 3`.
@@ -543,62 +454,6 @@ pub fn classify(s: &str) -> Class {
     }
     Class::Prose
 }
-
-/// Words that may open a statement right before a determiner (`In the …`,
-/// `All the …`, `When a …`); any other word there is a verb giving an order.
-const NON_VERB_OPENERS: &[&str] = &[
-    "in", "on", "at", "for", "from", "with", "without", "by", "of", "to", "into", "onto", "under", "over", "after",
-    "before", "during", "unlike", "like", "when", "whenever", "if", "unless", "because", "since", "although",
-    "though", "while", "once", "as", "within", "across", "through", "throughout", "between", "among", "behind",
-    "beyond", "upon", "via", "per", "near", "despite", "beside", "besides", "inside", "outside", "toward",
-    "towards", "against", "along", "around", "about", "above", "below", "all", "both", "half", "only", "even",
-    "just", "not", "where", "whereas", "whether", "so", "and", "but", "or", "nor", "yet", "then", "thus", "hence",
-    "also", "here", "there", "what", "which", "who", "how", "why", "whose", "until", "till", "including",
-    "following", "given", "using", "except", "regarding", "concerning", "is", "are", "was", "were", "almost",
-    "nearly", "most", "many", "much", "every", "each", "some", "any", "no", "neither", "either", "often",
-    "usually", "always", "never", "sometimes", "today", "unlike", "than", "because", "after", "up", "down", "off",
-    "out", "off", "whilst", "amongst", "beneath", "alongside", "underneath", "past", "plus", "minus", "versus",
-];
-
-/// Sentence openers that, capitalised in the middle of a sentence, show a
-/// heading run into it (`The`, `A` are left out: titles use them).
-const MID_OPENERS: &[&str] = &[
-    "For", "In", "This", "These", "It", "We", "Each", "Every", "When", "If", "To", "There", "You", "Our", "Its",
-    "As", "By", "On", "With", "At", "Unlike", "Although", "While", "After", "Before", "Since", "Because", "Once",
-    "Using", "Unless", "Whereas", "During", "Most", "Many", "Some", "All", "Here", "Such",
-];
-
-/// Determiners after which an opening verb gives an order (`Partition the`).
-const DETERMINERS_AFTER_VERB: &[&str] = &[
-    "the", "a", "an", "your", "all", "each", "every", "any", "this", "these", "those", "its", "their", "our", "some",
-];
-
-/// Conversational openers: the sentence answers something said before.
-const CHATTY_OPENERS: &[&str] = &[
-    "not so", "fair enough", "even better", "even worse", "as well,", "better still", "worse still", "no wonder",
-    "in any case", "in that case", "in this case", "at this point", "at that point", "in the meantime", "meanwhile",
-    "on the other hand", "on the contrary", "by contrast", "in contrast", "as before", "as usual", "as expected",
-    "as a result", "as such", "after that", "after this", "for this reason", "for that reason", "to do so",
-    "to this end", "with this", "with that", "in doing so", "of these", "of those", "of course",
-];
-
-/// Subjects that point back to something said before (`The result is …`).
-const CONTEXT_SUBJECTS: &[&str] = &[
-    "result", "results", "value", "values", "output", "answer", "answers", "latter", "former", "same", "second",
-    "third", "fourth", "first", "next", "previous", "last", "remaining", "rest", "other", "others", "above", "below",
-    "example", "examples", "reason", "difference", "idea", "trick", "point", "catch", "problem", "solution",
-    "following", "preceding", "resulting", "corresponding", "new", "final", "current", "original", "two", "three",
-    "four", "both", "whole", "task", "goal", "aim", "purpose", "code", "command", "commands", "procedure", "call",
-];
-
-/// Auxiliaries and finite verb forms that make a clause.
-const FINITE: &[&str] = &[
-    "is", "are", "was", "were", "has", "have", "had", "can", "cannot", "could", "will", "would", "may", "might",
-    "must", "should", "shall", "does", "do", "did", "isn't", "aren't", "doesn't", "don't", "won't", "can't",
-    "wasn't", "weren't", "hasn't", "haven't", "needs", "need", "gets", "got", "became", "becomes", "made", "makes",
-    "gave", "gives", "took", "takes", "came", "comes", "went", "goes", "saw", "sees", "knew", "knows", "thought",
-    "says", "said", "shows", "showed", "shown", "means", "meant", "kept", "keeps", "left", "leaves", "let", "lets",
-];
 
 /// Whether a word is a verb form (`is`, `can`, `computes`, `stores`).
 pub fn is_verb_form(w: &str) -> bool {
@@ -699,13 +554,6 @@ pub fn clean(s: &str) -> String {
 /// `XeLaTeX`): PDF text gives them with the lowered E and raised A as
 /// capitals (`LATEX`, `LaTEX`, `XƎLATEX`), which no teacher would print.
 fn tex_logo(word: &str) -> String {
-    const PREFIXES: &[(&str, &str)] = &[
-        ("", ""), ("La", "La"), ("LA", "La"), ("Bib", "Bib"), ("BIB", "Bib"), ("XƎLA", "XeLa"), ("XeLa", "XeLa"),
-        ("XeLA", "XeLa"), ("XƎ", "Xe"), ("Xe", "Xe"), ("Lua", "Lua"), ("LuaLA", "LuaLa"), ("LuaLa", "LuaLa"),
-        ("pdf", "pdf"), ("pdfLA", "pdfLa"), ("pdfLa", "pdfLa"), ("AMS-LA", "AMS-La"), ("AMS-", "AMS-"),
-        ("REV", "REV"), ("non-REV", "non-REV"), ("MiK", "MiK"), ("Mac", "Mac"), ("Arab", "Arab"), ("Con", "Con"),
-    ];
-    const SUFFIXES: &[&str] = &["", "2", "2ε", "2e", "3", "'s", "’s", "book", "works", "Live", "live", "shop", "Shop", "ing", "-ing", "ed", "t"];
     let end = word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '”' | '"'));
     let start = end.len() - end.trim_start_matches(['(', '“', '"']).len();
     let core = &end[start..];
@@ -719,7 +567,7 @@ fn tex_logo(word: &str) -> String {
     if suffix == "t" && prefix != "Con" {
         return word.to_string();
     }
-    match (PREFIXES.iter().find(|(p, _)| *p == prefix), SUFFIXES.contains(&suffix)) {
+    match (TEX_LOGO_PREFIXES.iter().find(|(p, _)| *p == prefix), TEX_LOGO_SUFFIXES.contains(&suffix)) {
         (Some((_, name)), true) => format!("{}{name}TeX{suffix}{}", &end[..start], &word[end.len()..]),
         _ => word.to_string(),
     }
@@ -863,16 +711,6 @@ fn strip_brackets(t: &str) -> String {
     // ` .` left behind by a removed bracket.
     out.replace(" .", ".").replace(" ,", ",")
 }
-
-/// Words that open a sentence: a heading ends right before one of these.
-const OPENERS: &[&str] = &[
-    "The", "A", "An", "In", "This", "These", "It", "We", "Each", "Every", "Most", "Many", "Some", "All", "When",
-    "If", "For", "To", "One", "There", "You", "Our", "Its", "As", "By", "On", "With", "At", "Unlike", "Although",
-    "While", "After", "Before", "Since", "Because", "Any", "Both", "Such", "Here", "Many", "Once", "Using",
-    "Although", "Unless", "Whereas", "During",
-];
-
-const TITLE_CONNECTORS: &[&str] = &["of", "and", "the", "for", "in", "to", "a", "an", "with", "on", "&", "vs", "or", "at", "by"];
 
 /// A heading run into the sentence after it (`Environments An environment is
 /// …`): the byte length of the heading part, if there is one.

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::text::{is_generic, is_stopword, mix, fnv, Sentence, REFERENCE_WORDS};
+use super::text::{is_generic, is_stopword, mix, fnv, Sentence};
+use crate::words::{AFTER_COPULA, CONNECTORS, COPULAS, DETERMINERS, REFERENCE_WORDS};
 
 /// What kind of thing a term is; distractors are always of the same kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -105,12 +106,6 @@ pub struct Terms {
     by_kind: BTreeMap<Kind, Vec<usize>>,
     spans: Vec<Vec<Span>>,
 }
-
-const DETERMINERS: &[&str] =
-    &["the", "a", "an", "this", "that", "these", "those", "each", "every", "its", "their", "our", "of", "no", "his", "her"];
-const CONNECTORS: &[&str] = &["of", "de", "la", "von", "van", "der", "du", "del", "da"];
-const COPULAS: &[&str] = &["is", "are", "was", "were", "refers", "means"];
-const AFTER_COPULA: &[&str] = &["a", "an", "the", "one", "called", "defined", "known", "any"];
 
 fn is_plural(word: &str) -> bool {
     let w = word.rsplit(' ').next().unwrap_or(word);
@@ -523,7 +518,7 @@ impl Terms {
         let mut ranked: Vec<(f64, u64, usize)> = Vec::new();
         for &id in pool {
             let o = &self.list[id];
-            if o.key == t.key || crate::rules::related(t, o) || exclude.iter().any(|e| e == &o.key) {
+            if o.key == t.key || related(t, o) || exclude.iter().any(|e| e == &o.key) {
                 continue;
             }
             if t.kind.is_number() {
@@ -564,7 +559,7 @@ impl Terms {
         let mut chosen: Vec<usize> = Vec::new();
         for (_, _, id) in ranked {
             let o = &self.list[id];
-            if chosen.iter().any(|&c| crate::rules::related(&self.list[c], o) || self.list[c].display.eq_ignore_ascii_case(&o.display)) {
+            if chosen.iter().any(|&c| related(&self.list[c], o) || self.list[c].display.eq_ignore_ascii_case(&o.display)) {
                 continue;
             }
             chosen.push(id);
@@ -600,7 +595,7 @@ impl Terms {
         let mut chosen: Vec<usize> = Vec::new();
         for (_, _, id) in ranked {
             let o = &self.list[id];
-            if chosen.iter().any(|&c| crate::rules::related(&self.list[c], o)) {
+            if chosen.iter().any(|&c| related(&self.list[c], o)) {
                 continue;
             }
             chosen.push(id);
@@ -611,6 +606,12 @@ impl Terms {
         }
         out
     }
+}
+
+/// Whether one term's key holds the other's (`class`, `class option`):
+/// never distractors for each other.
+fn related(a: &Term, b: &Term) -> bool {
+    a.key.contains(&b.key) || b.key.contains(&a.key)
 }
 
 /// Length of the common ending of two words (`mitosis`/`meiosis`: 4).

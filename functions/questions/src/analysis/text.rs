@@ -1,6 +1,7 @@
 //! Text analysis for the generator: tokens, sentences, list groups.
 
 use super::prose::{self, Class};
+use crate::words::{ABBREVIATIONS, GENERIC, STOPWORDS};
 
 /// A word-like token: byte range in its sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,52 +50,6 @@ pub struct ListGroup {
     pub intro: usize,
     pub items: Vec<usize>,
 }
-
-pub const STOPWORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "against", "all", "also", "although", "always", "am", "among", "an",
-    "and", "another", "any", "are", "around", "as", "at", "be", "became", "because", "become", "becomes", "been",
-    "before", "being", "below", "between", "both", "but", "by", "can", "cannot", "could", "did", "do", "does",
-    "doing", "done", "down", "due", "during", "each", "either", "else", "enough", "etc", "even", "ever", "every",
-    "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
-    "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "least", "less", "like", "may",
-    "might", "more", "most", "much", "must", "my", "neither", "no", "nor", "not", "now", "of", "off", "often", "on",
-    "once", "one", "only", "onto", "or", "other", "others", "otherwise", "our", "ours", "out", "over", "own", "per",
-    "perhaps", "quite", "rather", "same", "several", "shall", "she", "should", "since", "so", "some", "such", "than",
-    "that", "the", "their", "theirs", "them", "then", "there", "therefore", "these", "they", "this", "those",
-    "though", "through", "thus", "to", "too", "toward", "towards", "under", "unless", "until", "up", "upon", "us",
-    "usually", "very", "via", "was", "we", "well", "were", "what", "when", "where", "whereas", "whether", "which",
-    "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your",
-    "yours", "called", "known", "named", "termed", "used", "using", "use", "uses", "make", "makes", "made", "many",
-    "new", "first", "second", "third", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-    "given", "gives", "give", "take", "takes", "took", "get", "gets", "got", "see", "seen", "shown", "show", "shows",
-    "include", "includes", "including", "example", "examples", "e.g", "i.e", "let", "lets", "called", "refers",
-    "referred", "means", "mean", "meant", "consists", "consist", "contains", "contain", "describes", "describe",
-];
-
-/// Words that are never good answers on their own.
-pub const GENERIC: &[&str] = &[
-    "lecture", "chapter", "section", "figure", "table", "page", "slide", "way", "ways", "thing", "things", "part",
-    "parts", "kind", "kinds", "type", "types", "number", "numbers", "case", "cases", "fact", "facts", "result",
-    "results", "time", "times", "point", "points", "form", "forms", "order", "end", "lot", "rest", "course",
-    "today", "student", "students", "class", "question", "questions", "answer", "answers", "idea", "ideas",
-    "important", "different", "following", "various", "general", "specific", "main", "major", "large", "small",
-    "high", "low", "long", "short", "good", "great", "possible", "certain", "able", "known", "common", "year",
-    "years", "day", "days", "people", "person", "term", "terms", "word", "words", "process", "system", "systems",
-    "level", "levels", "amount", "something", "anything", "everything", "nothing", "someone", "way", "called",
-    "summary", "introduction", "conclusion", "definition", "note", "notes", "overview", "topic", "topics",
-];
-
-/// Words before a number that make it a reference, not a fact.
-pub const REFERENCE_WORDS: &[&str] = &[
-    "figure", "fig", "table", "chapter", "section", "page", "pages", "lecture", "slide", "eq", "equation", "step",
-    "part", "unit", "week", "question", "exercise", "appendix", "item", "line", "lines", "module", "lesson", "pp",
-    "p", "no", "ref", "reference", "example", "session", "volume", "vol", "version",
-];
-
-const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "no", "approx", "al", "st", "jr", "sr",
-    "inc", "ltd", "co", "cf", "eq", "vol", "pp", "ca", "resp", "dept", "univ", "est", "min", "max", "sec",
-];
 
 fn set(words: &'static [&'static str]) -> std::collections::HashSet<&'static str> {
     words.iter().copied().collect()
