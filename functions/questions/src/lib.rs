@@ -9,15 +9,33 @@
 //! - [`analysis`]: sentences and their classes (prose, heading, code, …), key
 //!   terms, definitions, glossaries, sentence embeddings;
 //! - [`rules`]: the rule-based question source (question forms built from the
-//!   analysed text).
+//!   analysed text);
+//! - [`passages`]: the lecture's passages, ranked and in a reading order that
+//!   covers the lecture;
+//! - [`llm`]: the language-model question source (grounded per passage),
+//!   over a [`llm::Chat`] endpoint the caller provides;
+//! - [`source`]: the trait every question source implements ([`source::QuestionSource`]);
+//! - [`candidate`]: what sources propose and what the writer returns;
+//! - [`verify`]: the verifier every candidate passes through;
+//! - [`select`]: the selector that fills exactly the count asked;
+//! - [`write`]: the whole path — analyse, propose, verify, select;
+//! - [`lexicon`]: the verifier's and selector's word lists (a leaf).
 //!
 //! Nothing here performs I/O except through the traits callers implement.
 
 pub mod analysis;
+pub mod candidate;
 pub mod extract;
+pub mod lexicon;
+pub mod llm;
+pub mod passages;
 pub mod rules;
+pub mod select;
+pub mod source;
+pub mod verify;
 pub mod whole_exam;
 pub mod words;
+pub mod write;
 
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +60,7 @@ impl From<ExamParams> for Request {
 }
 
 /// The type of a generated question.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionType {
     MultipleChoice,

@@ -1,0 +1,157 @@
+//! The language-model question source: grounded, per passage.
+//!
+//! For each chosen passage of the lecture (in [`crate::passages::reading_order`]),
+//! one chat completion asks an OpenAI-compatible server for a few *facts* under
+//! a JSON schema ([`prompt`]): a self-contained true statement, a question
+//! about it, its short answer (copied from the statement) and wrong answers of
+//! the same kind. Each fact becomes several candidates ([`facts`]): the
+//! question as multiple choice, the statement with its answer blanked, the
+//! statement as a true item, and the statement with its answer swapped for a
+//! wrong one as a false item (false through a changed fact, never through an
+//! inserted "not"). Nothing the model writes is trusted: every candidate goes
+//! through [`crate::verify`], and the selector asks about each fact once.
+//!
+//! The HTTP call is the caller's ([`Chat`]); this module builds the requests
+//! and reads the answers.
+
+pub mod facts;
+pub mod prompt;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use crate::candidate::{Candidate, SourceReport};
+use crate::passages::Passage;
+use crate::Request;
+
+/// Why a chat completion gave nothing usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChatError {
+    /// The server could not be reached, or answered with an error status.
+    #[error("the language model server is unavailable: {0}")]
+    Unavailable(String),
+    /// No answer in time.
+    #[error("no answer within {0} ms")]
+    Timeout(u64),
+    /// The answer is not what was asked for.
+    #[error("the answer is not usable: {0}")]
+    Garbage(String),
+}
+
+/// An OpenAI-compatible chat-completions endpoint (`POST {base}/chat/completions`).
+pub trait Chat: Sync {
+    /// Send `body` (the request's JSON text), return
+    /// `choices[0].message.content`, within `timeout`.
+    fn complete(&self, body: String, timeout: Duration) -> impl Future<Output = Result<String, ChatError>> + Send;
+}
+
+/// How the source works.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The model name sent with each request (and recorded with each question).
+    pub model: String,
+    /// Facts asked per passage.
+    pub facts_per_passage: usize,
+    /// The longest one request may take.
+    pub request_timeout: Duration,
+    /// Stop once this many facts passed the verifier per question asked (×10).
+    pub enough_per_question_x10: usize,
+    /// Consecutive failed requests after which the source gives up.
+    pub max_failures: usize,
+}
+
+impl Settings {
+    pub fn new(model: impl Into<String>) -> Self {
+        Self {
+            model: model.into(),
+            facts_per_passage: 3,
+            request_timeout: Duration::from_secs(90),
+            enough_per_question_x10: 13,
+            max_failures: 3,
+        }
+    }
+}
+
+/// What the caller decides after each passage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// The source.
+pub struct LlmSource<C: Chat> {
+    pub chat: C,
+    pub settings: Settings,
+}
+
+impl<C: Chat> LlmSource<C> {
+    pub fn new(chat: C, settings: Settings) -> Self {
+        Self { chat, settings }
+    }
+
+    /// Read `passages` in `order` until `deadline`, handing each passage's
+    /// candidates to `take` (which verifies them and says whether to go on).
+    /// Returns what the source did; a server that fails `max_failures` times
+    /// in a row ends it with the reason.
+    pub async fn propose(
+        &self,
+        title: &str,
+        passages: &[Passage],
+        order: &[usize],
+        req: &Request,
+        deadline: Instant,
+        take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
+    ) -> SourceReport {
+        let started = Instant::now();
+        let mut report = SourceReport { name: format!("llm:{}", self.settings.model), ..Default::default() };
+        let mut failures = 0;
+        let mut last_error = None;
+        for &i in order {
+            let now = Instant::now();
+            if now >= deadline {
+                report.stopped = Some("the time for the language model was used up".into());
+                break;
+            }
+            let p = &passages[i];
+            let timeout = self.settings.request_timeout.min(deadline - now);
+            let body = prompt::request(&self.settings.model, title, p, self.settings.facts_per_passage, req.n_options);
+            report.passages += 1;
+            match self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content)) {
+                Ok(items) => {
+                    failures = 0;
+                    let cands = facts::candidates(&items, p, &self.settings.model);
+                    report.candidates += cands.len();
+                    if take(cands) == Flow::Stop {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    last_error = Some(e.to_string());
+                    if failures >= self.settings.max_failures || matches!(e, ChatError::Unavailable(_)) && failures >= 2 {
+                        report.stopped = Some(format!("stopped after {failures} failed requests: {e}"));
+                        break;
+                    }
+                }
+            }
+        }
+        if report.stopped.is_none() && report.candidates == 0 {
+            report.stopped = last_error.or_else(|| Some("no passage to read".into()));
+        }
+        report.time_ms = started.elapsed().as_millis() as u64;
+        report
+    }
+}
+
+/// One fact as the model writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Item {
+    pub statement: String,
+    pub question: String,
+    pub answer: String,
+    #[serde(default)]
+    pub distractors: Vec<String>,
+}

@@ -1,0 +1,252 @@
+//! From the model's facts to candidates of several forms. One fact gives:
+//!
+//! - `question`: the model's question, its answer and wrong answers (multiple choice);
+//! - `cloze`: the statement with its answer blanked, the same options (multiple choice);
+//! - `true_false`, keyed True: the statement;
+//! - `true_false`, keyed False: the statement with its answer replaced by one
+//!   of the wrong answers — false through a changed fact, the sentence
+//!   otherwise the true one's (never an inserted "not").
+//!
+//! All of a fact's candidates share its id: the selector asks about a fact once.
+
+use crate::analysis::text::fnv;
+use crate::candidate::{Candidate, Grounding, Origin};
+use crate::lexicon::{self, content_stems, coverage, words};
+use crate::passages::Passage;
+use crate::QuestionType;
+
+use super::Item;
+
+/// False variants made per fact (each with another wrong answer).
+const FALSE_VARIANTS: usize = 2;
+
+/// The candidates of one passage's facts.
+pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candidate> {
+    let origin = Origin::Llm { model: model.to_string() };
+    let mut out = Vec::new();
+    for item in items {
+        let statement = sentence(&item.statement);
+        let fact = fnv(lexicon::norm_option(&statement).as_bytes());
+        let grounding = Grounding {
+            page: passage.page,
+            passage: passage.text.clone(),
+            sentence: closest_sentence(&passage.texts, &statement),
+            position: passage.position,
+        };
+        let answer_kind = kind_of(&item.answer);
+        let base = Candidate {
+            kind: QuestionType::MultipleChoice,
+            form: "question".into(),
+            question: item.question.clone(),
+            answer: item.answer.clone(),
+            distractors: item.distractors.clone(),
+            statement: statement.clone(),
+            answer_kind: answer_kind.clone(),
+            grounding,
+            origin: origin.clone(),
+            fact,
+            prior: 0.7,
+            fixed_options: None,
+        };
+        let found = find_word_span(&statement, &item.answer);
+        if let Some((at, len)) = found {
+            let blanked = format!("{}_____{}", &statement[..at], &statement[at + len..]);
+            out.push(Candidate { form: "cloze".into(), question: format!("Fill in the blank: {blanked}"), prior: 0.55, ..base.clone() });
+        }
+        out.push(Candidate {
+            kind: QuestionType::TrueFalse,
+            form: "true_false".into(),
+            question: statement.clone(),
+            answer: "True".into(),
+            distractors: Vec::new(),
+            answer_kind: "statement".into(),
+            prior: 0.6,
+            ..base.clone()
+        });
+        if let Some((at, len)) = found {
+            for d in item.distractors.iter().filter(|d| !d.trim().is_empty()).take(FALSE_VARIANTS) {
+                let changed = swap(&statement, at, len, d);
+                if changed != statement {
+                    out.push(Candidate {
+                        kind: QuestionType::TrueFalse,
+                        form: "true_false".into(),
+                        question: changed,
+                        answer: "False".into(),
+                        distractors: Vec::new(),
+                        answer_kind: answer_kind.clone(),
+                        prior: 0.6,
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+        out.push(base);
+    }
+    out
+}
+
+/// A sentence: trimmed, first letter capital, a full stop at the end.
+fn sentence(s: &str) -> String {
+    let t = s.trim().trim_end_matches([' ', ';', ',', ':']);
+    let mut out = capitalize(t);
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Byte span of `needle` in `hay` as whole words, ignoring case.
+pub fn find_word_span(hay: &str, needle: &str) -> Option<(usize, usize)> {
+    let n = needle.trim().trim_end_matches('.');
+    if n.is_empty() {
+        return None;
+    }
+    let lower_hay = hay.to_lowercase();
+    let lower_n = n.to_lowercase();
+    if lower_hay.len() != hay.len() {
+        // Case folding changed byte lengths: only an exact match is safe.
+        return hay.find(n).map(|i| (i, n.len()));
+    }
+    let mut from = 0;
+    while let Some(k) = lower_hay[from..].find(&lower_n) {
+        let i = from + k;
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + n.len()..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        if boundary(before) && boundary(after) {
+            return Some((i, n.len()));
+        }
+        from = i + lower_n.len().max(1);
+    }
+    None
+}
+
+/// `statement` with the span replaced by `with` (capital first letter at the
+/// start, the article before it agreeing).
+fn swap(statement: &str, at: usize, len: usize, with: &str) -> String {
+    let with = with.trim().trim_end_matches('.');
+    let mut before = statement[..at].to_string();
+    let after = &statement[at + len..];
+    let inserted = if at == 0 { capitalize(with) } else { with.to_string() };
+    // "a" / "an" before the new words.
+    let trimmed = before.trim_end();
+    let (stem, article) = match trimmed.rsplit_once(' ') {
+        Some((s, a)) => (format!("{s} "), a),
+        None => (String::new(), trimmed),
+    };
+    let vowel = inserted.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
+    match article {
+        "a" if vowel => before = format!("{stem}an "),
+        "an" if !vowel => before = format!("{stem}a "),
+        "A" if vowel => before = format!("{stem}An "),
+        "An" if !vowel => before = format!("{stem}A "),
+        _ => {}
+    }
+    format!("{before}{inserted}{after}")
+}
+
+/// The passage sentence that states most of `statement`.
+fn closest_sentence(texts: &[String], statement: &str) -> String {
+    let claim = content_stems(statement);
+    texts
+        .iter()
+        .map(|t| {
+            let set = content_stems(t).into_iter().collect();
+            (coverage(&claim, &set), t)
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(c, _)| *c > 0.0)
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default()
+}
+
+fn kind_of(answer: &str) -> String {
+    let ws = words(answer);
+    if ws.iter().any(|w| lexicon::is_number(w)) {
+        "number"
+    } else if answer.split_whitespace().all(|w| w.chars().next().is_some_and(|c| c.is_uppercase())) {
+        "name"
+    } else {
+        "term"
+    }
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage() -> Passage {
+        Passage {
+            page: 4,
+            title: "Comments".into(),
+            sentences: vec![7, 8],
+            texts: vec![
+                "When LaTeX encounters a % character, it ignores the rest of the line.".into(),
+                "For longer comments you could use the comment environment provided by the verbatim package.".into(),
+            ],
+            text: "When LaTeX encounters a % character, it ignores the rest of the line. For longer comments you could use the comment environment provided by the verbatim package.".into(),
+            words: 30,
+            position: 0.2,
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn one_fact_gives_four_forms_that_share_its_id() {
+        let item = Item {
+            statement: "the comment environment is provided by the verbatim package".into(),
+            question: "Which package provides the comment environment?".into(),
+            answer: "verbatim package".into(),
+            distractors: vec!["graphicx package".into(), "amsmath package".into(), "hyperref package".into(), "url package".into()],
+        };
+        let cs = candidates(&[item], &passage(), "qwen");
+        let forms: Vec<(&str, &str)> = cs.iter().map(|c| (c.form.as_str(), c.answer.as_str())).collect();
+        assert_eq!(
+            forms,
+            [("cloze", "verbatim package"), ("true_false", "True"), ("true_false", "False"), ("true_false", "False"), ("question", "verbatim package")]
+        );
+        assert!(cs.iter().all(|c| c.fact == cs[0].fact && c.grounding.page == 4));
+        assert_eq!(cs[0].question, "Fill in the blank: The comment environment is provided by the _____.");
+        assert_eq!(cs[1].question, "The comment environment is provided by the verbatim package.");
+        assert_eq!(cs[2].question, "The comment environment is provided by the graphicx package.");
+        assert_eq!(cs[2].statement, cs[1].question, "a false item keeps the true statement it was made from");
+        assert_eq!(cs[4].grounding.sentence, passage().texts[1]);
+        assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
+    }
+
+    #[test]
+    fn spans_are_whole_words_and_swaps_fix_articles() {
+        assert_eq!(find_word_span("R is a language, not Rust.", "r"), Some((0, 1)));
+        assert_eq!(find_word_span("Rust is fast.", "R"), None);
+        assert_eq!(find_word_span("Use the % sign.", "%"), Some((8, 1)));
+        let s = "A mitochondrion releases energy.";
+        let (at, len) = find_word_span(s, "mitochondrion").unwrap();
+        assert_eq!(swap(s, at, len, "organelle"), "An organelle releases energy.");
+        let s = "Energy comes from an organelle.";
+        let (at, len) = find_word_span(s, "organelle").unwrap();
+        assert_eq!(swap(s, at, len, "nucleus"), "Energy comes from a nucleus.");
+        let s = "mitochondria release energy.";
+        assert_eq!(swap(s, 0, 12, "ribosomes"), "Ribosomes release energy.");
+    }
+
+    #[test]
+    fn an_answer_missing_from_its_statement_gives_no_cloze_and_no_false_item() {
+        let item = Item {
+            statement: "LaTeX ignores the rest of a line after a percent sign.".into(),
+            question: "Which character starts a comment in LaTeX?".into(),
+            answer: "%".into(),
+            distractors: vec!["#".into(), "&".into(), "$".into()],
+        };
+        let forms: Vec<String> = candidates(&[item], &passage(), "m").into_iter().map(|c| format!("{}/{}", c.form, c.answer)).collect();
+        assert_eq!(forms, ["true_false/True", "question/%"]);
+    }
+}

@@ -1,0 +1,193 @@
+//! The request for one passage's facts, and the reading of the answer.
+//!
+//! The instructions come first and never change, so a server that caches
+//! prompt prefixes (llama.cpp does) reads them once; the passage follows.
+//! The answer is constrained by a JSON schema whose keys come in the order
+//! the model should think in: the statement, the question, the answer, then
+//! the wrong answers (a schema with sorted keys makes a small model write the
+//! answer before the question, and worse questions).
+
+use serde_json::{json, Value};
+
+use super::{ChatError, Item};
+use crate::passages::Passage;
+
+/// The instructions.
+pub const SYSTEM: &str = "You write exam questions for university students from one passage of their lecture.
+Each item tests one important fact that the passage states: a definition, a purpose, a cause or effect, a comparison, a property, a rule, a number. Never ask about the document itself, its layout, its examples' wording, or trivia.
+For each item write:
+- statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never \"it\", \"this\", \"they\", \"the passage\", \"the text\", \"the lecture\", \"the example\", \"above\".
+- question: a question about that fact whose only correct answer is the answer. Do not use the answer's words in the question. End with a question mark.
+- answer: the short answer, 1 to 5 words, copied exactly from the statement.
+- distractors: wrong answers of the same kind as the answer (all commands, or all people, or all numbers, or all properties...), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never write \"all of the above\" or \"none of the above\".
+Use only facts the passage states. Different items must test different facts.";
+
+/// The JSON schema of the answer, as JSON text whose keys come in the
+/// order to write them (`serde_json`'s maps sort their keys).
+pub fn schema(n_items: usize, n_distractors: usize) -> String {
+    format!(
+        concat!(
+            r#"{{"type":"object","properties":{{"items":{{"type":"array","minItems":{n},"maxItems":{n},"items":{{"type":"object","#,
+            r#""properties":{{"statement":{{"type":"string"}},"question":{{"type":"string"}},"answer":{{"type":"string"}},"#,
+            r#""distractors":{{"type":"array","items":{{"type":"string"}},"minItems":{d},"maxItems":{d}}}}},"#,
+            r#""required":["statement","question","answer","distractors"]}}}}}},"required":["items"]}}"#
+        ),
+        n = n_items,
+        d = n_distractors
+    )
+}
+
+/// Where the schema goes in the body before it is put in as text.
+const SCHEMA_SLOT: &str = "\\u0000schema";
+
+/// The chat-completions body (JSON text) for one passage: `n_items` facts,
+/// each with `n_options` wrong answers (one more than an exam needs, for the
+/// verifier to choose from).
+pub fn request(model: &str, title: &str, passage: &Passage, n_items: usize, n_options: usize) -> String {
+    let mut user = String::new();
+    if !title.trim().is_empty() {
+        user.push_str(&format!("Lecture: {}\n", title.trim()));
+    }
+    if !passage.title.trim().is_empty() {
+        user.push_str(&format!("Section: {}\n", passage.title.trim()));
+    }
+    user.push_str(&format!("\nPassage:\n{}\n\nWrite {n_items} items, each about a different fact of this passage.", passage.text.trim()));
+    let n_distractors = n_options.max(2);
+    let body = json!({
+        "model": model,
+        "temperature": 0,
+        "max_tokens": 60 + n_items * (70 + 14 * n_distractors),
+        "messages": [
+            {"role": "system", "content": SYSTEM},
+            {"role": "user", "content": user}
+        ],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "exam_items", "schema": "\u{0}schema"}
+        }
+    });
+    body.to_string().replacen(&format!("\"{SCHEMA_SLOT}\""), &schema(n_items, n_distractors), 1)
+}
+
+/// `choices[0].message.content` of a chat-completions reply.
+pub fn reply_content(reply: &Value) -> Result<&str, ChatError> {
+    reply["choices"][0]["message"]["content"].as_str().ok_or_else(|| ChatError::Garbage("the reply has no choices[0].message.content".into()))
+}
+
+/// The first balanced JSON object or array in `text` (code fences and prose
+/// around it dropped).
+pub fn json_in(text: &str) -> Option<&str> {
+    let start = text.find(['{', '['])?;
+    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
+    for (i, b) in text.bytes().enumerate().skip(start) {
+        if in_str {
+            match b {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&text[start..=i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The items of an answer: `{"items": [...]}` or a bare array; items
+/// missing a field are dropped, text is trimmed.
+pub fn parse(content: &str) -> Result<Vec<Item>, ChatError> {
+    let raw = json_in(content).ok_or_else(|| ChatError::Garbage("no JSON in the answer".into()))?;
+    let v: Value = serde_json::from_str(raw).map_err(|e| ChatError::Garbage(format!("invalid JSON: {e}")))?;
+    let list = match &v {
+        Value::Array(a) => a.clone(),
+        Value::Object(o) => o.get("items").and_then(Value::as_array).cloned().ok_or_else(|| ChatError::Garbage("no \"items\" array".into()))?,
+        _ => return Err(ChatError::Garbage("neither an object nor an array".into())),
+    };
+    let items: Vec<Item> = list
+        .into_iter()
+        .filter_map(|x| serde_json::from_value::<Item>(x).ok())
+        .map(|it| Item {
+            statement: clean(&it.statement),
+            question: clean(&it.question),
+            answer: clean(&it.answer),
+            distractors: it.distractors.iter().map(|d| clean(d)).filter(|d| !d.is_empty()).collect(),
+        })
+        .filter(|it| !it.statement.is_empty() && !it.question.is_empty() && !it.answer.is_empty())
+        .collect();
+    if items.is_empty() {
+        return Err(ChatError::Garbage("no complete item".into()));
+    }
+    Ok(items)
+}
+
+/// One line, single spaces, no surrounding quotes or markdown emphasis.
+fn clean(s: &str) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    one.trim_matches(|c: char| c == '"' || c == '*' || c == '`' || c.is_whitespace()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage() -> Passage {
+        Passage {
+            page: 3,
+            title: "Comments".into(),
+            sentences: vec![],
+            texts: vec![],
+            text: "When LaTeX encounters a % character, it ignores the rest of the line.".into(),
+            words: 12,
+            position: 0.1,
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn the_request_keeps_the_schema_order_and_the_passage() {
+        let text = request("qwen", "LaTeX course", &passage(), 3, 4);
+        let body: Value = serde_json::from_str(&text).expect("the body is JSON");
+        let (s, q, a, d) = (text.find("\"statement\"").unwrap(), text.find("\"question\"").unwrap(), text.find("\"answer\"").unwrap(), text.find("\"distractors\"").unwrap());
+        assert!(s < q && q < a && a < d, "{text}");
+        assert_eq!(body["messages"][0]["content"], SYSTEM);
+        let user = body["messages"][1]["content"].as_str().unwrap();
+        assert!(user.contains("Lecture: LaTeX course") && user.contains("Section: Comments") && user.contains("ignores the rest"));
+        assert_eq!(body["response_format"]["json_schema"]["schema"]["properties"]["items"]["minItems"], 3);
+        assert_eq!(body["temperature"], 0);
+    }
+
+    #[test]
+    fn answers_are_read_from_fences_wrappers_and_arrays() {
+        let one = r##"{"statement":"LaTeX ignores text after %.","question":"Which character starts a comment?","answer":"%","distractors":["#","&","$"]}"##;
+        for content in [format!("{{\"items\": [{one}]}}"), format!("```json\n[{one}]\n```"), format!("Here you go: {{\"items\":[{one}, {{\"statement\": \"x\"}}]}} done")] {
+            let items = parse(&content).unwrap();
+            assert_eq!(items.len(), 1, "{content}");
+            assert_eq!(items[0].answer, "%");
+            assert_eq!(items[0].distractors, ["#", "&", "$"]);
+        }
+        assert!(matches!(parse("no json here"), Err(ChatError::Garbage(_))));
+        assert!(matches!(parse("{\"items\": []}"), Err(ChatError::Garbage(_))));
+        assert!(matches!(parse("{\"items\": [1, 2]}"), Err(ChatError::Garbage(_))));
+        assert!(matches!(parse("{\"items\": [{\"statement\": \"a\""), Err(ChatError::Garbage(_))));
+    }
+
+    #[test]
+    fn text_is_cleaned() {
+        let items = parse(r#"[{"statement":" \"The  nucleus\nholds DNA.\" ","question":"**What holds DNA?**","answer":"`The nucleus`","distractors":[" ", "The ribosome"]}]"#).unwrap();
+        assert_eq!(items[0].statement, "The nucleus holds DNA.");
+        assert_eq!(items[0].question, "What holds DNA?");
+        assert_eq!(items[0].answer, "The nucleus");
+        assert_eq!(items[0].distractors, ["The ribosome"]);
+    }
+}

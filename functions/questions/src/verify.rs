@@ -1,0 +1,498 @@
+//! The verifier every candidate passes through, whichever source wrote it.
+//!
+//! A small model (or a rule) writes many questions a teacher would not hand
+//! out: a key its passage does not support, a distractor that is also
+//! correct, a stem that gives the key away or points at a passage the
+//! student cannot see, a false statement that is false only because "not"
+//! was inserted. The verifier checks each candidate against its passage and
+//! the whole lecture and returns one of three verdicts:
+//!
+//! - [`Verdict::Verified`]: every check passed (with a score the selector ranks by);
+//! - [`Verdict::Review`]: usable only after a teacher looked at it (the reason says why);
+//! - [`Verdict::Rejected`]: never used.
+//!
+//! Multiple-choice candidates may come with more distractors than the exam
+//! asks for: the verifier drops the bad ones and keeps the best
+//! `n_options − 1`, or rejects the candidate when too few remain.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::analysis::semantic::{cos, Embed};
+use crate::candidate::Candidate;
+use crate::lexicon::{self, content_stems, coverage, is_negation, stem, words};
+use crate::QuestionType;
+
+/// What the verifier knows of the lecture.
+pub struct Lecture {
+    /// Every sentence of the lecture (any class), with its stems.
+    sentences: Vec<(String, Vec<String>, HashSet<String>)>,
+    embed: Option<Arc<dyn Embed>>,
+}
+
+impl Lecture {
+    /// `sentences` in lecture order. A sentence that points back ("This can
+    /// be used to …") is read together with the one before it, so that it
+    /// still counts as saying what it says about the thing that one named.
+    pub fn new(sentences: impl IntoIterator<Item = String>, embed: Option<Arc<dyn Embed>>) -> Self {
+        let mut out: Vec<(String, Vec<String>, HashSet<String>)> = Vec::new();
+        let mut prev: Vec<String> = Vec::new();
+        for s in sentences {
+            let st = content_stems(&s);
+            let first = words(&s).into_iter().next().unwrap_or_default();
+            let points_back = lexicon::POINTING_OPENERS.contains(&first.as_str());
+            let set = st.iter().chain(prev.iter().filter(|_| points_back)).cloned().collect();
+            prev = st.clone();
+            out.push((s, st, set));
+        }
+        Self { sentences: out, embed }
+    }
+
+    /// A lecture sentence that states `claim` (≥ `min` of its content stems,
+    /// all of `must` among them), if any.
+    fn states(&self, claim: &[String], must: &[String], min: f64) -> Option<&str> {
+        self.sentences
+            .iter()
+            .filter(|(_, _, set)| must.iter().all(|m| set.contains(m)))
+            .find(|(_, _, set)| coverage(claim, set) >= min)
+            .map(|(s, _, _)| s.as_str())
+    }
+}
+
+/// The verdict on one candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Passed every check; higher scores are better questions.
+    Verified { score: f64 },
+    /// Usable only after a teacher's review: why.
+    Review { score: f64, reason: String },
+    Rejected { reason: String },
+}
+
+impl Verdict {
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Verdict::Rejected { .. })
+    }
+    pub fn score(&self) -> f64 {
+        match self {
+            Verdict::Verified { score } | Verdict::Review { score, .. } => *score,
+            Verdict::Rejected { .. } => 0.0,
+        }
+    }
+}
+
+/// The checks' thresholds.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Options each multiple-choice question has.
+    pub n_options: usize,
+    /// Share of a statement's content words its passage must hold.
+    pub support: f64,
+    /// Below this share (but at least half), the statement needs review.
+    pub support_review: f64,
+    /// Share of a swapped statement's words a lecture sentence must hold for
+    /// a distractor (or a false statement) to count as also stated.
+    pub also_true: f64,
+    /// Cosine from which a distractor is a near-synonym of the key.
+    pub synonym_cos: f32,
+}
+
+impl Settings {
+    pub fn new(n_options: usize) -> Self {
+        Self { n_options, support: 0.75, support_review: 0.5, also_true: 0.8, synonym_cos: 0.86 }
+    }
+}
+
+/// Check one candidate. `candidate` is changed in place: its distractors
+/// become the best `n_options − 1` that pass.
+pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings) -> Verdict {
+    let passage_words: Vec<String> = content_stems(&candidate.grounding.passage);
+    let passage: HashSet<String> = passage_words.iter().cloned().collect();
+    let mut review: Vec<String> = Vec::new();
+    let mut score = 0.5 + 0.5 * candidate.prior.clamp(0.0, 1.0);
+
+    if let Err(why) = stem_ok(candidate) {
+        return Verdict::Rejected { reason: why };
+    }
+    // The fact itself: its statement must be what the passage says.
+    let statement = if candidate.statement.is_empty() { candidate.question.clone() } else { candidate.statement.clone() };
+    let claim = content_stems(&statement);
+    let supported = coverage(&claim, &passage);
+    if let Some(n) = numbers(&statement).into_iter().find(|n| !numbers(&candidate.grounding.passage).contains(n)) {
+        return Verdict::Rejected { reason: format!("the number {n} is not in its passage") };
+    }
+    if supported < settings.support_review {
+        return Verdict::Rejected { reason: format!("its passage does not state it ({:.0} % of its words are there)", supported * 100.0) };
+    }
+    if supported < settings.support {
+        review.push(format!("its passage holds only {:.0} % of the statement's words: check that the lecture says it", supported * 100.0));
+    }
+    score += 0.3 * supported;
+
+    match candidate.kind {
+        QuestionType::TrueFalse => {
+            if let Err(why) = true_false_ok(candidate, lecture, settings, &passage) {
+                return Verdict::Rejected { reason: why };
+            }
+        }
+        QuestionType::MultipleChoice => {
+            if candidate.fixed_options.is_none() {
+                match options_ok(candidate, lecture, settings, &passage_words) {
+                    Ok(s) => score += s,
+                    Err(why) => return Verdict::Rejected { reason: why },
+                }
+            }
+        }
+    }
+    if review.is_empty() {
+        Verdict::Verified { score }
+    } else {
+        Verdict::Review { score: score * 0.8, reason: review.join("; ") }
+    }
+}
+
+/// Numbers a text states.
+fn numbers(text: &str) -> Vec<String> {
+    words(text).into_iter().filter(|w| lexicon::is_number(w)).map(|w| w.trim_end_matches('.').replace(',', "")).collect()
+}
+
+/// The stem (or true/false statement) is a self-contained, clean question.
+fn stem_ok(c: &Candidate) -> Result<(), String> {
+    let q = c.question.trim();
+    let lower = q.to_lowercase();
+    let n = words(q).len();
+    if !(4..=45).contains(&n) {
+        return Err(format!("the question has {n} words"));
+    }
+    if q.contains(['\n', '\\', '{', '}', '<', '>', '|']) || lower.contains("http") || q.contains("```") {
+        return Err("the question holds markup or code".into());
+    }
+    if q.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase()) {
+        return Err("the question is in capitals".into());
+    }
+    let padded = format!(" {} ", lower.replace(|c: char| !c.is_alphanumeric() && c != '\'' && c != '_', " "));
+    if let Some(p) = lexicon::POINTING_PHRASES.iter().find(|p| padded.contains(&format!(" {} ", p.trim()))) {
+        return Err(format!("the question points at something the student cannot see (\"{}\")", p.trim()));
+    }
+    let first = words(q).into_iter().next().unwrap_or_default();
+    if lexicon::POINTING_OPENERS.contains(&first.as_str()) {
+        return Err(format!("the question starts with \"{first}\", which points back"));
+    }
+    match c.kind {
+        QuestionType::TrueFalse => {
+            if !q.ends_with('.') || q.ends_with("..") {
+                return Err("a true/false statement must be one sentence ending with a full stop".into());
+            }
+            if q.contains('?') {
+                return Err("a true/false statement must not be a question".into());
+            }
+        }
+        QuestionType::MultipleChoice => {
+            let blank = q.contains("_____");
+            if !blank && !q.ends_with('?') {
+                return Err("a multiple-choice stem must be a question or hold a blank".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A true/false candidate: a true one is the lecture's fact; a false one
+/// differs from its true statement in a fact (a term, a name, a number), not
+/// only in a negation, and the lecture does not state it.
+fn true_false_ok(c: &Candidate, lecture: &Lecture, settings: &Settings, passage: &HashSet<String>) -> Result<(), String> {
+    match c.answer.as_str() {
+        "True" => {
+            if !c.statement.is_empty() && c.statement.trim() != c.question.trim() {
+                let claim = content_stems(&c.question);
+                if coverage(&claim, passage) < settings.support {
+                    return Err("the true statement is not what its passage says".into());
+                }
+            }
+            Ok(())
+        }
+        "False" => {
+            if c.statement.trim().is_empty() {
+                return Err("a false statement needs the true statement it was made from".into());
+            }
+            let (removed, added) = word_diff(&c.statement, &c.question);
+            let substantive = |ws: &[String]| ws.iter().any(|w| !lexicon::is_stopword(w) && !is_negation(w) || lexicon::is_number(w));
+            let negation_change =
+                added.iter().chain(&removed).any(|w| is_negation(w));
+            if !substantive(&added) && !substantive(&removed) {
+                return Err(if negation_change {
+                    "false only through an inserted or removed negation: a student answers it by the word \"not\"".into()
+                } else if added.is_empty() && removed.is_empty() {
+                    "the false statement is the true one".into()
+                } else {
+                    "the false statement differs from the true one in no fact".into()
+                });
+            }
+            if negation_change {
+                return Err("the false statement changes a negation as well as a fact: the negation gives it away".into());
+            }
+            // The changed statement must not be what the lecture says elsewhere.
+            let claim = content_stems(&c.question);
+            let must: Vec<String> = added.iter().filter(|w| !lexicon::is_stopword(w)).map(|w| stem(w)).collect();
+            if let Some(s) = lecture.states(&claim, &must, settings.also_true) {
+                return Err(format!("the lecture may state the \"false\" statement: \"{}\"", clip(s)));
+            }
+            if !must.is_empty() && coverage(&claim, passage) >= 0.999 {
+                return Err("its passage holds every word of the \"false\" statement".into());
+            }
+            Ok(())
+        }
+        other => Err(format!("a true/false key must be True or False, not {other:?}")),
+    }
+}
+
+fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(120).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Words removed from `from` and added in `to` (a multiset difference, lower-case).
+fn word_diff(from: &str, to: &str) -> (Vec<String>, Vec<String>) {
+    let a = words(from);
+    let b = words(to);
+    let mut rest_b = b.clone();
+    let mut removed = Vec::new();
+    for w in &a {
+        if let Some(i) = rest_b.iter().position(|x| x == w) {
+            rest_b.remove(i);
+        } else {
+            removed.push(w.clone());
+        }
+    }
+    (removed, rest_b)
+}
+
+/// The shape of an option, for "options of one kind".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Number,
+    Name,
+    Phrase,
+    Sentence,
+    Code,
+}
+
+fn shape(o: &str) -> Shape {
+    let ws = words(o);
+    if ws.iter().any(|w| lexicon::is_number(w)) && ws.len() <= 4 {
+        return Shape::Number;
+    }
+    if o.contains(['\\', '{', '}', '_', '/', '=', '(', '<']) || o.trim_start().starts_with(['.', '-', '%', '#', '$']) && ws.len() <= 2 {
+        return Shape::Code;
+    }
+    if ws.len() >= 7 {
+        return Shape::Sentence;
+    }
+    let tokens: Vec<&str> = o.split_whitespace().collect();
+    let content: Vec<&&str> = tokens.iter().filter(|t| !lexicon::is_stopword(&t.to_lowercase())).collect();
+    if !content.is_empty() && content.iter().all(|t| t.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())) {
+        return Shape::Name;
+    }
+    Shape::Phrase
+}
+
+/// Options of a multiple-choice candidate: returns a score bonus, keeps the
+/// best distractors.
+fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage_words: &[String]) -> Result<f64, String> {
+    let need = settings.n_options.saturating_sub(1);
+    let key = c.answer.trim().trim_end_matches('.').to_string();
+    if key.is_empty() {
+        return Err("no key".into());
+    }
+    let key_norm = lexicon::norm_option(&key);
+    if lexicon::FORM_ANSWERS.contains(&key_norm.as_str()) {
+        return Err(format!("the key is \"{key}\", which answers by the exam's form"));
+    }
+    let key_stems: Vec<String> = words(&key).iter().map(|w| stem(w)).collect();
+    let key_content = content_stems(&key);
+    // The key is found in its passage (as a whole, or every content word of it).
+    let passage_all: Vec<String> = words(&c.grounding.passage).iter().map(|w| stem(w)).collect();
+    let in_passage = lexicon::contains_seq(&passage_all, &key_stems);
+    let passage_set: HashSet<String> = passage_words.iter().cloned().collect();
+    if !in_passage && !(key_content.len() >= 1 && coverage(&key_content, &passage_set) >= 0.999) {
+        return Err(format!("the key \"{key}\" is not in its passage"));
+    }
+    // The stem does not give the key away.
+    let stem_words: HashSet<String> = words(&c.question).iter().map(|w| stem(w)).collect();
+    let statement_stems: Vec<String> = words(&c.statement).iter().map(|w| stem(w)).collect();
+
+    let key_shape = shape(&key);
+    let key_vec = lecture.embed.as_ref().and_then(|e| e.embed(&[key.as_str()]).into_iter().next());
+    let mut kept: Vec<(String, f64)> = Vec::new();
+    let mut dropped: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::from([key_norm.clone()]);
+    for d in &c.distractors {
+        let d = d.trim().trim_end_matches('.').to_string();
+        let dn = lexicon::norm_option(&d);
+        if dn.is_empty() || !seen.insert(dn.clone()) {
+            continue;
+        }
+        let reason = distractor_problem(&d, &dn, &key, &key_norm, key_shape, &key_stems, c, lecture, settings, &statement_stems);
+        if let Some(r) = reason {
+            dropped.push(format!("{d}: {r}"));
+            continue;
+        }
+        // Closer in meaning to the key (but no synonym) is better; so is a similar length.
+        let mut q = 1.0;
+        if let (Some(kv), Some(e)) = (&key_vec, lecture.embed.as_ref()) {
+            if let Some(dv) = e.embed(&[d.as_str()]).into_iter().next() {
+                let sim = cos(kv, &dv);
+                if sim >= settings.synonym_cos {
+                    dropped.push(format!("{d}: a near-synonym of the key"));
+                    continue;
+                }
+                q += sim as f64;
+            }
+        }
+        let (lk, ld) = (key.chars().count() as f64, d.chars().count() as f64);
+        q -= (lk.max(ld) / lk.min(ld).max(1.0) - 1.0).min(2.0) * 0.3;
+        kept.push((d, q));
+    }
+    if kept.len() < need {
+        return Err(format!(
+            "{} good distractors, {need} needed{}",
+            kept.len(),
+            if dropped.is_empty() { String::new() } else { format!(" (dropped: {})", dropped.join("; ")) }
+        ));
+    }
+    kept.sort_by(|a, b| b.1.total_cmp(&a.1));
+    kept.truncate(need);
+    // The key's words in the stem, unless every option shares them.
+    let shared: HashSet<String> = key_content
+        .iter()
+        .filter(|k| kept.iter().all(|(d, _)| content_stems(d).contains(k)))
+        .cloned()
+        .collect();
+    if let Some(w) = key_content.iter().find(|k| stem_words.contains(*k) && !shared.contains(*k)) {
+        return Err(format!("the stem gives the key away (\"{w}\")"));
+    }
+    // The key must not stand out by its length.
+    let longest_other = kept.iter().map(|(d, _)| d.chars().count()).max().unwrap_or(0);
+    let lk = key.chars().count();
+    if lk > 12 && lk as f64 > 1.7 * longest_other as f64 {
+        return Err("the key is much longer than every distractor".into());
+    }
+    let (kw, dw) = (words(&key).len(), kept.iter().map(|(d, _)| words(d).len()).max().unwrap_or(0));
+    if kw >= 4 && kw > 2 * dw {
+        return Err("the key has many more words than every distractor".into());
+    }
+    // A/an before a blank must fit every option.
+    if let Some(article) = article_before_blank(&c.question) {
+        let fits = |o: &str| starts_with_vowel_sound(o) == (article == "an");
+        if fits(&key) != kept.iter().all(|(d, _)| fits(d)) || !fits(&key) {
+            return Err(format!("\"{article}\" before the blank fits only some options"));
+        }
+    }
+    let bonus = kept.iter().map(|(_, q)| q).sum::<f64>() / need.max(1) as f64 * 0.1;
+    c.distractors = kept.into_iter().map(|(d, _)| d).collect();
+    c.answer = key;
+    Ok(bonus)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn distractor_problem(
+    d: &str,
+    dn: &str,
+    key: &str,
+    key_norm: &str,
+    key_shape: Shape,
+    key_stems: &[String],
+    c: &Candidate,
+    lecture: &Lecture,
+    settings: &Settings,
+    statement_stems: &[String],
+) -> Option<String> {
+    if lexicon::FORM_ANSWERS.contains(&dn) || dn.contains("of the above") {
+        return Some("answers by the exam's form".into());
+    }
+    let d_stems: Vec<String> = words(d).iter().map(|w| stem(w)).collect();
+    if d_stems == key_stems {
+        return Some("the key in other words".into());
+    }
+    // A part of the key, or the key a part of it (an instance, a variant).
+    let d_content = content_stems(d);
+    let key_content = content_stems(key);
+    if lexicon::contains_seq(&d_stems, key_stems) || lexicon::contains_seq(key_stems, &d_stems) {
+        return Some("contains the key, or is part of it".into());
+    }
+    if !d_content.is_empty() && !key_content.is_empty() {
+        let ds: HashSet<&String> = d_content.iter().collect();
+        let ks: HashSet<&String> = key_content.iter().collect();
+        if ds == ks {
+            return Some("the key's words reordered".into());
+        }
+    }
+    if d.chars().count() > 3 * key.chars().count().max(4) + 10 || words(d).len() > 16 {
+        return Some("far longer than the key".into());
+    }
+    // Numbers go with numbers, code with code or names; words with words.
+    let ds = shape(d);
+    let compatible = match (ds, key_shape) {
+        (Shape::Number, k) | (k, Shape::Number) => k == Shape::Number,
+        (Shape::Code, k) | (k, Shape::Code) => matches!(k, Shape::Code | Shape::Name),
+        _ => true,
+    };
+    if !compatible {
+        return Some(format!("not of the key's kind ({ds:?} for a {key_shape:?})"));
+    }
+    // Also correct: the statement with this option in the key's place is what the lecture says.
+    let swapped: Vec<String> = if lexicon::contains_seq(statement_stems, key_stems) {
+        let at = statement_stems.windows(key_stems.len()).position(|w| w == key_stems).unwrap_or(0);
+        let mut v = statement_stems[..at].to_vec();
+        v.extend(d_stems.iter().cloned());
+        v.extend(statement_stems[at + key_stems.len()..].iter().cloned());
+        v.into_iter().filter(|w| !lexicon::is_stopword(w)).collect()
+    } else {
+        let mut v = content_stems(&c.statement);
+        v.extend(d_content.iter().cloned());
+        v
+    };
+    if !d_content.is_empty() {
+        if let Some(s) = lecture.states(&swapped, &d_content, settings.also_true) {
+            return Some(format!("may also be correct: \"{}\"", clip(s)));
+        }
+    }
+    let _ = key_norm;
+    None
+}
+
+fn article_before_blank(q: &str) -> Option<&'static str> {
+    let lower = q.to_lowercase();
+    let i = lower.find("_____")?;
+    let before = lower[..i].trim_end();
+    if before.ends_with(" an") || before == "an" {
+        Some("an")
+    } else if before.ends_with(" a") || before == "a" {
+        Some("a")
+    } else {
+        None
+    }
+}
+
+fn starts_with_vowel_sound(o: &str) -> bool {
+    let w = o.trim().to_lowercase();
+    let first = w.chars().next().unwrap_or('x');
+    if w.starts_with("uni") || w.starts_with("use") || w.starts_with("one") || w.starts_with("eu") {
+        return false;
+    }
+    if w.starts_with("hour") || w.starts_with("honest") {
+        return true;
+    }
+    // Acronyms read letter by letter: an SQL, an R, a URL.
+    let token = o.split_whitespace().next().unwrap_or("");
+    if token.len() <= 5 && token.len() > 0 && token.chars().all(|c| c.is_ascii_uppercase()) {
+        return "AEFHILMNORSX".contains(token.chars().next().unwrap_or('B'));
+    }
+    "aeiou".contains(first)
+}
+
+#[cfg(test)]
+mod tests;

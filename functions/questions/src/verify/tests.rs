@@ -1,0 +1,172 @@
+//! Tests of the verifier, one failure a strict teacher names per test.
+
+use super::*;
+use crate::candidate::{Grounding, Origin};
+
+const PASSAGE: &str = "When LaTeX encounters a % character while processing an input file, it ignores the rest of the present line. \
+This can be used to write notes into the input file, which will not show up in the printed version. \
+For longer comments you could use the comment environment provided by the verbatim package.";
+
+fn lecture() -> Lecture {
+    let mut s: Vec<String> = PASSAGE.split(". ").map(|x| format!("{}.", x.trim_end_matches('.'))).collect();
+    s.push("The graphicx package includes pictures in a document.".into());
+    s.push("Tables are typeset with the tabular environment.".into());
+    Lecture::new(s, None)
+}
+
+fn mcq(question: &str, answer: &str, distractors: &[&str], statement: &str) -> Candidate {
+    Candidate {
+        kind: QuestionType::MultipleChoice,
+        form: "question".into(),
+        question: question.into(),
+        answer: answer.into(),
+        distractors: distractors.iter().map(|d| d.to_string()).collect(),
+        statement: statement.into(),
+        answer_kind: "term".into(),
+        grounding: Grounding { page: 3, passage: PASSAGE.into(), sentence: String::new(), position: 0.1 },
+        origin: Origin::Llm { model: "m".into() },
+        fact: 1,
+        prior: 0.7,
+        fixed_options: None,
+    }
+}
+
+fn tf(statement_shown: &str, answer: &str, true_statement: &str) -> Candidate {
+    Candidate {
+        kind: QuestionType::TrueFalse,
+        form: "true_false".into(),
+        question: statement_shown.into(),
+        answer: answer.into(),
+        distractors: vec![],
+        statement: true_statement.into(),
+        ..mcq("x", "x", &[], "")
+    }
+}
+
+fn rejected(v: &Verdict) -> String {
+    match v {
+        Verdict::Rejected { reason } => reason.clone(),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+const STATEMENT: &str = "The comment environment is provided by the verbatim package.";
+
+#[test]
+fn a_grounded_question_with_good_distractors_is_verified_and_keeps_the_best_three() {
+    let mut c = mcq(
+        "Which package provides the comment environment for longer comments?",
+        "verbatim package",
+        &["graphicx package", "amsmath package", "hyperref package", "all of the above"],
+        STATEMENT,
+    );
+    let v = verify(&mut c, &lecture(), &Settings::new(4));
+    assert!(matches!(v, Verdict::Verified { .. }), "{v:?}");
+    assert_eq!(c.distractors.len(), 3);
+    assert!(!c.distractors.iter().any(|d| d.contains("above")), "{:?}", c.distractors);
+}
+
+#[test]
+fn a_key_the_passage_does_not_hold_is_rejected() {
+    let mut c = mcq("Which package provides the comment environment?", "fancyvrb package", &["graphicx package", "amsmath package", "url package"], "The comment environment is provided by the fancyvrb package.");
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("passage"));
+}
+
+#[test]
+fn a_stem_that_gives_the_key_away_is_rejected() {
+    let mut c = mcq("The comment environment comes from which verbatim tool?", "verbatim package", &["graphicx package", "amsmath package", "url package"], STATEMENT);
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("gives the key away"));
+}
+
+#[test]
+fn a_stem_pointing_at_the_passage_is_rejected() {
+    for q in ["According to the passage, which package provides the comment environment?", "It provides which environment for comments?"] {
+        let mut c = mcq(q, "verbatim package", &["graphicx package", "amsmath package", "url package"], STATEMENT);
+        let why = rejected(&verify(&mut c, &lecture(), &Settings::new(4)));
+        assert!(why.contains("points"), "{q}: {why}");
+    }
+}
+
+#[test]
+fn a_distractor_the_lecture_also_states_is_dropped_and_too_few_left_is_a_rejection() {
+    // The passage says % also serves to write notes (in the sentence after the one that names %).
+    let mut c = mcq(
+        "What happens to the rest of a line after a percent sign?",
+        "ignores the rest of the present line",
+        &["write notes into the input file", "prints the line twice", "starts a new page"],
+        "When LaTeX encounters a % character, it ignores the rest of the present line.",
+    );
+    let why = rejected(&verify(&mut c, &lecture(), &Settings::new(4)));
+    assert!(why.contains("may also be correct"), "{why}");
+}
+
+#[test]
+fn true_false_items_are_false_through_a_fact_never_through_not_alone() {
+    let l = lecture();
+    let s = Settings::new(4);
+    let mut ok = tf(STATEMENT, "True", STATEMENT);
+    assert!(matches!(verify(&mut ok, &l, &s), Verdict::Verified { .. }));
+    let mut swapped = tf("The comment environment is provided by the graphicx package.", "False", STATEMENT);
+    assert!(matches!(verify(&mut swapped, &l, &s), Verdict::Verified { .. }), "{:?}", verify(&mut swapped.clone(), &l, &s));
+    let mut negated = tf("The comment environment is not provided by the verbatim package.", "False", STATEMENT);
+    assert!(rejected(&verify(&mut negated, &l, &s)).contains("negation"));
+    let mut both = tf("The comment environment is not provided by the graphicx package.", "False", STATEMENT);
+    assert!(rejected(&verify(&mut both, &l, &s)).contains("negation"));
+    let mut same = tf(STATEMENT, "False", STATEMENT);
+    assert!(rejected(&verify(&mut same, &l, &s)).contains("true one"));
+    // Swapped for something the lecture states: still true.
+    let mut stated = tf("The graphicx package includes pictures in a document.", "False", "The graphicx package includes tables in a document.");
+    let why = rejected(&verify(&mut stated, &l, &s));
+    assert!(why.contains("may state") || why.contains("passage"), "{why}");
+}
+
+#[test]
+fn numbers_must_be_in_the_passage() {
+    let mut c = tf("LaTeX ignores the rest of the line after 3 % characters.", "True", "LaTeX ignores the rest of the line after 3 % characters.");
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("number 3"));
+}
+
+#[test]
+fn a_statement_half_supported_needs_review_and_unsupported_is_rejected() {
+    let half = "The verbatim package provides the comment environment for poetry and lyrics in novels.";
+    let mut c = tf(half, "True", half);
+    assert!(matches!(verify(&mut c, &lecture(), &Settings::new(4)), Verdict::Review { .. }), "{:?}", verify(&mut c.clone(), &lecture(), &Settings::new(4)));
+    let none = "Photosynthesis turns light into sugar in the chloroplasts of green plants.";
+    let mut c = tf(none, "True", none);
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("does not state"));
+}
+
+#[test]
+fn options_of_another_kind_or_far_longer_keys_are_refused() {
+    // A key that stands out by its length.
+    let mut c = mcq(
+        "What serves longer notes in LaTeX?",
+        "the comment environment provided by the verbatim package",
+        &["tabular", "figure", "itemize"],
+        STATEMENT,
+    );
+    let why = rejected(&verify(&mut c, &lecture(), &Settings::new(4)));
+    assert!(why.contains("longer") || why.contains("words") || why.contains("distractors"), "{why}");
+    // Numbers among names.
+    let mut c = mcq("Which package provides the comment environment?", "verbatim package", &["1984", "graphicx package", "amsmath package"], STATEMENT);
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("2 good distractors"));
+}
+
+#[test]
+fn markup_questions_and_all_of_the_above_keys_are_rejected() {
+    let mut c = mcq("Which command is \\usepackage{verbatim} for?", "verbatim package", &["a", "b", "c"], STATEMENT);
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("markup"));
+    let mut c = mcq("Which of these does LaTeX do with a % character?", "All of the above", &["a", "b", "c"], STATEMENT);
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("form"));
+}
+
+#[test]
+fn an_before_a_blank_must_fit_every_option() {
+    let mut c = mcq(
+        "Fill in the blank: The comment environment is provided by an _____.",
+        "verbatim package",
+        &["graphicx package", "amsmath package", "url package"],
+        STATEMENT,
+    );
+    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("before the blank"));
+}
