@@ -33,6 +33,7 @@
 pub mod llm;
 pub mod sandbox;
 pub mod store;
+pub mod writer;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -63,7 +64,11 @@ pub const NAME: &str = "exam-gen";
 pub const GENERATION_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Most spare questions kept in the sidecar (`spares`) for replacements.
-pub const MAX_SPARES: usize = 20;
+pub use examfn_questions::select::MAX_SPARES;
+
+/// How often, at most, the status document's `progress` is written while a
+/// language model writes.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 
 /// Largest lecture accepted (bytes).
 pub const MAX_PDF_BYTES: i64 = 100 * 1024 * 1024;
@@ -94,15 +99,20 @@ impl Config {
                 if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
                     return Err(ConfigError::invalid("LLM_BASE_URL", base_url, "must be an http(s) URL"));
                 }
-                let timeout_ms: u64 = env.parse_or("LLM_TIMEOUT_MS", 30_000u64)?;
+                let timeout_ms: u64 = env.parse_or("LLM_TIMEOUT_MS", 120_000u64)?;
                 if timeout_ms == 0 {
                     return Err(ConfigError::invalid("LLM_TIMEOUT_MS", "0", "must be at least 1"));
                 }
+                let budget_ms: u64 = env.parse_or("LLM_BUDGET_MS", 240_000u64)?;
+                if !(1_000..=3_600_000).contains(&budget_ms) {
+                    return Err(ConfigError::invalid("LLM_BUDGET_MS", budget_ms.to_string(), "must be between 1000 and 3600000"));
+                }
                 Some(LlmConfig {
                     base_url,
-                    model: env.string_or("LLM_MODEL", "gpt-4o-mini"),
+                    model: env.string_or("LLM_MODEL", "qwen2.5-coder-1.5b-instruct"),
                     api_key: env.secret_optional("LLM_API_KEY"),
                     timeout: Duration::from_millis(timeout_ms),
+                    budget: Duration::from_millis(budget_ms),
                 })
             }
         };
@@ -185,6 +195,10 @@ impl Ranker {
             .map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: {e}", dir.display()))?
             .with_threads(2);
         Ok(Self { model: Some(Arc::new(Model(embedder))), without: String::new() })
+    }
+    /// The model as the writer's embedding model, if there is one.
+    pub fn embed(&self) -> Option<Arc<dyn generator::analysis::semantic::Embed>> {
+        self.model.clone().map(|m| m as Arc<dyn generator::analysis::semantic::Embed>)
     }
     /// Generate with the built-in generator, ranked by this.
     pub fn generate(&self, pages: &[String], req: &Request) -> Generation {
@@ -298,6 +312,10 @@ impl ExamGen {
         generating.insert("requested", requested_doc(&req));
         generating.insert("written", Bson::Null);
         generating.insert("reason", Bson::Null);
+        generating.insert(
+            "progress",
+            progress_doc(&writer::Update { stage: "extracting", written: 0, total: req.n_mcq + req.n_tfq, eta_seconds: None }),
+        );
         self.statuses.set(&name, generating).await?;
 
         if head.size > MAX_PDF_BYTES {
@@ -319,75 +337,68 @@ impl ExamGen {
         };
         let extract_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
-        let mut llm_fallback: Option<String> = None;
-        let mut generation: Option<Generation> = None;
-        if let Some(llm) = &self.llm {
-            match llm.exam(&text.pages, &req).await {
-                Ok(exam) => {
-                    let stats = generator::Stats {
-                        pages: text.page_count(),
-                        words: text.word_count(),
-                        ..Default::default()
-                    };
-                    generation = Some(generator::whole_exam::generation(exam, &llm.config.model, stats));
-                }
-                Err(why) => {
-                    tracing::warn!(exam = %name, reason = %why, "LLM backend not used: falling back to the built-in generator");
-                    llm_fallback = Some(why);
-                }
+        // Progress into the status document, at most every PROGRESS_EVERY (the last one always).
+        let statuses = self.statuses.clone();
+        let progress_name = name.clone();
+        let last = std::sync::Mutex::new(None::<Instant>);
+        let report = move |u: writer::Update| {
+            let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|l| l.elapsed() < PROGRESS_EVERY) && u.stage == "writing" {
+                return;
             }
-        }
-        let generation = match generation {
-            Some(g) => g,
-            None => {
-                let pages = text.pages.clone();
-                let ranker = self.ranker.clone();
-                match tokio::time::timeout(
-                    GENERATION_DEADLINE,
-                    tokio::task::spawn_blocking(move || ranker.generate(&pages, &req)),
-                )
-                .await
-                {
-                    Ok(Ok(g)) => g,
-                    Ok(Err(join)) => {
-                        let reason = format!("the generator failed: {join}");
-                        return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
-                    }
-                    Err(_) => {
-                        let reason = format!("generation took longer than {} s", GENERATION_DEADLINE.as_secs());
-                        return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
-                    }
+            *last = Some(Instant::now());
+            let statuses = statuses.clone();
+            let name = progress_name.clone();
+            let doc = progress_doc(&u);
+            tokio::spawn(async move {
+                if let Err(e) = statuses.set(&name, doc! {"progress": doc}).await {
+                    tracing::debug!(exam = %name, error = %e.message(), "progress not recorded");
                 }
-            }
+            });
         };
+        let (writing, notes) =
+            match writer::write_exam(text.pages.clone(), req, &self.ranker, self.llm.as_ref(), &report).await {
+                Ok(w) => w,
+                Err(reason) => return self.fail(&name, &etag, base, Some(&req), &reason, started).await,
+            };
         let generate_ms = t.elapsed().as_millis() as u64;
-        if generation.questions.is_empty() {
+        if let Some(why) = &notes.llm_fallback {
+            tracing::warn!(exam = %name, reason = %why, "the language model wrote nothing: the exam comes from the rule-based source");
+        }
+        if writing.questions.is_empty() {
             let reason = format!(
                 "no question could be written from the lecture text: {}",
-                generation.reason().unwrap_or_else(|| "too little text".into())
+                writing.reason().unwrap_or_else(|| "too little text".into())
             );
             return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
         }
-        let exam = generation.exam();
+        let exam = writing.exam();
         let exam_key = format!("{}{name}.json", names::QUESTIONS_PREFIX);
         let meta_key = format!("{}{name}.meta.json", names::QUESTIONS_PREFIX);
         let exam_bytes = serde_json::to_vec(&exam).map_err(|e| FnError::permanent(format!("exam file: {e}")))?;
-        let written = (generation.count(QuestionType::MultipleChoice), generation.count(QuestionType::TrueFalse));
-        let reason = generation.reason();
+        let written = (writing.count(QuestionType::MultipleChoice), writing.count(QuestionType::TrueFalse));
+        let reason = writing.reason();
+        let needs_review = writing.needs_review();
         let meta = json!({
             "name": name,
             "source_key": ev.key,
             "etag": etag,
-            "generator": generation.generator,
-            "ranking": generation.ranking,
-            "llm_fallback_reason": llm_fallback,
+            "generator": writing.generator,
+            "ranking": writing.ranking,
+            "llm_fallback_reason": notes.llm_fallback,
             "requested": {"mcq": req.n_mcq, "tfq": req.n_tfq, "options": req.n_options},
             "written": {"mcq": written.0, "tfq": written.1},
             "reason": reason,
-            "stats": generation.stats,
-            "questions": generation.questions,
+            "needs_review": needs_review,
+            "stats": writing.stats,
+            "sources": writing.sources,
+            "generate_ms": generate_ms,
+            "questions": writing.questions,
+            "spares": writing.spares.iter().map(|w| w.question().clone()).collect::<Vec<_>>(),
+            "spare_details": writing.spares,
         });
         let meta_bytes = serde_json::to_vec_pretty(&meta).map_err(|e| FnError::permanent(format!("sidecar: {e}")))?;
+        self.statuses.set(&name, doc! {"progress": progress_doc(&writer::Update { stage: "storing", written: exam.len(), total: req.n_mcq + req.n_tfq, eta_seconds: Some(1) })}).await?;
         self.bucket.put_json(&exam_key, exam_bytes).await?;
         self.bucket.put_json(&meta_key, meta_bytes).await?;
         let total_ms = started.elapsed().as_millis() as u64;
@@ -396,52 +407,33 @@ impl ExamGen {
         ready.insert("requested", requested_doc(&req));
         ready.insert("written", doc! {"mcq": written.0 as i64, "tfq": written.1 as i64});
         ready.insert("reason", reason.clone().map(Bson::String).unwrap_or(Bson::Null));
+        ready.insert("needs_review", needs_review as i64);
+        ready.insert("progress", Bson::Null);
         ready.insert("exam_key", &exam_key);
-        ready.insert("generator", &generation.generator);
+        ready.insert("generator", &writing.generator);
         ready.insert("pages", text.page_count() as i64);
         ready.insert(
             "timings",
             doc! {"fetch_ms": fetched_ms as i64, "extract_ms": extract_ms as i64, "generate_ms": generate_ms as i64, "total_ms": total_ms as i64},
         );
         self.statuses.set(&name, ready).await?;
-        let (msg, subject) = ready_notice(&name, &etag, written, reason.as_deref());
+        let (msg, subject) = ready_notice_with(&name, &etag, written, reason.as_deref(), &Took { took: Duration::from_millis(total_ms), needs_review });
         self.notices.send(&msg, &subject).await?;
         self.statuses.set(&name, doc! {"notified": true}).await?;
-        tracing::info!(exam = %name, etag = %etag, mcq = written.0, tfq = written.1, extract_ms, generate_ms, total_ms, "exam ready");
-        // Spare questions, after the exam is ready (they do not delay it): take-exam offers them
-        // when an educator asks to replace one question. Built-in generator only; best effort.
-        if generation.generator == "builtin" {
-            let spares = self.spares(text.pages.clone(), req, &exam).await;
-            if !spares.is_empty() {
-                let mut meta = meta;
-                meta["spares"] = json!(spares);
-                let bytes = serde_json::to_vec_pretty(&meta).map_err(|e| FnError::permanent(format!("sidecar: {e}")))?;
-                if let Err(e) = self.bucket.put_json(&meta_key, bytes).await {
-                    tracing::warn!(exam = %name, error = %e, "the spare questions could not be stored");
-                }
-            }
-        }
+        tracing::info!(
+            exam = %name, etag = %etag, mcq = written.0, tfq = written.1, needs_review, generator = %writing.generator,
+            extract_ms, generate_ms, total_ms, rejections = ?notes.rejections, "exam ready"
+        );
         Ok(Outcome::done(json!({
             "exam": name,
             "state": "ready",
             "key": exam_key,
             "written": {"mcq": written.0, "tfq": written.1},
             "reason": reason,
+            "needs_review": needs_review,
+            "generator": writing.generator,
             "timings": {"extract_ms": extract_ms, "generate_ms": generate_ms, "total_ms": total_ms},
         })))
-    }
-
-    /// Questions the generator writes when asked for more, that are not in
-    /// the exam (at most [`MAX_SPARES`]); empty on any failure.
-    async fn spares(&self, pages: Vec<String>, req: Request, exam: &[examfn_domain::exam::Question]) -> Vec<examfn_domain::exam::Question> {
-        let more = Request { n_mcq: req.n_mcq * 2 + 2, n_tfq: req.n_tfq * 2 + 2, n_options: req.n_options };
-        let ranker = self.ranker.clone();
-        let g = match tokio::time::timeout(GENERATION_DEADLINE, tokio::task::spawn_blocking(move || ranker.generate(&pages, &more))).await {
-            Ok(Ok(g)) => g,
-            _ => return Vec::new(),
-        };
-        let have: std::collections::HashSet<&str> = exam.iter().map(|q| q.question.as_str()).collect();
-        g.exam().into_iter().filter(|q| !have.contains(q.question.as_str())).take(MAX_SPARES).collect()
     }
 
     async fn written_counts(&self, name: &str) -> Result<(usize, usize), FnError> {
@@ -489,6 +481,31 @@ fn requested_doc(r: &Request) -> Document {
 
 /// The "exam ready" notice (keeps the original's `Hello, Exam Generated`).
 pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Option<&str>) -> (EmailMessage, String) {
+    ready_notice_with(name, etag, written, reason, &Took::default())
+}
+
+/// What the notice says about how the exam was written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Took {
+    /// Upload to exam (zero: not said).
+    pub took: Duration,
+    /// Questions that need the educator's review.
+    pub needs_review: usize,
+}
+
+/// "3 min 12 s", "1.4 s".
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 60.0 {
+        format!("{s:.1} s")
+    } else {
+        format!("{} min {} s", (s / 60.0).floor() as u64, (s % 60.0).floor() as u64)
+    }
+}
+
+/// [`ready_notice`] saying how long writing took and how many questions
+/// need review.
+pub fn ready_notice_with(name: &str, etag: &str, written: (usize, usize), reason: Option<&str>, took: &Took) -> (EmailMessage, String) {
     let subject = format!("Exam ready: {name}");
     let mut text = format!(
         "Hello, Exam Generated\n\nThe exam \"{name}\" is ready: {} multiple-choice and {} true/false questions.\n\
@@ -498,6 +515,17 @@ pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Opt
         written.1,
         names::QUESTIONS_PREFIX
     );
+    if !took.took.is_zero() {
+        text.push_str(&format!("It took {} to write.\n", human_duration(took.took)));
+    }
+    if took.needs_review > 0 {
+        text.push_str(&format!(
+            "{} question{} could not be verified automatically: {} marked \"needs review\" on the review page.\n",
+            took.needs_review,
+            if took.needs_review == 1 { "" } else { "s" },
+            if took.needs_review == 1 { "it is" } else { "they are" }
+        ));
+    }
     if let Some(r) = reason {
         text.push_str(&format!("\nFewer questions than requested: {r}.\n"));
     }
@@ -509,6 +537,17 @@ pub fn ready_notice(name: &str, etag: &str, written: (usize, usize), reason: Opt
         recipients: Recipients { subscribers: true, extra: Vec::new() },
     };
     (msg, subject)
+}
+
+/// The status document's `progress` while an exam is written.
+fn progress_doc(u: &writer::Update) -> Document {
+    doc! {
+        "stage": u.stage,
+        "written": u.written as i64,
+        "total": u.total as i64,
+        "eta_seconds": u.eta_seconds.map(|s| Bson::Int64(s as i64)).unwrap_or(Bson::Null),
+        "updated_at": mongodb::bson::DateTime::now(),
+    }
 }
 
 /// The "exam failed" notice.

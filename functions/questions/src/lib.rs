@@ -33,7 +33,6 @@ pub mod rules;
 pub mod select;
 pub mod source;
 pub mod verify;
-pub mod whole_exam;
 pub mod words;
 pub mod write;
 

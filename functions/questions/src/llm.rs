@@ -96,7 +96,7 @@ impl<C: Chat> LlmSource<C> {
     /// candidates to `take` (which verifies them and says whether to go on).
     /// Returns what the source did; a server that fails `max_failures` times
     /// in a row ends it with the reason.
-    pub async fn propose(
+    pub async fn read_passages(
         &self,
         title: &str,
         passages: &[Passage],

@@ -51,7 +51,7 @@ impl QuestionSource for RulesSource {
         let more = Request { n_mcq: req.n_mcq * 2 + 2, n_tfq: req.n_tfq * 2 + 2, n_options: req.n_options };
         let g = match &lecture.embed {
             Some(m) => crate::rules::generate_with(&lecture.pages, &more, Some(m.as_ref()), ""),
-            None => crate::rules::generate_with(&lecture.pages, &more, None, &lecture.ranking),
+            None => crate::rules::generate_with(&lecture.pages, &more, None, &lecture.without),
         };
         let cands: Vec<Candidate> = g.questions.iter().filter_map(|q| rules_candidate(q, lecture)).collect();
         let report = SourceReport { name: self.name(), candidates: cands.len(), time_ms: 0, ..Default::default() };
@@ -105,6 +105,6 @@ impl<C: Chat> QuestionSource for LlmSource<C> {
         deadline: Instant,
         take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
     ) -> impl Future<Output = SourceReport> + Send {
-        LlmSource::propose(self, &lecture.title, &lecture.passages, &lecture.order, req, deadline, take)
+        self.read_passages(&lecture.title, &lecture.passages, &lecture.order, req, deadline, take)
     }
 }

@@ -40,6 +40,8 @@ pub struct Lecture {
     pub embed: Option<Arc<dyn Embed>>,
     /// How sentences are ranked (`embedding:<model>` or `lexical: <why>`).
     pub ranking: String,
+    /// Why there is no embedding model (for the rule-based source).
+    pub without: String,
     pub stats: Stats,
     /// Decides ties (a hash of the text).
     pub seed: u64,
@@ -81,10 +83,10 @@ impl Lecture {
         };
         let ranking = match &embed {
             Some(m) => format!("embedding:{}", m.name()),
-            None => format!("lexical ({without})"),
+            None => format!("lexical: {without}"),
         };
         let check = verify::Lecture::new(sentences.iter().map(|s| s.text.clone()), embed.clone());
-        Self { pages, title, sentences, passages, order, embed, ranking, stats, seed, by_sentence, check }
+        Self { pages, title, sentences, passages, order, embed, ranking, without: without.to_string(), stats, seed, by_sentence, check }
     }
 
     /// The passage holding `sentence` (its text and position), or the
@@ -121,6 +123,8 @@ pub struct Writer {
     facts: HashSet<u64>,
     /// Facts with a verified candidate, by question type.
     verified_facts: HashMap<QuestionType, HashSet<u64>>,
+    /// Facts with a verified candidate, by source (`rules`, `llm`).
+    verified_by_origin: HashMap<&'static str, HashSet<u64>>,
     rejected: HashMap<String, usize>,
 }
 
@@ -134,6 +138,7 @@ impl Writer {
             reports: Vec::new(),
             facts: HashSet::new(),
             verified_facts: HashMap::new(),
+            verified_by_origin: HashMap::new(),
             rejected: HashMap::new(),
         }
     }
@@ -152,6 +157,7 @@ impl Writer {
                 }
                 Verdict::Verified { .. } => {
                     self.verified_facts.entry(c.kind).or_default().insert(c.fact);
+                    self.verified_by_origin.entry(c.origin.label()).or_default().insert(c.fact);
                 }
                 Verdict::Review { .. } => {}
             }
@@ -163,6 +169,11 @@ impl Writer {
         } else {
             Flow::Continue
         }
+    }
+
+    /// Distinct facts with a verified candidate from one source (`rules`, `llm`).
+    pub fn verified_from(&self, origin: &str) -> usize {
+        self.verified_by_origin.get(origin).map_or(0, HashSet::len)
     }
 
     /// Record what a source did.

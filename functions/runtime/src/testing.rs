@@ -33,6 +33,19 @@ pub fn smtp() -> (String, std::path::PathBuf) {
     (var("EXAMFN_TEST_SMTP"), var("EXAMFN_TEST_MAILDIR").into())
 }
 
+/// The OpenAI-compatible LLM server the test command starts (llama.cpp's
+/// `llama-server` with a small model): its base URL (ending in `/v1`) and
+/// the model name to send.
+pub fn llm() -> (String, String) {
+    (var("EXAMFN_TEST_LLM_URL"), var("EXAMFN_TEST_LLM_MODEL"))
+}
+
+/// The `llama-server` binary and the small model's GGUF file, for tests that
+/// start (and kill) a server of their own.
+pub fn llama_server() -> (std::path::PathBuf, std::path::PathBuf) {
+    (var("EXAMFN_TEST_LLAMA_SERVER").into(), var("EXAMFN_TEST_LLM_GGUF").into())
+}
+
 /// A name no other test uses (topics, databases, groups).
 pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])

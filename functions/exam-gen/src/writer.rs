@@ -1,0 +1,159 @@
+//! Writing one exam from a lecture's text: analysis → sources → verify and
+//! select ([`examfn_questions::write`]).
+//!
+//! 1. On a blocking thread: the lecture is analysed once, the rule-based
+//!    source proposes its candidates and each is verified.
+//! 2. On the runtime: the language model (when configured and reachable, one
+//!    exam at a time) reads the lecture's passages in an order that covers
+//!    it, until enough of its candidates are verified or its time budget
+//!    (`LLM_BUDGET_MS`) is spent; progress is reported after each passage.
+//! 3. On a blocking thread: the selector fills exactly the count asked.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use examfn_questions::candidate::{Candidate, Writing};
+use examfn_questions::llm::{Chat, Flow, LlmSource, Settings};
+use examfn_questions::source::{QuestionSource, RulesSource};
+use examfn_questions::write::{Lecture, Writer};
+use examfn_questions::Request;
+
+use crate::llm::LlmBackend;
+use crate::Ranker;
+
+/// How far an exam is, for the status document's `progress`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    /// `extracting`, `waiting` (for the model server), `writing`, `selecting`, `storing`.
+    pub stage: &'static str,
+    /// Questions that could be asked now.
+    pub written: usize,
+    pub total: usize,
+    /// About how long is left (None until it can be estimated).
+    pub eta_seconds: Option<u64>,
+}
+
+/// What writing found out besides the exam.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Notes {
+    /// Why the language model wrote nothing (configured but unreachable,
+    /// failing, garbage), for the sidecar's `llm_fallback_reason`.
+    pub llm_fallback: Option<String>,
+    /// Why candidates were rejected, most common first.
+    pub rejections: Vec<(String, usize)>,
+}
+
+/// Longest time the CPU phases (analysis + rules, selection) may take.
+pub const CPU_DEADLINE: Duration = Duration::from_secs(60);
+
+/// Write the exam of `pages`. Err only when a CPU phase fails or overruns
+/// (the reason, for the status).
+pub async fn write_exam(
+    pages: Vec<String>,
+    req: Request,
+    ranker: &Ranker,
+    llm: Option<&LlmBackend>,
+    progress: &(dyn Fn(Update) + Send + Sync),
+) -> Result<(Writing, Notes), String> {
+    write_exam_with(pages, req, ranker, llm.map(|b| (b, b)), progress).await
+}
+
+/// [`write_exam`] with the model's completions asked of `chat` (the
+/// benchmark puts a cache in front of the backend); the backend still says
+/// whether the server is reachable and whose turn it is.
+pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
+    pages: Vec<String>,
+    req: Request,
+    ranker: &Ranker,
+    llm: Option<(&LlmBackend, &C)>,
+    progress: &(dyn Fn(Update) + Send + Sync),
+) -> Result<(Writing, Notes), String> {
+    let total = req.n_mcq + req.n_tfq;
+    let embed = ranker.embed();
+    let without = ranker.without.clone();
+    let (lecture, mut writer) = blocking(move || {
+        let lecture = Arc::new(Lecture::analyse(pages, embed, &without));
+        let mut writer = Writer::new(lecture.clone(), req);
+        let far = Instant::now() + CPU_DEADLINE;
+        let report = ready_now(RulesSource.propose(&lecture, &req, far, &mut |c| writer.take(c))).expect("the rule-based source does no I/O");
+        writer.report(report);
+        (lecture, writer)
+    })
+    .await?;
+    let rules_facts = writer.progress().written;
+    let mut notes = Notes::default();
+    if let Some((backend, chat)) = llm {
+        progress(Update { stage: "waiting", written: rules_facts.min(total), total, eta_seconds: None });
+        match backend.reachable().await {
+            Err(why) => notes.llm_fallback = Some(why),
+            Ok(()) => {
+                let _turn = backend.permit().await;
+                let started = Instant::now();
+                let deadline = started + backend.config.budget;
+                // The model adds facts until, with the rules' best, the exam and a few spares are covered.
+                let want = (total * 6).div_ceil(5).saturating_sub(rules_facts.min(total / 2)).max(1);
+                let mut settings = Settings::new(backend.config.model.clone());
+                settings.request_timeout = backend.config.timeout;
+                let source = LlmSource::new(chat.clone(), settings);
+                progress(Update { stage: "writing", written: rules_facts.min(total), total, eta_seconds: None });
+                let mut take = |cands: Vec<Candidate>| {
+                    writer.take(cands);
+                    let got = writer.verified_from("llm");
+                    let p = writer.progress();
+                    let elapsed = started.elapsed().as_secs_f64();
+                    let eta = (got > 0).then(|| {
+                        let per_fact = elapsed / got as f64;
+                        let left = per_fact * want.saturating_sub(got) as f64;
+                        left.min(deadline.saturating_duration_since(Instant::now()).as_secs_f64()).ceil() as u64
+                    });
+                    progress(Update { stage: "writing", written: p.written, total, eta_seconds: eta });
+                    if got >= want {
+                        Flow::Stop
+                    } else {
+                        Flow::Continue
+                    }
+                };
+                let report = source.propose(&lecture, &req, deadline, &mut take).await;
+                if report.candidates == 0 {
+                    notes.llm_fallback = Some(report.stopped.clone().unwrap_or_else(|| "the language model wrote no question".into()));
+                }
+                tracing::info!(
+                    model = %backend.config.model,
+                    passages = report.passages,
+                    candidates = report.candidates,
+                    verified = writer.verified_from("llm"),
+                    ms = report.time_ms,
+                    stopped = ?report.stopped,
+                    "language model source done"
+                );
+                writer.report(report);
+            }
+        }
+    }
+    let p = writer.progress();
+    progress(Update { stage: "selecting", written: p.written, total, eta_seconds: Some(1) });
+    notes.rejections = writer.rejections();
+    let writing = blocking(move || writer.finish()).await?;
+    if notes.llm_fallback.is_none() && llm.is_some() && !writing.generator.starts_with("llm:") {
+        notes.llm_fallback = Some("no question of the language model passed the checks".into());
+    }
+    Ok((writing, notes))
+}
+
+/// The output of a future that is ready when first polled (a source that does no I/O).
+fn ready_now<F: std::future::Future>(f: F) -> Option<F::Output> {
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut std::task::Context::from_waker(std::task::Waker::noop())) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// Run CPU work on a blocking thread under [`CPU_DEADLINE`].
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    match tokio::time::timeout(CPU_DEADLINE, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(join)) => Err(format!("the generator failed: {join}")),
+        Err(_) => Err(format!("generation took longer than {} s", CPU_DEADLINE.as_secs())),
+    }
+}
