@@ -4,6 +4,7 @@
 
 pub mod dlq;
 pub mod functions;
+pub mod llm;
 pub mod platform;
 pub mod probe;
 pub mod procs;

@@ -31,12 +31,16 @@ struct Cli {
 enum Command {
     /// Start the whole platform locally on loopback (Ctrl-C stops it)
     #[command(long_about = "Start the whole platform locally on loopback: Kafka, MongoDB, S3 and SMTP servers and every \
-function, wired as in the cluster. Prints the endpoints (UI first) and writes them to <data-dir>/endpoints.json. \
-Ctrl-C (or `examfn down`) stops it; a second `up` on the same data dir resumes with everything kept.")]
-    Up(Shared),
+function, wired as in the cluster, and an OpenAI-compatible LLM server (llama.cpp's llama-server) for exam-gen. Prints \
+the endpoints (UI first) and writes them to <data-dir>/endpoints.json. Ctrl-C (or `examfn down`) stops it; a second \
+`up` on the same data dir resumes with everything kept. The platform does not wait for the LLM server: on a first run \
+it is built and its model downloaded in the background (about 5 min), and exam-gen writes questions with its rules \
+until it is ready (`examfn status` shows its progress).")]
+    Up(UpArgs),
     /// Start real servers on free ports and run every test (arguments after `--` go to `cargo test`)
-    #[command(long_about = "Install what is missing, start tansu, MongoDB, the S3 server and the SMTP server on free \
-loopback ports, run `cargo test --workspace` against them, then the offline deployment checks. Arguments after `--` \
+    #[command(long_about = "Install what is missing, start tansu, MongoDB, the S3 server, the SMTP server and an LLM \
+server (llama-server with SmolLM2) on free loopback ports, run `cargo test --workspace` against them, then the \
+offline deployment checks. Arguments after `--` \
 go to `cargo test`; with `-p CRATE` only those packages are tested.",
         after_help = "Examples:\n  cargo run -- test\n  cargo run -- test -- -p examfn-email\n  cargo run -- test -- -p examfn --test platform_e2e")]
     Test {
@@ -108,6 +112,35 @@ fn function_names() -> [PossibleValue; 6] {
         PossibleValue::new("cdc-relay"),
         PossibleValue::new("probe").hide(true),
     ]
+}
+
+/// `up`'s own options: the LLM server.
+#[derive(Args)]
+struct UpArgs {
+    #[command(flatten)]
+    shared: Shared,
+    /// The LLM server's port (OpenAI API at http://127.0.0.1:P/v1) [default: 8090]
+    #[arg(long, value_name = "P", help_heading = "LLM options")]
+    llm_port: Option<u16>,
+    /// The model the LLM server serves: qwen (Qwen2.5-Coder-1.5B-Instruct, 1.1 GB, ≈1.9 GB of memory) or smollm2
+    /// (SmolLM2-135M-Instruct, 98 MB: for small machines, weak questions)
+    #[arg(long, value_name = "MODEL", default_value = "qwen", ignore_case = true, value_parser = ["qwen", "smollm2"],
+          help_heading = "LLM options")]
+    llm_model: String,
+    /// No LLM server: nothing installed or started, exam-gen writes questions with its rules only
+    #[arg(long, conflicts_with_all = ["llm_port"], help_heading = "LLM options")]
+    no_llm: bool,
+}
+
+impl UpArgs {
+    fn options(self) -> UpOptions {
+        let mut o = self.shared.options();
+        if let Some(p) = self.llm_port {
+            o.llm_port = p;
+        }
+        o.llm_model = if self.no_llm { None } else { examfn::tools::LlmModel::from_key(&self.llm_model) };
+        o
+    }
 }
 
 /// Where the local platform keeps its data and which ports it uses.
@@ -184,9 +217,9 @@ fn main() -> Result<()> {
     match command {
         Command::Run { function } if function == "probe" => examfn::probe::main(),
         Command::Run { function } => examfn::functions::run(&function),
-        Command::Up(shared) => {
+        Command::Up(args) => {
             init_logs();
-            rt()?.block_on(platform::up(shared.options()))
+            rt()?.block_on(platform::up(args.options()))
         }
         Command::Down(shared) => rt()?.block_on(platform::down(&shared.options().data_dir)),
         Command::Status(shared) => rt()?.block_on(platform::status(&shared.options().data_dir)),
@@ -228,5 +261,39 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn up(args: &[&str]) -> UpOptions {
+        let cli = Cli::try_parse_from([&["examfn", "up"][..], args].concat()).unwrap();
+        match cli.command {
+            Some(Command::Up(a)) => a.options(),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn up_serves_qwen_on_8090_shifted_with_the_other_ports_unless_told_otherwise() {
+        use examfn::tools::LlmModel;
+        let o = up(&[]);
+        assert_eq!((o.llm_port, o.llm_model), (8090, Some(LlmModel::Qwen)));
+        let o = up(&["--port-offset", "300"]);
+        assert_eq!((o.llm_port, o.http_port), (8390, 8380));
+        let o = up(&["--port-offset", "300", "--llm-port", "9999", "--llm-model", "SmolLM2"]);
+        assert_eq!((o.llm_port, o.llm_model), (9999, Some(LlmModel::SmolLm2)));
+        assert_eq!(up(&["--no-llm"]).llm_model, None);
+        assert!(Cli::try_parse_from(["examfn", "up", "--no-llm", "--llm-port", "1"]).is_err());
+        assert!(Cli::try_parse_from(["examfn", "up", "--llm-model", "gpt"]).is_err());
+        // exam-gen learns the server's address from the start, or nothing with --no-llm.
+        let env = platform::llm_env(&up(&["--port-offset", "300"]));
+        assert_eq!(env, vec![("LLM_BASE_URL", "http://127.0.0.1:8390/v1".to_string()), ("LLM_MODEL", "qwen2.5-coder-1.5b-instruct".to_string())]);
+        assert!(platform::llm_env(&up(&["--no-llm"])).is_empty());
+    }
+
+    #[test]
+    fn up_help_names_the_llm_options_and_their_defaults() {
+        let help = Cli::command().find_subcommand_mut("up").unwrap().render_long_help().to_string();
+        for want in ["--llm-port <P>", "[default: 8090]", "--llm-model <MODEL>", "[default: qwen]", "qwen, smollm2", "--no-llm", "--port-offset <N>"] {
+            assert!(help.contains(want), "up --help lacks {want:?}:\n{help}");
+        }
     }
 }

@@ -9,9 +9,10 @@ use examfn_domain::names;
 use serde_json::json;
 use tokio::process::Command;
 
+use crate::llm::{self, LlmServer};
 use crate::procs::{self, Proc};
 use crate::servers::{self, Secrets, ServerPorts};
-use crate::tools::{Cache, Tool};
+use crate::tools::{Cache, LlmModel, Tool};
 
 /// The functions `up` runs, in start order, and how each is fed.
 pub const FUNCTIONS: [(&str, Option<&str>); 5] = [
@@ -30,6 +31,11 @@ pub struct UpOptions {
     /// take-exam's port; the other functions use the next ports.
     pub http_port: u16,
     pub educator: String,
+    /// The LLM server's port (its OpenAI API under `/v1`).
+    pub llm_port: u16,
+    /// The model it serves; `None` (`--no-llm`): no LLM server, exam-gen
+    /// writes questions with its rules only.
+    pub llm_model: Option<LlmModel>,
 }
 
 impl UpOptions {
@@ -39,13 +45,15 @@ impl UpOptions {
             servers: ServerPorts { kafka: 9092, mongo: 27017, s3: 9000, s3_backend: 9001, smtp: 2525 },
             http_port: 8080,
             educator: "educator@examfn.local".into(),
+            llm_port: 8090,
+            llm_model: Some(LlmModel::Qwen),
         }
     }
 
     /// Shift every port by `n` (a second platform beside the first).
     pub fn offset_ports(&mut self, n: u16) {
         let s = &mut self.servers;
-        for p in [&mut s.kafka, &mut s.mongo, &mut s.s3, &mut s.s3_backend, &mut s.smtp, &mut self.http_port] {
+        for p in [&mut s.kafka, &mut s.mongo, &mut s.s3, &mut s.s3_backend, &mut s.smtp, &mut self.http_port, &mut self.llm_port] {
             *p += n;
         }
     }
@@ -53,6 +61,16 @@ impl UpOptions {
     pub fn function_port(&self, name: &str) -> u16 {
         let i = ["take-exam", "exam-gen", "score-calc", "email", "cdc-relay"].iter().position(|n| *n == name).unwrap_or(5);
         self.http_port + i as u16
+    }
+}
+
+/// What exam-gen is told about the LLM server: from the start, whether or not
+/// it is installed and ready yet (exam-gen checks the server itself and falls
+/// back to its rules meanwhile); nothing with `--no-llm`.
+pub fn llm_env(o: &UpOptions) -> Vec<(&'static str, String)> {
+    match o.llm_model {
+        Some(m) => vec![("LLM_BASE_URL", llm::base_url(o.llm_port)), ("LLM_MODEL", m.alias().to_string())],
+        None => Vec::new(),
     }
 }
 
@@ -80,6 +98,9 @@ pub fn function_env(name: &str, topic: Option<&str>, o: &UpOptions, s: &servers:
     if name == "exam-gen" {
         if let Some(dir) = Cache::from_env().embed_model_installed() {
             set("EMBED_MODEL_DIR", dir.display().to_string());
+        }
+        for (k, v) in llm_env(o) {
+            set(k, v);
         }
     }
     if matches!(name, "exam-gen" | "take-exam") {
@@ -153,16 +174,21 @@ pub async fn up(o: UpOptions) -> Result<()> {
     }
     let mut o = o.clone();
     o.data_dir = data.clone();
-    for (what, port) in [
+    let mut ports = vec![
         ("kafka", o.servers.kafka),
         ("mongodb", o.servers.mongo),
         ("s3", o.servers.s3),
         ("s3 backend", o.servers.s3_backend),
         ("smtp", o.servers.smtp),
         ("take-exam", o.http_port),
-    ] {
+    ];
+    if o.llm_model.is_some() {
+        ports.push(("llm", o.llm_port));
+    }
+    for (what, port) in ports {
         if procs::port_in_use(port) {
-            bail!("port {port} ({what}) is in use: stop what holds it, or start with --port-offset N");
+            let llm = if what == "llm" { " (or --llm-port P, or --no-llm)" } else { "" };
+            bail!("port {port} ({what}) is in use: stop what holds it, or start with --port-offset N{llm}");
         }
     }
     let secrets = Secrets::load_or_create(data)?;
@@ -171,21 +197,71 @@ pub async fn up(o: UpOptions) -> Result<()> {
     if let Err(e) = cache.embed_model() {
         eprintln!("!!  the embedding model could not be installed ({e:#}); exam-gen ranks questions lexically");
     }
+    // From here a Ctrl-C stops what was started, in order.
+    let mut stop = crate::signals::stop_signal();
+    // The LLM server: installed in the background when missing (the
+    // platform does not wait for it), started once it is in place.
+    let mut llm = o.llm_model.map(|m| LlmServer::start(&cache, m, o.llm_port, &data.join("logs")));
+    if let Some(what) = llm.as_ref().and_then(|l| l.installing()) {
+        eprintln!(
+            "==> installing the LLM server in the background: {what} (logs in {}); until it is ready exam-gen writes \
+             questions with its rules. `cargo run -- status` shows its progress",
+            cache.root.join("logs").display()
+        );
+    }
     eprintln!("==> starting the servers (data in {})", data.display());
-    let mut servers = servers::start(&cache, data, o.servers, &secrets).await?;
-    let result = run_functions(&o, &mut servers, &secrets, started).await;
-    eprintln!("==> stopping the servers");
-    servers.stop().await;
+    let result = match servers::start(&cache, data, o.servers, &secrets).await {
+        Ok(mut servers) => {
+            let result = run_functions(&o, &mut servers, &secrets, started, llm.as_mut(), &mut stop).await;
+            if let Some(l) = llm.as_mut() {
+                eprintln!("==> stopping the LLM server");
+                l.stop().await;
+                llm_stopped(data, l);
+            }
+            eprintln!("==> stopping the servers");
+            servers.stop().await;
+            result
+        }
+        Err(e) => Err(e),
+    };
+    if let Some(l) = llm.as_mut() {
+        l.stop().await;
+    }
     let _ = std::fs::remove_file(state_file(data));
     result
 }
 
-async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &Secrets, started: Instant) -> Result<()> {
+/// Record in `endpoints.json` that the LLM server stopped with the platform.
+fn llm_stopped(data: &Path, l: &LlmServer) {
+    let path = data.join("endpoints.json");
+    if let Some(mut e) = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok()) {
+        e["llm"] = l.json();
+        if let Ok(text) = serde_json::to_string_pretty(&e) {
+            let _ = std::fs::write(&path, text);
+        }
+    }
+}
+
+async fn run_functions(
+    o: &UpOptions,
+    servers: &mut servers::Servers,
+    secrets: &Secrets,
+    started: Instant,
+    mut llm: Option<&mut LlmServer>,
+    stop: &mut tokio::sync::mpsc::Receiver<()>,
+) -> Result<()> {
     let data = &o.data_dir;
     let logs = data.join("logs");
     crate::functions::prepare_local(data, &servers.mongodb_uri, &o.educator).await?;
     let mut procs: Running = Vec::new();
-    let mut stop = crate::signals::stop_signal();
+    if stop.try_recv().is_ok() {
+        return Ok(());
+    }
+    if let Some(l) = llm.as_deref_mut() {
+        for line in l.tick().await {
+            eprintln!("{line}");
+        }
+    }
     eprintln!("==> starting the functions");
     for (name, topic) in FUNCTIONS {
         let env = function_env(name, topic, o, servers, secrets);
@@ -203,13 +279,18 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
         }
         procs.push((p, env, 0));
     }
-    let endpoints = endpoints_json(o, servers, &procs.iter().map(|(p, _, _)| p).collect::<Vec<_>>());
+    let endpoints = endpoints_json(o, servers, &procs.iter().map(|(p, _, _)| p).collect::<Vec<_>>(), llm.as_deref());
     std::fs::write(data.join("endpoints.json"), serde_json::to_string_pretty(&endpoints)?)?;
-    write_state(data, servers, &procs)?;
+    let llm_pid = |l: &Option<&mut LlmServer>| l.as_deref().and_then(|l| l.pid());
+    write_state(data, servers, &procs, llm_pid(&llm))?;
     let mut server_pids = Vec::new();
     servers_changed(servers, &mut server_pids);
     let mut function_pids = Vec::new();
     functions_changed(&procs, &mut function_pids);
+    let mut last_llm_pid = llm_pid(&llm);
+    // endpoints.json is written again when the LLM's state changes, and
+    // every few seconds while it installs (the time left).
+    let mut llm_written = (llm.as_deref().map(|l| l.state().name()), Instant::now());
     print_endpoints(&endpoints);
     eprintln!("==> examfn is up in {:.1} s. Ctrl-C (or `cargo run -- down`) stops it; data stays in {}", started.elapsed().as_secs_f64(), data.display());
 
@@ -252,7 +333,7 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
                     eprintln!("    restarted server {} (restart {}), ready in {} ms", r.name, r.count, r.ready_in.as_millis());
                 }
                 if servers_changed(servers, &mut server_pids) {
-                    write_state(data, servers, &procs)?;
+                    write_state(data, servers, &procs, llm_pid(&llm))?;
                 }
             }
             Err(e) => {
@@ -261,8 +342,21 @@ async fn run_functions(o: &UpOptions, servers: &mut servers::Servers, secrets: &
                 return stop_all(procs).await.and(Err(e));
             }
         }
-        if functions_changed(&procs, &mut function_pids) {
-            write_state(data, servers, &procs)?;
+        if let Some(l) = llm.as_deref_mut() {
+            for line in l.tick().await {
+                eprintln!("{line}");
+            }
+            let name = Some(l.state().name());
+            if name != llm_written.0 || (name == Some("installing") && llm_written.1.elapsed() >= Duration::from_secs(5)) {
+                let endpoints = endpoints_json(o, servers, &procs.iter().map(|(p, _, _)| p).collect::<Vec<_>>(), Some(l));
+                std::fs::write(data.join("endpoints.json"), serde_json::to_string_pretty(&endpoints)?)?;
+                llm_written = (name, Instant::now());
+            }
+        }
+        let now_llm_pid = llm_pid(&llm);
+        if functions_changed(&procs, &mut function_pids) || now_llm_pid != last_llm_pid {
+            last_llm_pid = now_llm_pid;
+            write_state(data, servers, &procs, now_llm_pid)?;
         }
     }
     eprintln!("==> stopping the functions");
@@ -277,14 +371,17 @@ type Running = Vec<(Proc, BTreeMap<String, String>, u32)>;
 
 /// Record the running `up` and its children (for `down`, `status`, and a
 /// `down` after `up` itself was killed); rewritten after every restart.
-fn write_state(data: &Path, servers: &servers::Servers, procs: &Running) -> Result<()> {
-    let servers_json: serde_json::Map<String, serde_json::Value> = servers.procs.iter().map(|p| (p.name.clone(), json!({"pid": p.pid(), "port": p.port}))).collect();
+fn write_state(data: &Path, servers: &servers::Servers, procs: &Running, llm: Option<u32>) -> Result<()> {
+    let mut servers_json: serde_json::Map<String, serde_json::Value> = servers.procs.iter().map(|p| (p.name.clone(), json!({"pid": p.pid(), "port": p.port}))).collect();
+    if let Some(pid) = llm {
+        servers_json.insert("llm (llama-server)".into(), json!({"pid": pid}));
+    }
     let functions_json: serde_json::Map<String, serde_json::Value> = procs.iter().map(|(p, _, r)| (p.name.clone(), json!({"pid": p.pid(), "port": p.port, "restarts": r}))).collect();
     std::fs::write(
         state_file(data),
         serde_json::to_string(&json!({
             "pid": std::process::id(),
-            "children": servers.procs.iter().chain(procs.iter().map(|(p, _, _)| p)).filter_map(|p| p.pid()).collect::<Vec<_>>(),
+            "children": servers.procs.iter().chain(procs.iter().map(|(p, _, _)| p)).filter_map(|p| p.pid()).chain(llm).collect::<Vec<_>>(),
             "servers": servers_json,
             "functions": functions_json,
         }))?,
@@ -314,7 +411,7 @@ async fn stop_all(procs: Running) -> Result<()> {
     Ok(())
 }
 
-fn endpoints_json(o: &UpOptions, s: &servers::Servers, procs: &[&Proc]) -> serde_json::Value {
+fn endpoints_json(o: &UpOptions, s: &servers::Servers, procs: &[&Proc], llm: Option<&LlmServer>) -> serde_json::Value {
     let mut functions = serde_json::Map::new();
     for p in procs {
         let base = format!("http://127.0.0.1:{}", p.port);
@@ -331,6 +428,7 @@ fn endpoints_json(o: &UpOptions, s: &servers::Servers, procs: &[&Proc]) -> serde
         "mongodb": {"uri": s.mongodb_uri, "server": s.mongo_kind, "database": names::DATABASE},
         "s3": {"endpoint": s.s3_endpoint, "bucket": names::BUCKET, "access_key": "examfn-local", "secret_key": "see secrets.json"},
         "smtp": {"address": s.smtp, "maildir": s.maildir},
+        "llm": llm.map_or_else(llm::off_json, LlmServer::json),
         "email_webhook": format!("http://127.0.0.1:{}/hooks/kratos/after-registration", o.function_port("email")),
         "educator": o.educator,
         "data_dir": o.data_dir,
@@ -351,6 +449,11 @@ fn print_endpoints(e: &serde_json::Value) {
     row("s3", e["s3"]["endpoint"].as_str().unwrap_or(""));
     row("smtp", e["smtp"]["address"].as_str().unwrap_or(""));
     row("maildir", e["smtp"]["maildir"].as_str().unwrap_or(""));
+    let l = &e["llm"];
+    match l["url"].as_str() {
+        Some(url) => row("llm (OpenAI API)", &format!("{url}  {}: {}", l["state"].as_str().unwrap_or(""), l["detail"].as_str().unwrap_or(""))),
+        None => row("llm", &format!("off ({})", l["detail"].as_str().unwrap_or(""))),
+    }
     row("endpoints.json", &format!("{}/endpoints.json", e["data_dir"].as_str().unwrap_or("")));
     println!();
     println!("  sign in as a student or an educator on the UI's development sign-in page, or mint a token:");
@@ -407,6 +510,15 @@ pub async fn status(data: &Path) -> Result<()> {
     for (name, addr) in [("kafka", e["kafka"]["bootstrap"].as_str()), ("smtp", e["smtp"]["address"].as_str())] {
         let up = addr.and_then(|a| a.parse::<std::net::SocketAddr>().ok()).is_some_and(|a| procs::port_in_use(a.port()));
         println!("  {name:<12} {:<48} {}", addr.unwrap_or(""), if up { "listening" } else { "down" });
+    }
+    let l = &e["llm"];
+    if !l.is_null() {
+        let asks = running && matches!(l["state"].as_str(), Some("ready" | "starting"));
+        let health = match l["health"].as_str() {
+            Some(url) if asks => http.get(url).send().await.ok().map(|r| r.status().as_u16()),
+            _ => None,
+        };
+        println!("  {:<12} {:<48} {}", "llm", l["url"].as_str().unwrap_or(""), llm::status_line(l, running, health));
     }
     Ok(())
 }

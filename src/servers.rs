@@ -1,7 +1,8 @@
 //! The real servers the platform and the tests run on loopback: tansu
 //! (Kafka), MongoDB (`mongod` when on PATH, else nx-27017 behind our launcher,
 //! as replica set `rs0`), s3s-fs behind the notification bridge (S3), and
-//! aiosmtpd (SMTP into a Maildir).
+//! aiosmtpd (SMTP into a Maildir); and the LLM server (llama-server), which
+//! `up` supervises on its own (see `crate::llm`).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -217,6 +218,17 @@ pub fn topics() -> Vec<String> {
         v.push(format!("{t}{}", names::DLQ_SUFFIX));
     }
     v
+}
+
+/// llama-server (the local LLM, OpenAI-compatible) serving `gguf` on
+/// 127.0.0.1:`port` as `alias`; its output appended to `log`.
+pub fn llm_spec(bin: &Path, gguf: &Path, port: u16, threads: usize, alias: &str, log: PathBuf) -> ServerSpec {
+    let mut spec = ServerSpec::new("llm (llama-server)", bin, log, port).args(crate::llm::server_args(gguf, port, threads, alias));
+    // Its OpenMP threads sleep at a barrier instead of spinning: on cores
+    // shared with the platform, spinning threads wait for each other's time
+    // slices (Qwen 1.5B on 2 busy cores: 0.7 tokens/s spinning, 4.8 passive).
+    spec.envs.push(("OMP_WAIT_POLICY".into(), "PASSIVE".into()));
+    spec
 }
 
 /// The launcher that makes nx-27017 usable by the Rust driver.
