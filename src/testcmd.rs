@@ -1,15 +1,20 @@
 //! `test`: the one test command. Installs what is missing, starts the real
-//! servers on free loopback ports, runs `cargo test --workspace` against them,
-//! then the offline deployment checks, and stops everything.
+//! servers on free loopback ports (and llama-server with SmolLM2, the LLM the
+//! tests talk to), runs `cargo test --workspace` against them, then the
+//! offline deployment checks, and stops everything.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
 use crate::procs::free_port;
 use crate::servers::{self, Secrets, ServerPorts};
-use crate::tools::Cache;
+use crate::tools::{Cache, LlmModel};
+
+/// The model the tests' LLM server serves: small and fast (its questions are
+/// weak; the tests check the wire, not the writing).
+const TEST_LLM: LlmModel = LlmModel::SmolLm2;
 
 pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let started = Instant::now();
@@ -18,7 +23,16 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let _ = std::fs::remove_dir_all(&data);
     std::fs::create_dir_all(&data)?;
     use crate::tools::Tool;
-    cache.prepare(&[Tool::Tansu, Tool::S3sFs, Tool::Python, Tool::EmbedModel, Tool::Playwright, Tool::Chromium])?;
+    cache.prepare(&[
+        Tool::Tansu,
+        Tool::S3sFs,
+        Tool::LlamaServer,
+        Tool::Python,
+        Tool::EmbedModel,
+        Tool::Llm(TEST_LLM),
+        Tool::Playwright,
+        Tool::Chromium,
+    ])?;
     let chromium = cache.chromium()?;
     let playwright = cache.playwright()?;
     let embed_model = match cache.embed_model() {
@@ -32,6 +46,14 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
     let secrets = Secrets::load_or_create(&data)?;
     eprintln!("==> starting the test servers (data in {})", data.display());
     let mut s = servers::start(&cache, &data, ports, &secrets).await?;
+    let llm = match start_llm(&cache, &data).await {
+        Ok(l) => l,
+        Err(e) => {
+            s.stop().await;
+            return Err(e);
+        }
+    };
+    let (mut llm_proc, llm_env) = llm;
     let (s3_access, s3_secret) = (secrets.s3_access_key.clone(), secrets.s3_secret_key.clone());
     let mut env = vec![
         ("EXAMFN_TEST_KAFKA", s.kafka.clone()),
@@ -45,6 +67,7 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         ("EXAMFN_TEST_CHROMIUM", chromium.display().to_string()),
         ("EXAMFN_TEST_DATA_DIR", data.display().to_string()),
     ];
+    env.extend(llm_env);
     if !embed_model.is_empty() {
         env.push(("EXAMFN_EMBED_MODEL_DIR", embed_model));
     }
@@ -72,10 +95,12 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         st = child.wait() => st?,
         _ = stop.recv() => {
             let _ = child.kill().await;
+            llm_proc.stop(Duration::from_secs(10)).await;
             s.stop().await;
             anyhow::bail!("interrupted");
         }
     };
+    llm_proc.stop(Duration::from_secs(10)).await;
     s.stop().await;
     let mut code = status.code().unwrap_or(1);
 
@@ -97,4 +122,30 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         eprintln!("    server logs kept in {}", data.join("logs").display());
     }
     Ok(code)
+}
+
+/// Start llama-server with the test model on a free loopback port and wait
+/// until it answers `/health` with 200; the variables that tell the tests
+/// where it is (`EXAMFN_TEST_LLM_URL` ends in `/v1`, as `LLM_BASE_URL` does).
+async fn start_llm(cache: &Cache, data: &Path) -> Result<(crate::procs::Proc, Vec<(&'static str, String)>)> {
+    let bin = cache.llama_server()?;
+    let gguf = cache.llm_model(TEST_LLM)?;
+    let port = free_port()?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let spec = servers::llm_spec(&bin, &gguf, port, threads, TEST_LLM.alias(), data.join("logs/llm.log"));
+    let mut p = spec.spawn()?;
+    match crate::llm::wait_ready(&mut p, Duration::from_secs(120)).await {
+        Ok(took) => eprintln!("    llm (llama-server)   127.0.0.1:{port}  {} ready in {} ms", TEST_LLM.alias(), took.as_millis()),
+        Err(e) => {
+            p.stop(Duration::from_secs(5)).await;
+            return Err(e);
+        }
+    }
+    let env = vec![
+        ("EXAMFN_TEST_LLM_URL", crate::llm::base_url(port)),
+        ("EXAMFN_TEST_LLM_MODEL", TEST_LLM.alias().to_string()),
+        ("EXAMFN_TEST_LLAMA_SERVER", bin.display().to_string()),
+        ("EXAMFN_TEST_LLM_GGUF", gguf.display().to_string()),
+    ];
+    Ok((p, env))
 }
