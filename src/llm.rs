@@ -3,7 +3,7 @@
 //! platform/install-llm.sh) serving one GGUF model on loopback.
 //!
 //! `up` does not wait for it: on a fresh machine it installs the server and
-//! the model in the background (≈5 min of build), then starts the server;
+//! the model in the background (≈6 min of build on 2 cores), then starts the server;
 //! until `/health` answers 200 exam-gen writes questions with its rules (it
 //! checks the server itself). [`LlmServer`] is that lifecycle — installing,
 //! starting, ready, restarted after a crash (at most 5 times), failed or

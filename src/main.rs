@@ -34,7 +34,7 @@ enum Command {
 function, wired as in the cluster, and an OpenAI-compatible LLM server (llama.cpp's llama-server) for exam-gen. Prints \
 the endpoints (UI first) and writes them to <data-dir>/endpoints.json. Ctrl-C (or `examfn down`) stops it; a second \
 `up` on the same data dir resumes with everything kept. The platform does not wait for the LLM server: on a first run \
-it is built and its model downloaded in the background (about 5 min), and exam-gen writes questions with its rules \
+it is built and its model downloaded in the background (about 6 min on 2 cores), and exam-gen writes questions with its rules \
 until it is ready (`examfn status` shows its progress).")]
     Up(UpArgs),
     /// Start real servers on free ports and run every test (arguments after `--` go to `cargo test`)
