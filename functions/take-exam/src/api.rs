@@ -27,6 +27,7 @@ use examfn_runtime::FnError;
 use crate::auth::{bearer, AuthError, Identity, Role};
 use crate::exams::ExamError;
 use crate::attempts::new_attempt;
+use crate::provenance;
 use crate::results::{request_fingerprint, Provenance};
 use crate::review::{validate_questions, Feedback, PubState, Review, Settings, Visibility};
 use crate::AppState;
@@ -456,6 +457,11 @@ async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> Ap
                 "updated_at": bson_json(d.get("updated_at")),
             }),
         );
+        if d.get_str("state") == Ok("generating") {
+            if let Some(p) = progress_json(d) {
+                rows.get_mut(base).expect("row just inserted")["progress"] = p;
+            }
+        }
     }
     for f in files {
         let Ok(n) = ExamName::parse(&f) else { continue };
@@ -479,7 +485,66 @@ async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> Ap
             }
         }
     }
+    // Generated exams that are ready: how many questions still need the educator's review.
+    let generated: std::collections::HashSet<&str> = statuses.iter().filter_map(|d| d.get_str("_id").ok()).collect();
+    let ready: Vec<(String, ExamName)> = rows
+        .iter()
+        .filter(|(base, r)| r["state"] == "ready" && r["available"] == true && generated.contains(base.as_str()))
+        .filter_map(|(base, r)| Some((base.clone(), ExamName::parse(r["name"].as_str()?).ok()?)))
+        .collect();
+    let counts =
+        futures::future::join_all(ready.iter().map(|(_, n)| needs_review_of(&st, n, reviews.get(n.as_str())))).await;
+    for ((base, _), n) in ready.iter().zip(counts) {
+        if let (Some(n), Some(row)) = (n, rows.get_mut(base)) {
+            row["needs_review"] = json!(n);
+        }
+    }
     Ok(Json(Value::Array(rows.into_values().collect())))
+}
+
+/// exam-gen's `progress` of a generating exam, as the list shows it:
+/// `{stage, written, total, eta_seconds}`, each only when it has the right
+/// type (`eta_seconds` null when unknown); None without a progress document.
+fn progress_json(status: &mongodb::bson::Document) -> Option<Value> {
+    let p = status.get_document("progress").ok()?;
+    let count = |k: &str| crate::review::int_of(p, k).filter(|v| *v >= 0);
+    let mut v = json!({"eta_seconds": count("eta_seconds")});
+    if let Some(stage) = p.get_str("stage").ok().filter(|s| !s.is_empty()) {
+        v["stage"] = json!(stage);
+    }
+    for k in ["written", "total"] {
+        if let Some(n) = count(k) {
+            v[k] = json!(n);
+        }
+    }
+    Some(v)
+}
+
+/// How many questions of an exam's current questions (the draft, else the
+/// latest version, else the exam file) still need review; 0 without a
+/// sidecar or when no entry of it was flagged. None when it cannot be told
+/// now (logged): the list is shown without it.
+async fn needs_review_of(st: &AppState, name: &ExamName, review: Option<&Review>) -> Option<usize> {
+    let count = async {
+        let Some(sidecar) = st.exams.sidecar(name).await? else { return Ok(0) };
+        if !sidecar.any_needs_review {
+            return Ok(0);
+        }
+        Ok::<usize, ApiError>(match review {
+            Some(r) => {
+                let c = st.reviews.working_copy(r).await?;
+                provenance::needs_review(&c.questions, &c.sources, &sidecar)
+            }
+            None => provenance::needs_review(&st.exams.get(name).await?.questions, &[], &sidecar),
+        })
+    };
+    match count.await {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(exam = %name, error = ?e, "questions needing review not counted");
+            None
+        }
+    }
 }
 
 /// `GET /educator/exams/{name}`: the complete exam.
@@ -509,13 +574,16 @@ async fn reviewed(st: &AppState, name: &ExamName, by: &str) -> ApiResult<Review>
 }
 
 async fn review_json(st: &AppState, name: &ExamName, r: &Review) -> ApiResult<Value> {
-    let (copy, history) = tokio::join!(st.reviews.working_copy(r), st.reviews.history(name));
+    let (copy, history, sidecar) =
+        tokio::join!(st.reviews.working_copy(r), st.reviews.history(name), st.exams.sidecar(name));
     let copy = copy?;
+    let (questions, needs_review) = provenance::annotate(&copy.questions, &copy.sources, sidecar?.as_deref());
     let mut v = r.to_json();
     v["reviewed"] = json!(true);
     v["working_version"] = json!(copy.version);
     v["editable"] = json!(r.draft_version == Some(copy.version));
-    v["questions"] = json!(copy.questions);
+    v["questions"] = json!(questions);
+    v["needs_review"] = json!(needs_review);
     v["versions"] = json!(history?);
     Ok(v)
 }
@@ -528,13 +596,15 @@ async fn get_review(State(st): State<AppState>, Educator(id): Educator, Path(nam
         // Not reviewed yet: shown as it counts, nothing written.
         let file = st.exams.get(&name).await?;
         let visible = st.reviews.unreviewed_visible(st.reviews.generated(&name).await?);
+        let sidecar = st.exams.sidecar(&name).await?;
+        let (questions, needs_review) = provenance::annotate(&file.questions, &[], sidecar.as_deref());
         return Ok(Json(json!({
             "exam": name.as_str(), "reviewed": false,
             "state": if visible { "published" } else { "draft" },
             "published_version": if visible { json!(0) } else { Value::Null },
             "draft_version": if visible { Value::Null } else { json!(0) },
             "latest_version": 0, "working_version": 0, "editable": true,
-            "settings": Settings::default(), "questions": file.questions, "versions": [],
+            "settings": Settings::default(), "questions": questions, "needs_review": needs_review, "versions": [],
         })));
     }
     let r = reviewed(&st, &name, &id.email).await?;
@@ -546,10 +616,44 @@ async fn get_review(State(st): State<AppState>, Educator(id): Educator, Path(nam
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EditBody {
-    questions: Vec<Question>,
+    questions: Vec<EditQuestion>,
 }
 
-const EDIT_SHAPE: &str = r#"{"questions": [{"question": "...", "options": ["..."], "correct_answer": "..."}]}"#;
+/// An edited question: the AWS fields, plus the `source_id` the review gave
+/// it (optional: it keeps the question joined to where exam-gen wrote it
+/// from whatever the edit changed). Other fields (`provenance`) are ignored.
+#[derive(Deserialize)]
+pub struct EditQuestion {
+    #[serde(flatten)]
+    question: Question,
+    #[serde(default)]
+    source_id: Option<String>,
+}
+
+impl EditBody {
+    /// The validated questions and the identities the client sent back.
+    fn validate(self) -> ApiResult<(Exam, Vec<Option<String>>)> {
+        let mut questions = Vec::with_capacity(self.questions.len());
+        let mut sent = Vec::with_capacity(self.questions.len());
+        for (i, q) in self.questions.into_iter().enumerate() {
+            if let Some(id) = &q.source_id {
+                if !provenance::valid_source_id(id) {
+                    return Err(FnError::bad_input(format!(
+                        "question {}: source_id must be one the review gave (q and hexadecimal digits), not {id:?}",
+                        i + 1
+                    ))
+                    .into());
+                }
+            }
+            questions.push(q.question);
+            sent.push(q.source_id);
+        }
+        Ok((validate_questions(questions)?, sent))
+    }
+}
+
+const EDIT_SHAPE: &str =
+    r#"{"questions": [{"question": "...", "options": ["..."], "correct_answer": "...", "source_id": "<optional, from the review>"}]}"#;
 
 /// `PUT /educator/exams/{name}/draft`: replace the draft's questions; without
 /// a draft (the exam is published) a new draft version is created first. The
@@ -562,14 +666,25 @@ async fn put_draft(
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
     let edit: EditBody = json_body(body, EDIT_SHAPE)?;
-    let questions = validate_questions(edit.questions)?;
+    let (questions, sent) = edit.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
-    save_edit(&st, &name, &r, &questions, &id.email).await
+    save_edit(&st, &name, &r, &questions, &sent, &id.email).await
 }
 
-/// Save an edit as the draft and answer with the review as it is now.
-async fn save_edit(st: &AppState, name: &ExamName, r: &Review, questions: &[Question], by: &str) -> ApiResult<Json<Value>> {
-    st.reviews.save_draft(r, questions, by, "edited").await?;
+/// Save an edit as the draft and answer with the review as it is now. Each
+/// question keeps the identity of the question it was edited from
+/// ([`provenance::carry_ids`]): its provenance follows it.
+async fn save_edit(
+    st: &AppState,
+    name: &ExamName,
+    r: &Review,
+    questions: &[Question],
+    sent: &[Option<String>],
+    by: &str,
+) -> ApiResult<Json<Value>> {
+    let before = st.reviews.working_copy(r).await?;
+    let sources = provenance::carry_ids(questions, sent, &before.questions, &before.sources);
+    st.reviews.save_draft(r, questions, &sources, by, "edited").await?;
     Ok(Json(current_review(st, name).await?))
 }
 
@@ -590,7 +705,7 @@ async fn put_version(
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
     let edit: EditBody = json_body(body, EDIT_SHAPE)?;
-    let questions = validate_questions(edit.questions)?;
+    let (questions, sent) = edit.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
     if r.draft_version != Some(v) {
         if v < 1 || v > r.latest_version {
@@ -608,7 +723,7 @@ async fn put_version(
             "version {v} of {name} {what} and cannot be edited in place (attempts are graded against it); edit the draft: {next}"
         )));
     }
-    save_edit(&st, &name, &r, &questions, &id.email).await
+    save_edit(&st, &name, &r, &questions, &sent, &id.email).await
 }
 
 /// `GET /educator/exams/{name}/versions/{v}`: one version's questions.
@@ -662,7 +777,11 @@ async fn replace_question(
     if number == 0 || number > copy.questions.len() {
         return Err(ApiError::NotFound(format!("{name} has no question {number} (it has {})", copy.questions.len())));
     }
-    let Some(spares) = st.exams.spares(&name).await? else {
+    let sidecar = st.exams.fresh_sidecar(&name).await?;
+    if let Some(why) = sidecar.as_ref().and_then(|s| s.spares_error.as_ref()) {
+        return Err(FnError::permanent(format!("the spare questions of {name} are not readable: {why}")).into());
+    }
+    let Some((sidecar, spares)) = sidecar.and_then(|s| s.spares.clone().map(|spares| (s, spares))) else {
         return Err(refuse(format!(
             "no spare questions were kept for {name} (generated before they were, by the LLM backend, or not generated at all): \
              edit the question by hand, or upload the lecture again"
@@ -671,13 +790,28 @@ async fn replace_question(
     let mut used = st.reviews.question_texts(&name).await?;
     used.extend(copy.questions.iter().map(|q| q.question.clone()));
     used.extend(r.rejected.iter().cloned());
-    let Some(new) = spares.into_iter().find(|q| !used.contains(&q.question) && q.options.contains(&q.correct_answer)) else {
+    // By identity too: a spare in the draft under an edited text is in use.
+    let in_use: std::collections::HashSet<String> =
+        copy.questions.iter().enumerate().map(|(i, q)| provenance::effective_id(q, copy.sources.get(i))).collect();
+    let Some(new) = spares.into_iter().find(|q| {
+        !used.contains(&q.question) && !in_use.contains(&provenance::source_id(&q.question)) && q.options.contains(&q.correct_answer)
+    }) else {
         return Err(refuse(format!("every spare question of {name}'s lecture is already used: edit the question by hand")));
     };
+    // The replacement's identity joins it to its entry in the sidecar's spare_details.
+    let mut sources = copy.sources.clone();
+    sources.resize(copy.questions.len(), None);
+    sources[number - 1] = Some(provenance::source_id(&new.question));
     let mut questions = copy.questions.clone();
     let old = std::mem::replace(&mut questions[number - 1], new);
-    st.reviews.save_draft(&r, &questions, &id.email, "replaced").await?;
-    st.reviews.reject(&r, &old.question).await?;
+    st.reviews.save_draft(&r, &questions, &sources, &id.email, "replaced").await?;
+    // Never proposed again: the replaced question, and what exam-gen wrote when the educator had edited it.
+    let mut out = vec![old.question.clone()];
+    let old_id = provenance::effective_id(&old, copy.sources.get(number - 1));
+    if let Some(d) = sidecar.detail(&old_id).filter(|d| d.original.question != old.question) {
+        out.push(d.original.question.clone());
+    }
+    st.reviews.reject(&r, &out).await?;
     let mut v = current_review(&st, &name).await?;
     v["replaced"] = json!(number);
     Ok(Json(v))

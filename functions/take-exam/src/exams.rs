@@ -14,6 +14,8 @@ use examfn_domain::names::QUESTIONS_PREFIX;
 use examfn_runtime::FnError;
 use serde::Serialize;
 
+use crate::provenance::Sidecar;
+
 /// An exam as loaded, with both JSON views serialised once.
 #[derive(Debug)]
 pub struct LoadedExam {
@@ -52,12 +54,20 @@ struct Entry {
     checked: Instant,
 }
 
+/// A cached sidecar; `etag` is empty when there was none.
+struct SidecarEntry {
+    sidecar: Option<Arc<Sidecar>>,
+    etag: String,
+    checked: Instant,
+}
+
 /// Reads exams from the bucket, caching them.
 pub struct ExamStore {
     s3: Client,
     bucket: String,
     ttl: Duration,
     cache: RwLock<HashMap<ExamName, Entry>>,
+    sidecars: RwLock<HashMap<ExamName, SidecarEntry>>,
 }
 
 /// An exam lookup failure.
@@ -75,7 +85,7 @@ impl From<FnError> for ExamError {
 
 impl ExamStore {
     pub fn new(s3: Client, bucket: impl Into<String>, ttl: Duration) -> Self {
-        Self { s3, bucket: bucket.into(), ttl, cache: RwLock::new(HashMap::new()) }
+        Self { s3, bucket: bucket.into(), ttl, cache: RwLock::new(HashMap::new()), sidecars: RwLock::new(HashMap::new()) }
     }
 
     pub fn bucket(&self) -> &str {
@@ -185,30 +195,80 @@ impl ExamStore {
         Ok(())
     }
 
-    /// The spare questions exam-gen kept in the sidecar
-    /// (`questions_bank/<base>.meta.json`, field `spares`); None when there
-    /// is no sidecar or it has no spares.
-    pub async fn spares(&self, name: &ExamName) -> Result<Option<Exam>, FnError> {
-        let key = format!("{QUESTIONS_PREFIX}{}{}", name.base(), examfn_domain::grading::SIDECAR_SUFFIX);
-        let out = match self.s3.get_object().bucket(&self.bucket).key(&key).send().await {
+    fn sidecar_key(name: &ExamName) -> String {
+        format!("{QUESTIONS_PREFIX}{}{}", name.base(), examfn_domain::grading::SIDECAR_SUFFIX)
+    }
+
+    /// exam-gen's sidecar (`questions_bank/<base>.meta.json`: the spares and
+    /// where each question comes from), cached and revalidated by ETag like
+    /// the exams; None when there is none. A sidecar that cannot be read
+    /// counts as none here (logged): the questions are shown without their
+    /// provenance rather than not at all.
+    pub async fn sidecar(&self, name: &ExamName) -> Result<Option<Arc<Sidecar>>, FnError> {
+        let cached = {
+            let c = self.sidecars.read().expect("sidecar cache lock");
+            c.get(name).map(|e| (e.sidecar.clone(), e.etag.clone(), e.checked.elapsed() < self.ttl))
+        };
+        if let Some((sidecar, etag, fresh)) = cached {
+            if fresh {
+                return Ok(sidecar);
+            }
+            let now = match self.s3.head_object().bucket(&self.bucket).key(Self::sidecar_key(name)).send().await {
+                Ok(head) => head.e_tag().unwrap_or_default().to_string(),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => String::new(),
+                Err(e) => return Err(examfn_runtime::s3::classify("head sidecar", e)),
+            };
+            if now == etag {
+                if let Some(e) = self.sidecars.write().expect("sidecar cache lock").get_mut(name) {
+                    e.checked = Instant::now();
+                }
+                return Ok(sidecar);
+            }
+        }
+        let (etag, sidecar) = match self.read_sidecar(name).await? {
+            None => (String::new(), None),
+            Some((etag, Ok(s))) => (etag, Some(Arc::new(s))),
+            Some((etag, Err(why))) => {
+                tracing::warn!(exam = %name, reason = %why, "the sidecar is not readable: questions shown without provenance");
+                (etag, None)
+            }
+        };
+        let mut c = self.sidecars.write().expect("sidecar cache lock");
+        if c.len() > 1000 {
+            c.clear();
+        }
+        c.insert(name.clone(), SidecarEntry { sidecar: sidecar.clone(), etag, checked: Instant::now() });
+        Ok(sidecar)
+    }
+
+    /// The sidecar read now (for a replacement: the spares as exam-gen left
+    /// them); None when there is none, an error when it cannot be read.
+    pub async fn fresh_sidecar(&self, name: &ExamName) -> Result<Option<Arc<Sidecar>>, FnError> {
+        self.sidecars.write().expect("sidecar cache lock").remove(name);
+        match self.read_sidecar(name).await? {
+            None => Ok(None),
+            Some((_, Ok(s))) => Ok(Some(Arc::new(s))),
+            Some((_, Err(why))) => {
+                Err(FnError::permanent(format!("the sidecar {} is not readable: {why}", Self::sidecar_key(name))))
+            }
+        }
+    }
+
+    /// GetObject of the sidecar: its ETag and what parsing it gave.
+    async fn read_sidecar(&self, name: &ExamName) -> Result<Option<(String, Result<Sidecar, String>)>, FnError> {
+        let out = match self.s3.get_object().bucket(&self.bucket).key(Self::sidecar_key(name)).send().await {
             Ok(o) => o,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(examfn_runtime::s3::classify("get sidecar", e)),
         };
+        let etag = out.e_tag().unwrap_or_default().to_string();
         let body = out
             .body
             .collect()
             .await
             .map_err(|e| FnError::unavailable(format!("s3 get sidecar: reading the body: {e}")))?
             .into_bytes();
-        #[derive(serde::Deserialize)]
-        struct Sidecar {
-            #[serde(default)]
-            spares: Option<Exam>,
-        }
-        let meta: Sidecar = serde_json::from_slice(&body)
-            .map_err(|e| FnError::permanent(format!("the sidecar {key} is not readable: {e}")))?;
-        Ok(meta.spares)
+        Ok(Some((etag, Sidecar::parse(&body))))
     }
 
     /// Readiness: the bucket is reachable.

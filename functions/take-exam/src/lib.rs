@@ -12,6 +12,7 @@ pub mod attempts;
 pub mod auth;
 pub mod devauth;
 pub mod exams;
+pub mod provenance;
 pub mod reports;
 pub mod results;
 pub mod review;

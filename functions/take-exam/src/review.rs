@@ -6,7 +6,8 @@
 //!   take-exam only; exam-gen's status document (`exams.exams`) is untouched.
 //! - `exams.exam_versions`, one document per version (`_id` =
 //!   `lecture1.json@2`): `{exam, version, questions: [AWS questions], created_at,
-//!   created_by, note}`. A version that was ever published is never changed
+//!   created_by, note}`; a question may carry `source_id`, the identity of the
+//!   question exam-gen wrote that it comes from ([`crate::provenance`]). A version that was ever published is never changed
 //!   again (attempts may have been taken against it); edits go to the draft
 //!   version, created from the latest version when there is none.
 //!
@@ -247,6 +248,9 @@ pub struct Version {
     pub exam: ExamName,
     pub version: i64,
     pub questions: Exam,
+    /// Per question, the stored `source_id` (see [`crate::provenance`]); None
+    /// where none was stored (the question's own text identifies it).
+    pub sources: Vec<Option<String>>,
     /// Questions and options only (students).
     pub student_json: Bytes,
 }
@@ -256,7 +260,8 @@ impl Version {
         let student: Vec<Value> =
             questions.iter().map(|q| json!({"question": q.question, "options": q.options})).collect();
         let student_json = Bytes::from(serde_json::to_vec(&student).expect("json"));
-        Self { exam, version, questions, student_json }
+        let sources = vec![None; questions.len()];
+        Self { exam, version, questions, sources, student_json }
     }
 }
 
@@ -314,17 +319,36 @@ pub fn validate_questions(questions: Vec<Question>) -> Result<Exam, FnError> {
     Ok(out)
 }
 
-fn questions_bson(questions: &[Question]) -> Vec<Bson> {
+/// Questions as stored in a version, each with its `source_id` when
+/// `sources` has one for it.
+fn questions_bson(questions: &[Question], sources: &[Option<String>]) -> Vec<Bson> {
     questions
         .iter()
-        .map(|q| {
-            Bson::Document(doc! {
+        .enumerate()
+        .map(|(i, q)| {
+            let mut d = doc! {
                 "question": &q.question,
                 "options": q.options.iter().map(|o| Bson::String(o.clone())).collect::<Vec<_>>(),
                 "correct_answer": &q.correct_answer,
-            })
+            };
+            if let Some(Some(id)) = sources.get(i) {
+                d.insert("source_id", id);
+            }
+            Bson::Document(d)
         })
         .collect()
+}
+
+/// The stored `source_id` of each question of a version document.
+fn sources_of(d: &Document) -> Vec<Option<String>> {
+    d.get_array("questions")
+        .map(|a| {
+            a.iter()
+                .filter_map(Bson::as_document)
+                .map(|q| q.get_str("source_id").ok().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn questions_of(d: &Document) -> Exam {
@@ -447,7 +471,11 @@ impl Reviews {
     /// A version as stored (uncached: educators, drafts).
     pub async fn version(&self, exam: &ExamName, v: i64) -> Result<Option<Version>, FnError> {
         let d = self.versions_coll().find_one(doc! {"_id": version_id(exam, v)}).await.map_err(classify)?;
-        Ok(d.map(|d| Version::new(exam.clone(), v, questions_of(&d))))
+        Ok(d.map(|d| {
+            let mut ver = Version::new(exam.clone(), v, questions_of(&d));
+            ver.sources = sources_of(&d);
+            ver
+        }))
     }
 
     /// A version that was published (never changes again): cached.
@@ -507,23 +535,33 @@ impl Reviews {
         Ok(docs.iter().flat_map(questions_of).map(|q| q.question).collect())
     }
 
-    /// Remember a question the educator replaced, so it is not proposed again.
-    pub async fn reject(&self, review: &Review, text: &str) -> Result<(), FnError> {
+    /// Remember the texts of a question the educator replaced, so it is not proposed again.
+    pub async fn reject(&self, review: &Review, texts: &[String]) -> Result<(), FnError> {
         let exam = ExamName::parse(&review.exam).map_err(|e| FnError::permanent(e.to_string()))?;
         let mut all = review.rejected.clone();
-        if !all.iter().any(|t| t == text) {
-            all.push(text.to_string());
+        for text in texts {
+            if !all.contains(text) {
+                all.push(text.clone());
+            }
         }
         let all: Vec<Bson> = all.into_iter().map(Bson::String).collect();
         self.set(&exam, doc! {"rejected": all}).await
     }
 
-    async fn insert_version(&self, exam: &ExamName, v: i64, questions: &[Question], by: &str, note: &str) -> Result<(), FnError> {
+    async fn insert_version(
+        &self,
+        exam: &ExamName,
+        v: i64,
+        questions: &[Question],
+        sources: &[Option<String>],
+        by: &str,
+        note: &str,
+    ) -> Result<(), FnError> {
         let d = doc! {
             "_id": version_id(exam, v),
             "exam": exam.as_str(),
             "version": v,
-            "questions": questions_bson(questions),
+            "questions": questions_bson(questions, sources),
             "created_at": Utc::now().to_rfc3339(),
             "created_by": by,
             "note": note,
@@ -550,7 +588,7 @@ impl Reviews {
                 doc! {"_id": version_id(exam, 1)},
                 doc! {
                     "_id": version_id(exam, 1), "exam": exam.as_str(), "version": 1i64,
-                    "questions": questions_bson(file.0), "created_at": Utc::now().to_rfc3339(),
+                    "questions": questions_bson(file.0, &[]), "created_at": Utc::now().to_rfc3339(),
                     "created_by": by, "note": "generated",
                     "published_at": if visible { Bson::String(Utc::now().to_rfc3339()) } else { Bson::Null },
                 },
@@ -584,16 +622,24 @@ impl Reviews {
         Ok(())
     }
 
-    /// Replace the draft's questions: in place when there is a draft, else as
-    /// a new draft version after the latest. Returns the draft's version.
-    pub async fn save_draft(&self, review: &Review, questions: &[Question], by: &str, note: &str) -> Result<i64, FnError> {
+    /// Replace the draft's questions (with each one's `source_id`, where
+    /// `sources` has one): in place when there is a draft, else as a new draft
+    /// version after the latest. Returns the draft's version.
+    pub async fn save_draft(
+        &self,
+        review: &Review,
+        questions: &[Question],
+        sources: &[Option<String>],
+        by: &str,
+        note: &str,
+    ) -> Result<i64, FnError> {
         let exam = ExamName::parse(&review.exam).map_err(|e| FnError::permanent(e.to_string()))?;
         match review.draft_version {
             Some(v) => {
                 self.versions_coll()
                     .update_one(
                         doc! {"_id": version_id(&exam, v)},
-                        doc! {"$set": {"questions": questions_bson(questions), "edited_at": Utc::now().to_rfc3339(), "edited_by": by}},
+                        doc! {"$set": {"questions": questions_bson(questions, sources), "edited_at": Utc::now().to_rfc3339(), "edited_by": by}},
                     )
                     .await
                     .map_err(classify)?;
@@ -602,7 +648,7 @@ impl Reviews {
             }
             None => {
                 let v = review.latest_version + 1;
-                self.insert_version(&exam, v, questions, by, note).await?;
+                self.insert_version(&exam, v, questions, sources, by, note).await?;
                 let r = self
                     .reviews()
                     .update_one(
@@ -663,7 +709,7 @@ impl Reviews {
     /// upload of the same lecture): its questions become the draft.
     pub async fn adopt_file(&self, review: &Review, questions: &[Question], etag: &str) -> Result<Review, FnError> {
         let exam = ExamName::parse(&review.exam).map_err(|e| FnError::permanent(e.to_string()))?;
-        self.save_draft(review, questions, "exam-gen", "regenerated").await?;
+        self.save_draft(review, questions, &[], "exam-gen", "regenerated").await?;
         self.set(&exam, doc! {"file_etag": etag}).await?;
         self.get(&exam).await?.ok_or_else(|| FnError::unavailable(format!("the review of {exam} is not readable yet")))
     }

@@ -599,3 +599,256 @@ async fn a_question_is_replaced_by_a_spare_from_the_same_lecture_not_already_use
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(msg(&v).contains("no spare questions were kept"), "{v}");
 }
+
+// ---- provenance: where each question comes from, and how generation is going ----
+
+const MODEL: &str = "qwen2.5-coder-1.5b-instruct";
+
+/// exam-gen's sidecar for `lecture2` with the language-model source's fields:
+/// origin, model, passage, and the verifier's doubts on two questions.
+fn llm_sidecar() -> Value {
+    json!({
+        "name": "lecture2",
+        "generator": format!("llm:{MODEL}+rules"),
+        "reason": "2 questions could not be verified",
+        "needs_review": 2,
+        "questions": [
+            {"question": "2+2?", "options": ["3", "4", "5"], "correct_answer": "4", "type": "multiple_choice", "page": 2,
+             "source": "Two and two make four.", "answer_kind": "number", "form": "", "origin": "llm", "model": MODEL,
+             "passage": "We start counting.\nTwo and two make four. Then comes five.",
+             "needs_review": "the key is not found in its passage"},
+            {"question": "The sky is green.", "options": ["True", "False"], "correct_answer": "False", "type": "true_false",
+             "page": 3, "source": "The sky is blue.", "answer_kind": "statement", "form": "false_statement", "origin": "rules"},
+            {"question": "Capital of France?", "options": ["Paris", "Rome", "Oslo"], "correct_answer": "Paris",
+             "type": "multiple_choice", "page": 12, "source": "Paris is the capital of France.", "answer_kind": "name",
+             "form": "", "origin": "llm", "model": MODEL, "passage": "Paris is the capital of France. Lyon is large.",
+             "needs_review": "a distractor may also be correct: Rome"}
+        ]
+    })
+}
+
+/// The review's questions as (text, provenance) pairs.
+fn provenances(r: &Value) -> Vec<(String, Value)> {
+    r["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["question"].as_str().unwrap().to_string(), q.get("provenance").cloned().unwrap_or(Value::Null)))
+        .collect()
+}
+
+#[tokio::test]
+async fn provenance_from_the_sidecar_follows_each_question_through_edits() {
+    let f = fixture_with(false).await;
+    let ed = f.ed();
+    put(&f.s3, &f.bucket, "questions_bank/lecture2.meta.json", llm_sidecar().to_string()).await;
+
+    // Before any educator action: the file's questions joined to their entries.
+    let (s, r) = f.get("/educator/exams/lecture2.json/review", &ed).await;
+    assert_eq!((s, r["reviewed"].as_bool()), (StatusCode::OK, Some(false)), "{r}");
+    assert_eq!(r["needs_review"], 2);
+    assert_eq!(
+        r["questions"][0]["provenance"],
+        json!({"page": 2, "type": "multiple_choice", "origin": "llm", "model": MODEL, "source": "Two and two make four.",
+               "passage": "We start counting.\nTwo and two make four. Then comes five.",
+               "needs_review": "the key is not found in its passage", "edited": false, "spare": false})
+    );
+    assert_eq!(
+        r["questions"][1]["provenance"],
+        json!({"page": 3, "type": "true_false", "origin": "rules", "source": "The sky is blue.", "edited": false, "spare": false})
+    );
+    // The AWS fields are unchanged; each question carries its identity.
+    for (i, q) in r["questions"].as_array().unwrap().iter().enumerate() {
+        for k in ["question", "options", "correct_answer"] {
+            assert_eq!(q[k], generated()[i][k]);
+        }
+        assert!(q["source_id"].as_str().unwrap().starts_with('q'), "{q}");
+    }
+    let ids: Vec<Value> = r["questions"].as_array().unwrap().iter().map(|q| q["source_id"].clone()).collect();
+
+    // A client sending the identities back: the capital question edited and moved first, 2+2 second, the sky deleted.
+    let edit = json!([
+        {"question": "What is the capital of France?", "options": ["Paris", "Rome", "Oslo"], "correct_answer": "Paris", "source_id": ids[2]},
+        {"question": "2+2?", "options": ["3", "4", "5"], "correct_answer": "4", "source_id": ids[0],
+         "provenance": {"origin": "rules"}}
+    ]);
+    let (s, r) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": edit})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let p = provenances(&r);
+    assert_eq!(p[0].0, "What is the capital of France?");
+    assert_eq!((p[0].1["origin"].as_str(), p[0].1["page"].as_i64(), p[0].1["edited"].as_bool()), (Some("llm"), Some(12), Some(true)));
+    assert_eq!(p[0].1["passage"], "Paris is the capital of France. Lyon is large.");
+    assert_eq!(p[0].1["needs_review"], "a distractor may also be correct: Rome", "the verifier's note stays with it");
+    assert_eq!((p[1].1["page"].as_i64(), p[1].1["edited"].as_bool()), (Some(2), Some(false)), "a sent provenance is ignored");
+    assert_eq!(r["needs_review"], 1, "an edited question no longer counts as needing review");
+
+    // A client from before identities (AWS fields only): moved back and 2+2's text edited; matched by text, then by options.
+    let edit = json!([
+        {"question": "What is 2+2?", "options": ["3", "4", "5"], "correct_answer": "4"},
+        {"question": "What is the capital of France?", "options": ["Paris", "Rome", "Oslo"], "correct_answer": "Paris"}
+    ]);
+    let (s, r) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": edit})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let p = provenances(&r);
+    assert_eq!((p[0].1["page"].as_i64(), p[0].1["edited"].as_bool()), (Some(2), Some(true)), "{r}");
+    assert_eq!((p[1].1["page"].as_i64(), p[1].1["edited"].as_bool()), (Some(12), Some(true)), "{r}");
+    assert_eq!(r["needs_review"], 0);
+    // Putting a question back as exam-gen wrote it: no longer edited, needs review again.
+    let edit = json!([{"question": "2+2?", "options": ["3", "4", "5"], "correct_answer": "4", "source_id": ids[0]}]);
+    let (_, r) = f.put_json("/educator/exams/lecture2.json/versions/1", &ed, json!({"questions": edit})).await;
+    assert_eq!((r["questions"][0]["provenance"]["edited"].as_bool(), r["needs_review"].as_i64()), (Some(false), Some(1)), "{r}");
+    // A question the educator wrote has no provenance.
+    let mine = json!([{"question": "Mine?", "options": ["a", "b"], "correct_answer": "a"}]);
+    let (_, r) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": mine})).await;
+    assert_eq!(r["questions"], mine);
+    // A source_id that is not one the review gives is refused.
+    let bad = json!([{"question": "Q?", "options": ["a", "b"], "correct_answer": "a", "source_id": "lecture text"}]);
+    let (s, v) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": bad})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(msg(&v).contains("question 1: source_id"), "{v}");
+
+    // Published: the review keeps the provenance; students and the version route get the AWS fields only.
+    let edit = json!([
+        {"question": "What is the capital of France?", "options": ["Paris", "Rome", "Oslo"], "correct_answer": "Paris", "source_id": ids[2]},
+        {"question": "The sky is green.", "options": ["True", "False"], "correct_answer": "False"}
+    ]);
+    f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": edit})).await;
+    let r = f.publish("lecture2.json").await;
+    let p = provenances(&r);
+    assert_eq!((p[0].1["page"].as_i64(), p[1].1["origin"].as_str()), (Some(12), Some("rules")), "{r}");
+    let (_, v) = f.get("/exam?object_name=lecture2.json", &f.stu()).await;
+    assert!(!v.to_string().contains("provenance") && !v.to_string().contains("source_id"), "{v}");
+    let (_, v) = f.get("/educator/exams/lecture2.json/versions/1", &ed).await;
+    assert!(!v.to_string().contains("source_id"), "{v}");
+}
+
+#[tokio::test]
+async fn old_sidecars_and_exams_without_one_keep_working() {
+    let f = fixture_with(false).await;
+    let ed = f.ed();
+    // A sidecar from before the language-model source: type, page, source; no origin, passage or needs_review.
+    let mut old = llm_sidecar();
+    old["generator"] = json!("builtin");
+    for q in old["questions"].as_array_mut().unwrap() {
+        for k in ["origin", "model", "passage", "needs_review"] {
+            q.as_object_mut().unwrap().remove(k);
+        }
+    }
+    old.as_object_mut().unwrap().remove("needs_review");
+    put(&f.s3, &f.bucket, "questions_bank/lecture2.meta.json", old.to_string()).await;
+    let (s, r) = f.get("/educator/exams/lecture2.json/review", &ed).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["needs_review"], 0);
+    assert_eq!(
+        r["questions"][2]["provenance"],
+        json!({"page": 12, "type": "multiple_choice", "source": "Paris is the capital of France.", "edited": false, "spare": false})
+    );
+    // Reviewed (version 1 imported), the same.
+    f.publish("lecture2.json").await;
+    let (_, r) = f.get("/educator/exams/lecture2.json/review", &ed).await;
+    assert_eq!(r["questions"][2]["provenance"]["page"], 12);
+
+    // No sidecar (a file put straight into the bucket): the AWS questions as they are.
+    let (s, r) = f.get("/educator/exams/lecture1.json/review", &ed).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!((r["questions"].clone(), r["needs_review"].as_i64()),
+        (json!([{"question": "Legacy?", "options": ["True", "False"], "correct_answer": "True"}]), Some(0)));
+    // A sidecar that is not JSON: the review still opens, without provenance.
+    put(&f.s3, &f.bucket, "questions_bank/lecture1.meta.json", "{not json".into()).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (s, r) = f.get("/educator/exams/lecture1.json/review", &ed).await;
+    assert_eq!((s, r["questions"][0].get("provenance")), (StatusCode::OK, None), "{r}");
+}
+
+#[tokio::test]
+async fn a_replacement_carries_its_spare_details() {
+    let f = fixture_with(false).await;
+    let ed = f.ed();
+    let mut sidecar = llm_sidecar();
+    sidecar["spares"] = json!([
+        {"question": "Largest planet?", "options": ["Jupiter", "Mars", "Venus"], "correct_answer": "Jupiter"},
+        {"question": "Water boils at 100 °C at sea level.", "options": ["True", "False"], "correct_answer": "True"}
+    ]);
+    sidecar["spare_details"] = json!([
+        {"question": "Largest planet?", "options": ["Jupiter", "Mars", "Venus"], "correct_answer": "Jupiter",
+         "type": "multiple_choice", "page": 9, "source": "Jupiter is the largest planet.", "origin": "llm", "model": MODEL,
+         "passage": "The planets differ. Jupiter is the largest planet."},
+        {"question": "Water boils at 100 °C at sea level.", "options": ["True", "False"], "correct_answer": "True",
+         "type": "true_false", "page": 10, "source": "Water boils at 100 °C at sea level.", "origin": "rules"}
+    ]);
+    put(&f.s3, &f.bucket, "questions_bank/lecture2.meta.json", sidecar.to_string()).await;
+
+    let (s, r) = f.post("/educator/exams/lecture2.json/questions/1/replace", &ed).await;
+    assert_eq!((s, r["replaced"].as_i64()), (StatusCode::OK, Some(1)), "{r}");
+    assert_eq!(r["questions"][0]["question"], "Largest planet?");
+    assert_eq!(
+        r["questions"][0]["provenance"],
+        json!({"page": 9, "type": "multiple_choice", "origin": "llm", "model": MODEL, "source": "Jupiter is the largest planet.",
+               "passage": "The planets differ. Jupiter is the largest planet.", "edited": false, "spare": true})
+    );
+    // The others keep theirs; the replaced question's doubt is gone from the count.
+    assert_eq!((r["questions"][2]["provenance"]["page"].as_i64(), r["needs_review"].as_i64()), (Some(12), Some(1)));
+    // The replacement, edited later, keeps its details (matched by its options).
+    let mut qs: Vec<Value> = r["questions"].as_array().unwrap().iter()
+        .map(|q| json!({"question": q["question"], "options": q["options"], "correct_answer": q["correct_answer"]})).collect();
+    qs[0]["question"] = json!("Which planet is the largest?");
+    let (_, r) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": qs})).await;
+    assert_eq!((r["questions"][0]["provenance"]["spare"].as_bool(), r["questions"][0]["provenance"]["edited"].as_bool()), (Some(true), Some(true)), "{r}");
+    // The next replacement of the same place takes the next spare's details.
+    let (_, r) = f.post("/educator/exams/lecture2.json/questions/1/replace", &ed).await;
+    assert_eq!(r["questions"][0]["provenance"]["page"], 10, "{r}");
+    assert_eq!(r["questions"][0]["provenance"]["origin"], "rules");
+
+    // Spares without spare_details (an older sidecar): the replacement comes without provenance.
+    f.publish("lecture2.json").await;
+    put(&f.s3, &f.bucket, "questions_bank/lecture2.meta.json", json!({"questions": llm_sidecar()["questions"], "spares": [
+        {"question": "Smallest prime?", "options": ["1", "2", "3"], "correct_answer": "2"}]}).to_string()).await;
+    let (s, r) = f.post("/educator/exams/lecture2.json/questions/1/replace", &ed).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["questions"][0], json!({"question": "Smallest prime?", "options": ["1", "2", "3"], "correct_answer": "2"}));
+}
+
+#[tokio::test]
+async fn the_list_shows_progress_failure_reasons_and_questions_needing_review() {
+    let f = fixture_with(false).await;
+    let ed = f.ed();
+    let exams = f.db.collection::<Document>("exams");
+    exams.insert_many([
+        doc! {"_id": "writing", "state": "generating", "source_key": "exams/writing.pdf",
+              "progress": {"stage": "writing", "written": 12, "total": 20, "eta_seconds": 110}},
+        doc! {"_id": "reading", "state": "generating", "source_key": "exams/reading.pdf",
+              "progress": {"stage": "extracting", "written": 0, "total": 20, "eta_seconds": null}},
+        doc! {"_id": "odd", "state": "generating", "progress": {"stage": "verifying", "written": "many", "total": 20}},
+        doc! {"_id": "before", "state": "generating", "source_key": "exams/before.pdf"},
+        doc! {"_id": "broken", "state": "failed", "source_key": "exams/broken.pdf",
+              "reason": "the PDF has no text to read: it is made of scanned images",
+              "progress": {"stage": "extracting", "written": 0, "total": 8, "eta_seconds": 30}},
+    ]).await.unwrap();
+    put(&f.s3, &f.bucket, "questions_bank/lecture2.meta.json", llm_sidecar().to_string()).await;
+
+    let rows = |v: Value| -> std::collections::HashMap<String, Value> {
+        v.as_array().unwrap().iter().map(|r| (r["name"].as_str().unwrap().to_string(), r.clone())).collect()
+    };
+    let (s, v) = f.get("/educator/exams", &ed).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let r = rows(v);
+    assert_eq!(r["writing.json"]["progress"], json!({"stage": "writing", "written": 12, "total": 20, "eta_seconds": 110}));
+    assert_eq!(r["reading.json"]["progress"], json!({"stage": "extracting", "written": 0, "total": 20, "eta_seconds": null}));
+    assert_eq!(r["odd.json"]["progress"], json!({"stage": "verifying", "total": 20, "eta_seconds": null}), "a count of the wrong type is left out");
+    assert!(r["before.json"].get("progress").is_none(), "exam-gen from before progress: none");
+    assert_eq!(r["broken.json"]["state"], "failed");
+    assert_eq!(r["broken.json"]["reason"], "the PDF has no text to read: it is made of scanned images");
+    assert!(r["broken.json"].get("progress").is_none(), "progress only while generating");
+    // Ready: how many questions need review; exams not generated by exam-gen say nothing.
+    assert_eq!(r["lecture2.json"]["needs_review"], 2);
+    assert!(r["lecture1.json"].get("needs_review").is_none());
+
+    // The educator edits one flagged question: the list follows the draft.
+    let (_, rev) = f.get("/educator/exams/lecture2.json/review", &ed).await;
+    let mut qs = rev["questions"].clone();
+    qs[0]["question"] = json!("What is 2 + 2?");
+    let (s, _) = f.put_json("/educator/exams/lecture2.json/draft", &ed, json!({"questions": qs})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, v) = f.get("/educator/exams", &ed).await;
+    assert_eq!(rows(v)["lecture2.json"]["needs_review"], 1);
+}
