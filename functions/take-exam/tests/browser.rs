@@ -5,7 +5,10 @@
 //! (exam-gen is simulated here by writing its status and exam file), previews
 //! an exam and reads its scoreboard; the uploaded exam is a draft, which the
 //! educator edits, gives a time limit and publishes, and a second student takes
-//! it with the countdown running. Screenshots land in `target/ui-artifacts/take-exam/`.
+//! it with the countdown running. While the upload generates, its row shows
+//! exam-gen's progress; once ready, that one question needs review, and the
+//! review page shows the badge, the question's page and source, and its
+//! lecture passage. Screenshots land in `target/ui-artifacts/take-exam/`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,10 +47,20 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
-    // exam-gen stand-in: once the PDF is in the bucket, report generating, then ready.
+    let work = std::env::temp_dir().join(testing::unique("te-ui"));
+    std::fs::create_dir_all(&work).unwrap();
+    let model = "qwen2.5-coder-1.5b-instruct";
+    let flagged = json!({
+        "reason": "the key is not found in its passage",
+        "origin": format!("Page 4 · written by the language model ({model})"),
+        "source": "The lecture was uploaded by the educator.",
+    });
+
+    // exam-gen stand-in: once the PDF is in the bucket, report generating with its
+    // progress (held until the browser has seen it), then write the exam and its sidecar, ready.
     let upload_name = "uploaded-lecture";
     let gen = {
-        let (s3, bucket, db) = (s3.clone(), bucket.clone(), db.clone());
+        let (s3, bucket, db, work) = (s3.clone(), bucket.clone(), db.clone(), work.clone());
         tokio::spawn(async move {
             let key = format!("exams/{upload_name}.pdf");
             loop {
@@ -63,10 +76,37 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
             let exams = db.collection::<Document>("exams");
             exams
                 .insert_one(doc! {"_id": upload_name, "source_key": &key, "state": "generating",
-                    "requested": {"mcq": 4, "tfq": 2, "options": 3}})
+                    "requested": {"mcq": 4, "tfq": 2, "options": 3},
+                    "progress": {"stage": "extracting", "written": 0, "total": 6, "eta_seconds": null}})
                 .await
                 .unwrap();
-            tokio::time::sleep(Duration::from_millis(2500)).await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            exams
+                .update_one(doc! {"_id": upload_name},
+                    doc! {"$set": {"progress": {"stage": "writing", "written": 2, "total": 6, "eta_seconds": 95}}})
+                .await
+                .unwrap();
+            let seen = work.join("progress-seen");
+            for _ in 0..600 {
+                if seen.exists() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let sidecar = json!({
+                "name": upload_name, "generator": format!("llm:{model}+rules"), "needs_review": 1,
+                "questions": [{"question": "Uploaded?", "options": ["True", "False"], "correct_answer": "True",
+                    "type": "true_false", "page": 4, "source": "The lecture was uploaded by the educator.",
+                    "origin": "llm", "model": model, "needs_review": "the key is not found in its passage",
+                    "passage": "Slides come first.\nThe lecture was uploaded by the educator. Questions follow."}]
+            });
+            s3.put_object()
+                .bucket(&bucket)
+                .key(format!("questions_bank/{upload_name}.meta.json"))
+                .body(ByteStream::from(sidecar.to_string().into_bytes()))
+                .send()
+                .await
+                .unwrap();
             let q = json!([{"question": "Uploaded?", "options": ["True", "False"], "correct_answer": "True"}]);
             s3.put_object()
                 .bucket(&bucket)
@@ -82,8 +122,6 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
         })
     };
 
-    let work = std::env::temp_dir().join(testing::unique("te-ui"));
-    std::fs::create_dir_all(&work).unwrap();
     let pdf = work.join("lecture.pdf");
     std::fs::write(&pdf, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -99,6 +137,9 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
             ("EXAMFN_UI_ANSWERS", json!(["4", "False", "Rome", "False"]).to_string()),
             ("EXAMFN_UI_EXPECT_SCORE", "3 / 4 (75%) — PASSED".into()),
             ("EXAMFN_UI_UPLOAD_NAME", upload_name.to_string()),
+            ("EXAMFN_UI_PROGRESS", "Writing questions: 2 of 6, about 2 min left".into()),
+            ("EXAMFN_UI_SIGNAL_DIR", work.display().to_string()),
+            ("EXAMFN_UI_NEEDS_REVIEW", flagged.to_string()),
         ],
     )
     .await;
@@ -125,6 +166,8 @@ async fn student_takes_an_exam_and_educator_uploads_in_a_browser() {
     let q = timed.get_array("details").unwrap()[0].as_document().unwrap().get_str("question").unwrap().to_string();
     assert_eq!(q, "Was the lecture uploaded and reviewed?");
     assert!(artifacts.join("13-timed-question.png").exists());
+    assert!(artifacts.join("07b-generating-progress.png").exists());
+    assert!(artifacts.join("11a-review-needs-review.png").exists());
     assert!(artifacts.join("04-result.png").exists());
     gen.await.unwrap();
     server.abort();

@@ -9,10 +9,17 @@
 //      EXAMFN_UI_ANSWERS           JSON array of the answers the student picks
 //      EXAMFN_UI_EXPECT_SCORE      the score text expected after submitting, e.g. "3 / 4"
 //      EXAMFN_UI_UPLOAD_NAME       name of the uploaded exam (default uploaded-lecture)
+//      EXAMFN_UI_PROGRESS          the progress text expected while the upload is generating
+//      EXAMFN_UI_SIGNAL_DIR        where to write `progress-seen` once it was seen (the simulated
+//                                  exam-gen waits for it before it marks the exam ready)
+//      EXAMFN_UI_NEEDS_REVIEW      JSON {reason, origin, source}: the uploaded exam's first question
+//                                  as the review shows it (flagged by the verifier)
 //
 // The browser is never downloaded: /usr/bin/chromium is used as installed.
 "use strict";
 
+const fs = require("fs");
+const path = require("path");
 const { base, check, shot, signIn, run } = require("./common");
 
 const pdf = process.env.EXAMFN_UI_PDF;
@@ -20,6 +27,9 @@ const exam = process.env.EXAMFN_UI_EXAM || "lecture1.json";
 const answers = JSON.parse(process.env.EXAMFN_UI_ANSWERS || "[]");
 const expectScore = process.env.EXAMFN_UI_EXPECT_SCORE || "";
 const uploadName = process.env.EXAMFN_UI_UPLOAD_NAME || "uploaded-lecture";
+const progress = process.env.EXAMFN_UI_PROGRESS || "";
+const signalDir = process.env.EXAMFN_UI_SIGNAL_DIR || "";
+const flagged = JSON.parse(process.env.EXAMFN_UI_NEEDS_REVIEW || "null");
 
 async function student(page) {
   await signIn(page, "ui-student@example.org", "student");
@@ -87,8 +97,20 @@ async function educator(page) {
   const row = page.locator('tr[data-exam="' + uploadName + '.json"]');
   await row.waitFor();
   await shot(page, "07-uploaded");
-  // The page polls the status; exam-gen (simulated by the test) marks it ready.
+  // The page polls the status: how far generation is, refreshed while it runs.
+  if (progress) {
+    await row.getByTestId("progress").filter({ hasText: progress }).waitFor({ timeout: 30000 });
+    await shot(page, "07b-generating-progress");
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 390, "the page does not scroll sideways at 390 px while generating: " + wide);
+    if (signalDir) fs.writeFileSync(path.join(signalDir, "progress-seen"), "");
+  }
+  // exam-gen (simulated by the test) marks it ready.
   await row.locator(".state-ready").waitFor({ timeout: 30000 });
+  if (flagged) {
+    const note = await row.getByTestId("needs-review").textContent();
+    check(note.trim() === "— 1 needs review", "the ready row says a question needs review: " + note);
+  }
   await shot(page, "08-ready");
 
   await page.locator('tr[data-exam="' + exam + '"]').getByRole("link", { name: "Preview" }).click();
@@ -110,6 +132,27 @@ async function reviewAndTimedAttempt(page) {
   await row.getByTestId("publication").filter({ hasText: "draft" }).waitFor();
   await row.getByRole("link", { name: "Review " + uploadName + ".json" }).click();
   await page.getByTestId("pub-state").filter({ hasText: "draft" }).waitFor();
+  const question = page.getByTestId("edit-question").first();
+  if (flagged) {
+    // Where the question comes from, and the verifier's doubt.
+    check((await page.getByTestId("needs-review-count").textContent()).startsWith("1 question needs your review"), "the count of questions to review");
+    const badge = question.getByTestId("needs-review");
+    check(await badge.isVisible(), "a visible Needs review badge");
+    const said = (await badge.textContent()).trim();
+    check(said === "Needs review " + flagged.reason, "the badge gives the reason: " + said);
+    const origin = (await question.getByTestId("origin").textContent()).trim();
+    check(origin === flagged.origin, "page and source of the question: " + origin);
+    const passage = question.getByTestId("passage");
+    check(!(await passage.evaluate((d) => d.open)), "the passage is collapsed at first");
+    check(!(await passage.getByTestId("source-sentence").isVisible()), "the collapsed passage hides its text");
+    await passage.locator("summary").click();
+    const mark = passage.getByTestId("source-sentence");
+    await mark.waitFor();
+    check((await mark.textContent()) === flagged.source, "the source sentence is highlighted in the passage");
+    const body = await page.locator("main").textContent();
+    check(!/\bundefined\b|\bnull\b/.test(body), "no undefined or null on the page");
+    await shot(page, "11a-review-needs-review");
+  }
   const text = page.getByTestId("question-text").first();
   await text.fill("Was the lecture uploaded and reviewed?");
   // Make "False" the option text "No" and keep "True" correct.
@@ -117,6 +160,14 @@ async function reviewAndTimedAttempt(page) {
   await page.getByTestId("save-draft").click();
   await page.getByText("Editing the draft, version 1.").waitFor();
   check(await page.getByTestId("question-text").first().inputValue() === "Was the lecture uploaded and reviewed?", "the edit was saved");
+  if (flagged) {
+    // Edited: the same origin, marked edited; the doubt is kept as a note, no longer counted.
+    const origin = (await question.getByTestId("origin").textContent()).trim();
+    check(origin === flagged.origin + " · edited", "the edited question keeps its provenance: " + origin);
+    check(await question.getByTestId("needs-review").count() === 0, "no badge on the edited question");
+    check(await question.getByTestId("review-note").isVisible(), "the verifier's note stays as a note");
+    check(await page.getByTestId("needs-review-count").count() === 0, "nothing left to review");
+  }
   await page.fill("#time-limit", "5");
   await page.getByTestId("save-settings").click();
   await page.getByTestId("settings").getByText("Settings saved.").waitFor();

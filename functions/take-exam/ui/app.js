@@ -379,19 +379,58 @@ function uploadForm(onDone) {
   return form;
 }
 
+// "about 2 min left" from exam-gen's estimate in seconds.
+function etaText(seconds) {
+  if (seconds < 45) return "less than a minute left";
+  const min = Math.max(1, Math.round(seconds / 60));
+  return min < 90 ? "about " + min + " min left" : "about " + Math.round(min / 60) + " h left";
+}
+
+// How generation is going, from the status's progress: "Writing questions: 12 of 20, about 2 min left".
+function progressText(p) {
+  const of = Number.isInteger(p.written) && Number.isInteger(p.total) && p.total > 0 ? p.written + " of " + p.total : "";
+  const eta = typeof p.eta_seconds === "number" && p.eta_seconds >= 0 ? etaText(p.eta_seconds) : "";
+  const stages = {
+    extracting: "Reading the lecture…",
+    writing: of ? "Writing questions: " + of : "Writing questions…",
+    verifying: of ? "Checking the questions: " + of : "Checking the questions…",
+    storing: "Saving the exam…",
+  };
+  const text = stages[p.stage] || "Writing the exam…";
+  if (!eta) return text;
+  return text.endsWith("…") ? text + " (" + eta + ")" : text + ", " + eta;
+}
+
+function statusCell(r) {
+  const n = r.needs_review;
+  return h("td", {}, h("span", { class: "state state-" + r.state }, r.state),
+    r.state === "ready" && n > 0
+      ? h("span", { class: "needs-review-note", "data-testid": "needs-review" }, " — " + n + (n === 1 ? " needs review" : " need review"))
+      : null,
+    r.state === "generating" && r.progress
+      ? h("span", { class: "hint", "data-testid": "progress" }, " " + progressText(r.progress))
+      : null,
+    r.reason
+      ? h("span", r.state === "failed" ? { class: "failure", "data-testid": "failure-reason" } : { class: "hint" }, " " + r.reason)
+      : null);
+}
+
 async function educatorHome() {
-  const table = h("div", { "data-testid": "educator-exams" }, h("p", {}, "Loading…"));
+  const table = h("div", { class: "table-scroll", "data-testid": "educator-exams" }, h("p", {}, "Loading…"));
   async function refresh() {
     clearTimeout(pollTimer);
     try {
       const rows = (await api("/educator/exams")).data;
+      // The table is rebuilt on every poll: keep the keyboard focus where it was.
+      const focused = table.contains(document.activeElement) ? document.activeElement : null;
+      const keep = focused && focused.closest("tr")
+        ? { exam: focused.closest("tr").getAttribute("data-exam"), text: focused.textContent } : null;
       table.replaceChildren(rows.length ? h("table", {},
         h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Exam"), h("th", { scope: "col" }, "Status"),
           h("th", { scope: "col" }, "Students"), h("th", { scope: "col" }, "Actions"))),
         h("tbody", {}, rows.map((r) => h("tr", { "data-exam": r.name },
           h("td", {}, r.name.replace(/\.json$/, "")),
-          h("td", {}, h("span", { class: "state state-" + r.state }, r.state),
-            r.reason ? h("span", {}, " " + r.reason) : null),
+          statusCell(r),
           h("td", {}, r.publication ? h("span", { class: "state pub-" + r.publication, "data-testid": "publication" }, r.publication) : "—"),
           h("td", {}, r.available
             ? [h("a", { href: "#/review/" + encodeURIComponent(r.name), "aria-label": "Review " + r.name }, "Review"), " · ",
@@ -399,6 +438,11 @@ async function educatorHome() {
                h("a", { href: "#/board/" + encodeURIComponent(r.name) }, "Scoreboard")]
             : "—")))))
         : h("p", {}, "No exams yet: upload a lecture."));
+      if (keep) {
+        const row = Array.from(table.querySelectorAll("tr[data-exam]")).find((tr) => tr.getAttribute("data-exam") === keep.exam);
+        const again = row && Array.from(row.querySelectorAll("a, button")).find((el) => el.textContent === keep.text);
+        if (again) again.focus();
+      }
       if (rows.some((r) => r.state === "generating" || r.state === "uploaded")) {
         pollTimer = setTimeout(() => { if (location.hash === "#/" || location.hash === "") refresh(); }, 2000);
       }
@@ -433,6 +477,43 @@ function toLocalInput(iso) {
   return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + "T" + two(d.getHours()) + ":" + two(d.getMinutes());
 }
 
+// The passage with the question's sentence marked (whitespace collapsed, as the PDF text breaks lines anywhere).
+function highlighted(passage, sentence) {
+  const text = passage.replace(/\s+/g, " ").trim();
+  const s = (sentence || "").replace(/\s+/g, " ").trim();
+  if (!s) return [text];
+  let at = text.indexOf(s);
+  if (at < 0 && text.toLowerCase().length === text.length) at = text.toLowerCase().indexOf(s.toLowerCase());
+  if (at < 0) return [text];
+  return [text.slice(0, at), h("mark", { "data-testid": "source-sentence" }, text.slice(at, at + s.length)), text.slice(at + s.length)];
+}
+
+// Where a question comes from (the review API's provenance): page, which
+// generator wrote it, edited or a spare, the verifier's doubt and the lecture
+// passage. Only what is known is shown; questions without provenance show nothing.
+function provenanceView(p, i) {
+  if (!p) return null;
+  const facts = [];
+  if (p.page) facts.push("page " + p.page);
+  if (p.origin === "llm") facts.push("written by the language model" + (p.model ? " (" + p.model + ")" : ""));
+  if (p.origin === "rules") facts.push("written by the rule-based generator");
+  if (p.spare) facts.push("a spare question from the same lecture");
+  if (p.edited) facts.push("edited");
+  const line = facts.join(" · ");
+  const flag = !p.needs_review ? null : p.edited
+    ? h("p", { class: "hint", "data-testid": "review-note" }, "Flagged before it was edited: " + p.needs_review)
+    : h("p", { class: "needs-review", "data-testid": "needs-review" }, h("strong", { class: "badge" }, "Needs review"), " " + p.needs_review);
+  const text = p.passage || p.source;
+  const passage = !text ? null : h("details", { class: "passage", "data-testid": "passage" },
+    h("summary", { "aria-label": (p.passage ? "Lecture passage of question " : "Lecture sentence of question ") + (i + 1) },
+      p.passage ? "Lecture passage" : "Lecture sentence"),
+    h("blockquote", {}, p.passage ? highlighted(p.passage, p.source) : text),
+    p.passage && p.source ? h("p", { class: "hint" }, "The highlighted sentence is the one the question was written from.") : null);
+  return h("div", { class: "provenance", "data-testid": "provenance" }, flag,
+    line ? h("p", { class: "hint", "data-testid": "origin" }, line.charAt(0).toUpperCase() + line.slice(1)) : null,
+    passage);
+}
+
 async function review(name) {
   const short = name.replace(/\.json$/, "");
   show(h("h1", {}, "Review " + short), h("p", {}, "Loading…"));
@@ -444,7 +525,9 @@ async function review(name) {
     return;
   }
   const base = "/educator/exams/" + encodeURIComponent(name);
-  let qs = r.questions.map((q) => ({ question: q.question, options: q.options.slice(), correct_answer: q.correct_answer }));
+  // source_id goes back with each question, so an edited or moved question keeps its provenance.
+  let qs = r.questions.map((q) => ({ question: q.question, options: q.options.slice(), correct_answer: q.correct_answer,
+    source_id: q.source_id, provenance: q.provenance }));
   let dirty = false;
   const msg = h("div", { role: "status" });
   const list = h("div", { "data-testid": "editor" });
@@ -471,6 +554,7 @@ async function review(name) {
       const move = (d) => () => { const t = qs[i + d]; qs[i + d] = qs[i]; qs[i] = t; markDirty(); render(); };
       return h("fieldset", { class: "edit-question", "data-testid": "edit-question" },
         h("legend", {}, "Question " + (i + 1)),
+        provenanceView(q.provenance, i),
         h("label", { for: "q" + i + "-text" }, "Text"), text,
         h("p", { class: "hint" }, "Options (choose the correct one)"), opts,
         h("div", { class: "row-buttons" },
@@ -493,7 +577,8 @@ async function review(name) {
   }
 
   async function saveDraft() {
-    const res = await api(base + "/draft", { method: "PUT", json: { questions: qs } });
+    const res = await api(base + "/draft", { method: "PUT", json: { questions: qs.map((q) =>
+      ({ question: q.question, options: q.options, correct_answer: q.correct_answer, source_id: q.source_id })) } });
     dirty = false;
     return res.data;
   }
@@ -577,6 +662,10 @@ async function review(name) {
   show(h("h1", {}, "Review " + short),
     h("p", {}, h("span", { class: "state pub-" + r.state, "data-testid": "pub-state" }, r.state), " ", stateText),
     h("p", { class: "hint" }, editing, (r.versions || []).length ? " Versions: " + r.versions.map((v) => v.version).join(", ") + "." : ""),
+    r.needs_review > 0 ? h("p", { class: "needs-review-count", "data-testid": "needs-review-count" },
+      r.needs_review === 1
+        ? "1 question needs your review: the checker could not confirm it against the lecture. Look for the “Needs review” badge below."
+        : r.needs_review + " questions need your review: the checker could not confirm them against the lecture. Look for the “Needs review” badges below.") : null,
     h("div", { class: "nav-buttons" }, save, publish, unpublish), msg,
     h("h2", {}, "Questions"), list,
     h("div", { class: "nav-buttons" }, h("a", { href: "#/" }, "Back")),
