@@ -1,6 +1,9 @@
 use std::collections::BTreeSet;
 
+use super::gate::{short_aside, short_quote, without_possessives};
+use super::pick::MAX_PER_GLOSSARY;
 use super::*;
+use crate::{Generated, QuestionType};
 
 /// A six-page biology lecture written for these tests.
 pub(crate) fn biology() -> Vec<String> {
