@@ -31,6 +31,12 @@ const progress = process.env.EXAMFN_UI_PROGRESS || "";
 const signalDir = process.env.EXAMFN_UI_SIGNAL_DIR || "";
 const flagged = JSON.parse(process.env.EXAMFN_UI_NEEDS_REVIEW || "null");
 
+// No "null" or "undefined" printed where an optional part was left out.
+async function noPlaceholders(page, where) {
+  const text = await page.locator("main").textContent();
+  check(!/\bundefined\b|\bnull\b/.test(text), "no undefined or null on " + where + ": " + text.slice(0, 300));
+}
+
 async function student(page) {
   await signIn(page, "ui-student@example.org", "student");
   await page.getByTestId("exam-list").waitFor();
@@ -48,7 +54,10 @@ async function student(page) {
       for (let k = 0; k < target; k++) await page.keyboard.press("ArrowDown");
       await page.keyboard.press("Space");
       check(await page.getByLabel(answers[i], { exact: true }).isChecked(), "keyboard selected the answer");
-      if (i === 0) await shot(page, "02-question-1");
+      if (i === 0) {
+        await noPlaceholders(page, "the question page");
+        await shot(page, "02-question-1");
+      }
       await page.keyboard.press("Enter");
     } else {
       await page.getByLabel(answers[i], { exact: true }).check();
@@ -72,6 +81,7 @@ async function student(page) {
   check(text.includes(expectScore), "score shows " + expectScore + ": " + text);
   const details = await page.getByTestId("details").locator("li").count();
   check(details === answers.length, "one detail per question, got " + details);
+  await noPlaceholders(page, "the result page");
   await shot(page, "04-result");
 
   await page.getByRole("link", { name: "All my results" }).click();
@@ -149,8 +159,7 @@ async function reviewAndTimedAttempt(page) {
     const mark = passage.getByTestId("source-sentence");
     await mark.waitFor();
     check((await mark.textContent()) === flagged.source, "the source sentence is highlighted in the passage");
-    const body = await page.locator("main").textContent();
-    check(!/\bundefined\b|\bnull\b/.test(body), "no undefined or null on the page");
+    await noPlaceholders(page, "the review page");
     await shot(page, "11a-review-needs-review");
   }
   const text = page.getByTestId("question-text").first();
@@ -167,6 +176,7 @@ async function reviewAndTimedAttempt(page) {
     check(await question.getByTestId("needs-review").count() === 0, "no badge on the edited question");
     check(await question.getByTestId("review-note").isVisible(), "the verifier's note stays as a note");
     check(await page.getByTestId("needs-review-count").count() === 0, "nothing left to review");
+    await noPlaceholders(page, "the review page after the edit");
   }
   await page.fill("#time-limit", "5");
   await page.getByTestId("save-settings").click();

@@ -33,7 +33,8 @@ function svg(tag, attrs, ...children) {
 
 function show(...nodes) {
   const m = $main();
-  m.replaceChildren(...nodes);
+  // Optional parts come as null/false: left out (replaceChildren would print "null").
+  m.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   const title = m.querySelector("h1");
   if (title) document.title = title.textContent + " · examfn";
 }
