@@ -17,6 +17,10 @@
 //! fields get it HTML-escaped first and then XML-escaped, so `a < b` shows as
 //! written. GIFT escapes `~ = # { } :` and the backslash with a backslash and
 //! writes line breaks as `\n`.
+//!
+//! [`check`] refuses what no format can carry as examfn grades it: a
+//! question without two options, a correct answer that is not an option, a
+//! blank option, and two options that read the same.
 
 mod zip;
 
@@ -94,6 +98,12 @@ pub enum ExportError {
     CorrectAnswerNotAnOption(usize),
     #[error("question {0}: a multiple-choice question needs at least two options")]
     TooFewOptions(usize),
+    /// Option `.1` (1-based) of question `.0` is empty or only white space.
+    #[error("question {0}: option {1} is blank")]
+    BlankOption(usize, usize),
+    /// Two options of question `number` read the same (white space aside).
+    #[error("question {number}: options {first} and {second} are the same ({text:?}); every option must differ")]
+    DuplicateOption { number: usize, first: usize, second: usize, text: String },
 }
 
 /// An export ready to send.
@@ -117,20 +127,45 @@ pub fn export(title: &str, exam: &[Question], format: Format) -> Result<Export, 
     Ok(Export { content_type: format.content_type(), filename: format!("{}{}", file_stem(title), format.suffix()), body })
 }
 
-/// The exam is exportable: questions, each with its correct answer among at least two options.
+/// The exam is exportable: questions, each with at least two options that are
+/// not blank and all differ, its correct answer one of them.
+///
+/// Blank and repeated options are refused rather than dropped or merged: a
+/// blank answer is skipped by Moodle's import (a blank correct option would
+/// leave the question without a right answer), and a repeated correct option
+/// becomes two 100 % answers in Moodle XML and GIFT but one in QTI (which
+/// names a single correct choice), while examfn takes either. Options are
+/// compared as the importers and browsers show them: white space (and control
+/// characters, which the formats drop or blank) collapsed, ends trimmed.
 pub fn check(exam: &[Question]) -> Result<(), ExportError> {
     if exam.is_empty() {
         return Err(ExportError::EmptyExam);
     }
     for (i, q) in exam.iter().enumerate() {
+        let number = i + 1;
         if q.options.len() < 2 {
-            return Err(ExportError::TooFewOptions(i + 1));
+            return Err(ExportError::TooFewOptions(number));
+        }
+        let shown: Vec<String> = q.options.iter().map(|o| shown_text(o)).collect();
+        for (j, s) in shown.iter().enumerate() {
+            if s.is_empty() {
+                return Err(ExportError::BlankOption(number, j + 1));
+            }
+            if let Some(k) = shown[..j].iter().position(|t| t == s) {
+                return Err(ExportError::DuplicateOption { number, first: k + 1, second: j + 1, text: q.options[j].clone() });
+            }
         }
         if !q.options.contains(&q.correct_answer) {
-            return Err(ExportError::CorrectAnswerNotAnOption(i + 1));
+            return Err(ExportError::CorrectAnswerNotAnOption(number));
         }
     }
     Ok(())
+}
+
+/// A text as an importer shows it: runs of white space and control characters
+/// as one space, none at the ends.
+fn shown_text(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// A file-name stem of ASCII letters, digits, `-` and `_` (others become `_`),

@@ -521,6 +521,20 @@ fn unexportable_exams_are_refused() {
     assert_eq!(export("x", &bad, Format::Moodle), Err(ExportError::CorrectAnswerNotAnOption(2)));
     let one = vec![q("a?", &["1"], "1")];
     assert_eq!(export("x", &one, Format::Qti21), Err(ExportError::TooFewOptions(1)));
+    // Options are compared as they are shown: white space collapsed, ends trimmed.
+    let same = vec![q("a?", &["a  b", "c", "a b"], "c")];
+    assert_eq!(
+        export("x", &same, Format::Gift),
+        Err(ExportError::DuplicateOption { number: 1, first: 1, second: 3, text: "a b".into() })
+    );
+    let bell = vec![q("a?", &["a\u{7}b", "a b"], "a b")];
+    assert!(matches!(check(&bell), Err(ExportError::DuplicateOption { .. })), "a control character shows as nothing or a space");
+    let blank = vec![q("a?", &["x", "\u{a0}\t"], "x")];
+    assert_eq!(check(&blank), Err(ExportError::BlankOption(1, 2)));
+    // Case and inner characters still tell options apart.
+    assert_eq!(check(&[q("a?", &["Paris", "paris", "Pa ris"], "Paris")]), Ok(()));
+    // A blank or repeated option is refused before the correct answer is looked for.
+    assert_eq!(check(&[q("a?", &["x", "x"], "y")]).unwrap_err().to_string(), "question 1: options 1 and 2 are the same (\"x\"); every option must differ");
 }
 
 #[test]
