@@ -15,8 +15,12 @@
 //!
 //! Text is plain: XML formats escape it (`& < > " '`); Moodle's `html` text
 //! fields get it HTML-escaped first and then XML-escaped, so `a < b` shows as
-//! written. GIFT escapes `~ = # { } :` and the backslash with a backslash and
-//! writes line breaks as `\n`.
+//! written. GIFT escapes `~ = # { } :` and the backslash with a backslash,
+//! writes line breaks as `\n`, and puts the `[moodle]` format marker (the
+//! format unmarked GIFT text has) in front of a text that starts with `[` or
+//! `%`, which Moodle and gift-pegjs would otherwise read as a format marker
+//! (`[html]`) or an answer weight (`%50%`).
+//! The `$CATEGORY:` line is written as it is: Moodle unescapes nothing there.
 //!
 //! [`check`] refuses what no format can carry as examfn grades it: a
 //! question without two options, a correct answer that is not an option, a
@@ -221,6 +225,38 @@ pub fn html_text(s: &str) -> String {
     xml_escape(s).replace("&apos;", "&#39;").replace("\r\n", "\n").replace('\n', "<br>")
 }
 
+/// GIFT text: escaped, with the `[moodle]` format marker in front when the
+/// text starts with `[` or `%` (leading white space aside, as the importers
+/// trim it). Moodle and gift-pegjs read a leading `[html]`, `[plain]`,
+/// `[markdown]` or `[moodle]` as the text's format and strip it, and an
+/// answer's leading `%N%` as its weight (a `~%100%` option is a second right
+/// answer); after an explicit marker both read the rest as text. `[moodle]`
+/// is the format unmarked GIFT text has, so the text renders as every other.
+pub fn gift_text(s: &str) -> String {
+    let e = gift_escape(s);
+    if e.trim_start().starts_with(['[', '%']) {
+        format!("[moodle]{e}")
+    } else {
+        e
+    }
+}
+
+/// The `$CATEGORY:` path of an exam: Moodle takes the rest of that line as it
+/// is (it unescapes nothing there: `\:` would stay `&&058;`), so nothing is
+/// escaped; `/` (the path separator) and `\` become `_`, control characters
+/// (line breaks) spaces.
+pub fn gift_category(title: &str) -> String {
+    let name: String = title
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' => '_',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    format!("$course$/top/{}", name.trim())
+}
+
 /// GIFT escaping: `\ ~ = # { } :` get a backslash, line breaks become `\n`.
 pub fn gift_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -335,16 +371,16 @@ pub fn moodle_xml(title: &str, exam: &[Question]) -> String {
 /// `::title::text{T}` / `{F}` per true/false question, blank lines between.
 pub fn gift(title: &str, exam: &[Question]) -> String {
     let mut g = format!("// examfn export of {}\n", title.replace(['\r', '\n'], " "));
-    g.push_str(&format!("$CATEGORY: $course$/top/{}\n\n", gift_escape(&title.replace('/', "_"))));
+    g.push_str(&format!("$CATEGORY: {}\n\n", gift_category(title)));
     for (i, q) in exam.iter().enumerate() {
-        g.push_str(&format!("::{}::{}", gift_escape(&short_name(i + 1, q)), gift_escape(&q.question)));
+        g.push_str(&format!("::{}::{}", gift_escape(&short_name(i + 1, q)), gift_text(&q.question)));
         match kind(q) {
             Kind::TrueFalse => g.push_str(if q.correct_answer == "True" { " {T}\n\n" } else { " {F}\n\n" }),
             Kind::MultiChoice => {
                 g.push_str(" {\n");
                 for o in &q.options {
                     let mark = if *o == q.correct_answer { '=' } else { '~' };
-                    g.push_str(&format!("\t{mark}{}\n", gift_escape(o)));
+                    g.push_str(&format!("\t{mark}{}\n", gift_text(o)));
                 }
                 g.push_str("}\n\n");
             }

@@ -1,9 +1,9 @@
-//! Structural tests of the exports. No package on the registries this project
-//! reaches ships the QTI 1.2 / 2.1 or IMS CP XSDs (Moodle XML has no official
-//! schema at all), so every export is parsed back with a real XML tokenizer
-//! (`xmlparser`) into a small tree, and the elements, attributes, order and
-//! cross-references the importers need are checked; GIFT is parsed back with a
-//! GIFT reader written from the format's description and must give the exam again.
+//! Structural tests of the exports, without anything to install: every XML
+//! export is parsed back with a real XML tokenizer (`xmlparser`) into a small
+//! tree, and the elements, attributes, order and cross-references the
+//! importers need are checked; GIFT is read back by a reader that follows
+//! Moodle's own GIFT import step by step (`qformat_gift::readquestion`) and
+//! must give the exam again.
 
 use super::*;
 use crate::exam::Question;
@@ -13,15 +13,19 @@ fn q(text: &str, options: &[&str], correct: &str) -> Question {
 }
 
 /// Ordinary questions plus the nasty ones: markup, entities, quotes, every
-/// GIFT special, a line break, a control character.
+/// GIFT special, a line break, a control character, and the cases of issue
+/// #27 (GIFT weights and format markers at the start of a text).
 fn exam() -> Vec<Question> {
     vec![
         q("2+2?", &["3", "4", "5", "22"], "4"),
         q("The sky is green.", &["True", "False"], "False"),
         q("Water is wet.", &["True", "False"], "True"),
         q("Is <b>bold</b> & \"quoted\" 'text' escaped?", &["a < b", "x > y & z", "it's \"q\""], "x > y & z"),
-        q("GIFT: ~ = # { } : \\ all\non two lines", &["=a", "~b", "{c}", "d#e:f\\"], "{c}"),
+        q("GIFT: ~ = # { } : \\ all\non two lines", &["=a", "~b", "{c}", "d#e:f\\", "a -> b"], "{c}"),
         q("Bell\u{7} ]]> end", &["]]>", "<![CDATA[x]]>"], "]]>"),
+        q("Weights?", &["%100%x", "%50%half", "plain", "%"], "plain"),
+        q("Right weight?", &["%100%x", "%-25%minus"], "%100%x"),
+        q("[html]Marked <i>text</i>", &["[plain]a", "[markdown]b", "[moodle]c", "[html]d", "[]"], "[html]d"),
     ]
 }
 
@@ -207,118 +211,171 @@ fn moodle_xml_has_native_types_and_round_trips_the_text() {
 }
 
 // ---- GIFT ----------------------------------------------------------------
+//
+// A reader that takes the steps of Moodle's GIFT import (question/format/gift,
+// `readquestion`) for what examfn writes: blocks split at blank lines, `//`
+// lines dropped, escapes replaced by placeholders first, `$CATEGORY:` taken as
+// it then is, a leading `[format]` read as the text's format, an answer's
+// leading `%N%` (after `~`) as its weight, placeholders put back last.
 
-/// Split GIFT text at an unescaped `ch`, or None.
-fn split_unescaped(s: &str, ch: char) -> Option<(&str, &str)> {
-    let mut escaped = false;
-    for (i, c) in s.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == ch {
-            return Some((&s[..i], &s[i + c.len_utf8()..]));
-        }
+/// Moodle's placeholders for the escapes (`\\` is taken first, and stays a plain backslash).
+const GIFT_ESCAPES: [(&str, &str, &str); 7] = [
+    ("\\:", "&&058;", ":"),
+    ("\\#", "&&035;", "#"),
+    ("\\=", "&&061;", "="),
+    ("\\{", "&&123;", "{"),
+    ("\\}", "&&125;", "}"),
+    ("\\~", "&&126;", "~"),
+    ("\\n", "&&010", "\n"),
+];
+
+fn escapes_to_placeholders(s: &str) -> String {
+    let mut s = s.replace("\\\\", "&&092;");
+    for (esc, placeholder, _) in GIFT_ESCAPES {
+        s = s.replace(esc, placeholder);
     }
-    None
+    s.replace("&&092;", "\\")
 }
 
-fn gift_unescape(s: &str) -> String {
-    let mut out = String::new();
-    let mut it = s.chars();
-    while let Some(c) = it.next() {
-        if c == '\\' {
-            match it.next() {
-                Some('n') => out.push('\n'),
-                Some(c) if "~=#{}:\\".contains(c) => out.push(c),
-                other => panic!("stray backslash before {other:?} in {s:?}"),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+fn placeholders_to_text(s: &str) -> String {
+    GIFT_ESCAPES.iter().fold(s.to_string(), |s, (_, placeholder, c)| s.replace(placeholder, c))
 }
 
-/// A GIFT reader for what the export writes (titles, T/F and = ~ answers):
-/// questions separated by blank lines, `//` comments and `$CATEGORY` lines skipped.
-fn read_gift(text: &str) -> (Vec<String>, Vec<Question>) {
+/// Moodle's `parse_text_with_format`: (format, text).
+fn gift_format_and_text(s: &str) -> (&'static str, String) {
+    let mut format = "moodle";
+    let mut text = s;
+    if let Some(rest) = s.strip_prefix('[') {
+        let end = rest.find(']').unwrap_or(rest.len());
+        if let Some(f) = ["html", "plain", "moodle", "markdown"].into_iter().find(|f| *f == &rest[..end]) {
+            format = f;
+            text = &rest[end + 1..];
+        }
+    }
+    (format, placeholders_to_text(text).trim().to_string())
+}
+
+/// Moodle's answer weight: `%`, any `-`, one or two digits, an optional `.`, digits, `%`.
+fn gift_weight(answer: &str) -> Option<(f64, &str)> {
+    let rest = answer.strip_prefix('%')?;
+    let body = rest.trim_start_matches('-');
+    let digits = body.chars().take_while(char::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let after = &body[digits.min(2)..];
+    let after = after.strip_prefix('.').unwrap_or(after);
+    if !after.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with('%') {
+        return None;
+    }
+    let end = rest.find('%').unwrap();
+    Some((rest[..end].parse::<f64>().unwrap() / 100.0, &rest[end + 1..]))
+}
+
+/// A question as Moodle imports it: its text, and per answer (text, fraction); formats apart.
+#[derive(Debug, PartialEq)]
+struct GiftQuestion {
+    text: String,
+    answers: Vec<(String, f64)>,
+    formats: Vec<&'static str>,
+}
+
+/// The categories and questions Moodle reads from a GIFT export.
+fn read_gift(file: &str) -> (Vec<String>, Vec<GiftQuestion>) {
     let mut categories = vec![];
     let mut questions = vec![];
-    for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
-        let lines: Vec<&str> = block.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
-        let mut body = lines.join("\n");
-        if let Some(cat) = body.strip_prefix("$CATEGORY:") {
-            let (cat, rest) = cat.split_once('\n').unwrap_or((cat, ""));
-            categories.push(gift_unescape(cat.trim()));
-            body = rest.to_string();
-            if body.trim().is_empty() {
-                continue;
-            }
+    let mut blocks: Vec<Vec<&str>> = vec![vec![]];
+    for line in file.lines() {
+        if line.trim().is_empty() {
+            blocks.push(vec![]);
+        } else {
+            blocks.last_mut().unwrap().push(line);
         }
-        let rest = body.strip_prefix("::").expect("every exported question has a title");
-        let (_title, rest) = split_unescaped(rest, ':').expect("title ends in ::");
-        let rest = rest.strip_prefix(':').expect("title ends in ::");
-        let (text, rest) = split_unescaped(rest, '{').expect("an answer block");
-        let (answers, after) = split_unescaped(rest, '}').expect("the answer block closes");
-        assert!(after.trim().is_empty(), "nothing after the answers: {after:?}");
-        let question = gift_unescape(text.trim());
-        let a = answers.trim();
-        if a == "T" || a == "F" || a == "TRUE" || a == "FALSE" {
-            let truth = a.starts_with('T');
-            questions.push(Question {
-                question,
-                options: vec!["True".into(), "False".into()],
-                correct_answer: if truth { "True" } else { "False" }.into(),
-            });
+    }
+    for lines in blocks {
+        let lines: Vec<&str> = lines.into_iter().map(|l| if l.trim().starts_with("//") { " " } else { l }).collect();
+        let text = lines.join("\n").trim().to_string();
+        if text.is_empty() {
             continue;
         }
-        let mut options = vec![];
-        let mut correct = vec![];
-        // Answers start at an unescaped = or ~.
-        let mut current: Option<(bool, String)> = None;
-        let mut escaped = false;
-        for c in a.chars() {
-            if !escaped && (c == '=' || c == '~') {
-                if let Some((right, t)) = current.take() {
-                    let t = gift_unescape(t.trim());
-                    if right {
-                        correct.push(t.clone());
-                    }
-                    options.push(t);
-                }
-                current = Some((c == '=', String::new()));
-                continue;
-            }
-            escaped = !escaped && c == '\\';
-            current.as_mut().expect("answers start with = or ~").1.push(c);
+        let text = escapes_to_placeholders(&text);
+        if let Some(category) = text.strip_prefix("$CATEGORY:") {
+            categories.push(category.trim().to_string());
+            continue;
         }
-        if let Some((right, t)) = current {
-            let t = gift_unescape(t.trim());
-            if right {
-                correct.push(t.clone());
-            }
-            options.push(t);
+        let rest = text.strip_prefix("::").expect("every exported question has a name");
+        let name_end = rest.find("::").expect("the name ends in ::");
+        let text = rest[name_end + 2..].trim();
+        let (start, end) = (text.find('{').expect("an answer block"), text.find('}').expect("the block closes"));
+        assert!(text.ends_with('}'), "nothing after the answers: {text:?}");
+        let answer_text = text[start + 1..end].trim();
+        let (format, question) = gift_format_and_text(&text[..start]);
+        let mut formats = vec![format];
+        if ["T", "TRUE", "F", "FALSE"].contains(&answer_text) {
+            let truth = answer_text.starts_with('T');
+            let answers = vec![("True".to_string(), if truth { 1.0 } else { 0.0 }), ("False".to_string(), if truth { 0.0 } else { 1.0 })];
+            questions.push(GiftQuestion { text: question, answers, formats });
+            continue;
         }
-        assert_eq!(correct.len(), 1, "one right answer in {a:?}");
-        questions.push(Question { question, options, correct_answer: correct.remove(0) });
+        // Only multiple choice has a `~` (Moodle tests it before matching's `->`).
+        assert!(answer_text.contains('~'), "not multiple choice: {answer_text:?}");
+        let mut answers = vec![];
+        for answer in answer_text.replace('=', "~=").split('~').map(str::trim).filter(|a| !a.is_empty()) {
+            let (fraction, answer) = if let Some(a) = answer.strip_prefix('=') {
+                (1.0, a)
+            } else {
+                gift_weight(answer).unwrap_or((0.0, answer))
+            };
+            assert!(!answer.contains('#'), "no feedback is exported: {answer:?}");
+            let (format, text) = gift_format_and_text(answer.trim());
+            formats.push(format);
+            answers.push((text, fraction));
+        }
+        questions.push(GiftQuestion { text: question, answers, formats });
     }
     (categories, questions)
 }
 
 #[test]
-fn gift_reads_back_as_the_same_exam() {
+fn gift_reads_back_in_moodle_as_the_same_exam() {
     let exam = exam();
-    let text = gift("lecture: {1}", &exam);
+    let title = "Week 1: Intro #2 {draft}";
+    let text = gift(title, &exam);
     assert!(text.contains("{F}") && text.contains("{T}"), "native true/false:\n{text}");
     let (cats, back) = read_gift(&text);
-    assert_eq!(cats, vec!["$course$/top/lecture: {1}".to_string()]);
-    // Control characters other than line breaks become spaces, nothing else changes.
-    let expected: Vec<Question> = exam
-        .iter()
-        .map(|q| Question { question: q.question.replace('\u{7}', " "), ..q.clone() })
-        .collect();
-    assert_eq!(back, expected);
+    assert_eq!(cats, vec![format!("$course$/top/{title}")], "the category line is read as written");
+    assert_eq!(back.len(), exam.len());
+    for (i, (q, got)) in exam.iter().zip(&back).enumerate() {
+        // Control characters other than line breaks become spaces, nothing else changes.
+        let want = |s: &str| s.replace("\r\n", "\n").replace('\r', "\n").replace('\u{7}', " ");
+        let answers: Vec<(String, f64)> =
+            q.options.iter().map(|o| (want(o), if *o == q.correct_answer { 1.0 } else { 0.0 })).collect();
+        let expected = GiftQuestion { text: want(&q.question), answers, formats: vec!["moodle"; q.options.len() + 1] };
+        let expected = if q.is_true_false() { GiftQuestion { formats: vec!["moodle"], ..expected } } else { expected };
+        assert_eq!(got, &expected, "question {}", i + 1);
+    }
+}
+
+#[test]
+fn gift_marks_only_texts_that_start_like_a_marker_or_a_weight() {
+    assert_eq!(gift_text("plain text, 50% (ok) [x]"), "plain text, 50% (ok) [x]");
+    assert_eq!(gift_text("%50%half"), "[moodle]%50%half");
+    assert_eq!(gift_text("[html]d"), "[moodle][html]d");
+    assert_eq!(gift_text("  [plain]x"), "[moodle]  [plain]x");
+    assert_eq!(gift_text("\u{0}[html]x"), "[moodle] [html]x", "a control character becomes a space, which Moodle trims");
+    assert_eq!(gift_text("=a"), "\\=a");
+    assert_eq!(gift_category("a/b\\c: {d} #1\n"), "$course$/top/a_b_c: {d} #1");
+}
+
+#[test]
+fn gift_weights_read_as_moodle_reads_them() {
+    assert_eq!(gift_weight("%50%half"), Some((0.5, "half")));
+    assert_eq!(gift_weight("%100%x"), Some((1.0, "x")));
+    assert_eq!(gift_weight("%-25%x"), Some((-0.25, "x")));
+    assert_eq!(gift_weight("%12.5%x"), Some((0.125, "x")));
+    assert_eq!(gift_weight("%%x"), None);
+    assert_eq!(gift_weight("%abc%x"), None);
+    assert_eq!(gift_weight("[moodle]%50%half"), None);
 }
 
 #[test]
