@@ -14,12 +14,13 @@
 //! (no shuffling is switched on: the exam is exported as it was reviewed).
 //!
 //! Text is plain: XML formats escape it (`& < > " '`); Moodle's `html` text
-//! fields get it HTML-escaped first and then XML-escaped, so `a < b` shows as
-//! written. GIFT escapes `~ = # { } :` and the backslash with a backslash,
-//! writes line breaks as `\n`, and puts the `[moodle]` format marker (the
-//! format unmarked GIFT text has) in front of a text that starts with `[` or
-//! `%`, which Moodle and gift-pegjs would otherwise read as a format marker
-//! (`[html]`) or an answer weight (`%50%`).
+//! fields and QTI 1.2's `text/html` `mattext` get it HTML-escaped first and
+//! then XML-escaped, so `a < b` shows as written, line breaks as `<br>`; QTI
+//! 2.1 writes line breaks as `<br/>` elements. GIFT escapes `~ = # { } :` and
+//! the backslash with a backslash, writes line breaks as `\n`, and puts the
+//! `[moodle]` format marker (the format unmarked GIFT text has) in front of a
+//! text that starts with `[` or `%`, which Moodle and gift-pegjs would
+//! otherwise read as a format marker (`[html]`) or an answer weight (`%50%`).
 //! The `$CATEGORY:` line is written as it is: Moodle unescapes nothing there.
 //!
 //! [`check`] refuses what no format can carry as examfn grades it: a
@@ -220,9 +221,24 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
+/// The lines of a text: split at CR LF, LF and a lone CR.
+fn lines(s: &str) -> impl Iterator<Item = &str> {
+    s.split('\n').flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+}
+
+/// HTML escaping of plain text, line breaks as `br` (written `line_break`).
+fn html_lines(s: &str, line_break: &str) -> String {
+    lines(s).map(|l| xml_escape(l).replace("&apos;", "&#39;")).collect::<Vec<_>>().join(line_break)
+}
+
 /// HTML escaping of plain text, line breaks as `<br>` (for Moodle's html fields).
 pub fn html_text(s: &str) -> String {
-    xml_escape(s).replace("&apos;", "&#39;").replace("\r\n", "\n").replace('\n', "<br>")
+    html_lines(s, "<br>")
+}
+
+/// XML character data with line breaks as `<br/>` elements (QTI 2.1 inline content).
+fn xml_lines(s: &str) -> String {
+    lines(s).map(xml_escape).collect::<Vec<_>>().join("<br/>")
 }
 
 /// GIFT text: escaped, with the `[moodle]` format marker in front when the
@@ -397,6 +413,14 @@ const IMSCP_NS: &str = "http://www.imsglobal.org/xsd/imscp_v1p1";
 const IMSCP_XSD: &str = "http://www.imsglobal.org/xsd/imscp_v1p1.xsd";
 const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
+/// A QTI 1.2 `mattext`: `text/html`, the text HTML-escaped with line breaks as
+/// `<br/>`, then XML-escaped. A `text/plain` mattext keeps raw line breaks,
+/// which an HTML page lays out as spaces (pyslet's migration to QTI 2.1 turns
+/// them into spaces too); `text/html` is also what Canvas writes itself.
+fn qti12_mattext(s: &str) -> String {
+    format!("<mattext texttype=\"text/html\">{}</mattext>", xml_escape(&html_lines(s, "<br/>")))
+}
+
 fn field(label: &str, entry: &str) -> String {
     format!("<qtimetadatafield><fieldlabel>{label}</fieldlabel><fieldentry>{entry}</fieldentry></qtimetadatafield>")
 }
@@ -404,7 +428,8 @@ fn field(label: &str, entry: &str) -> String {
 /// The QTI 1.2 assessment document (`<questestinterop>`), Canvas flavour:
 /// `question_type` and `points_possible` in each item's metadata, one
 /// `response_lid rcardinality="Single"` per item, SCORE set to 100 by the
-/// correct choice.
+/// correct choice (compared case-sensitively). Texts are `text/html`
+/// `mattext` (see [`qti12_mattext`]).
 pub fn qti12_assessment(title: &str, exam: &[Question]) -> String {
     let aid = ident("examfn_", title);
     let mut x = format!(
@@ -423,12 +448,12 @@ pub fn qti12_assessment(title: &str, exam: &[Question]) -> String {
         };
         x.push_str(&format!(
             "      <item ident=\"{qid}\" title=\"{}\">\n        <itemmetadata><qtimetadata>{}{}</qtimetadata></itemmetadata>\n        \
-             <presentation>\n          <material><mattext texttype=\"text/plain\">{}</mattext></material>\n          \
+             <presentation>\n          <material>{}</material>\n          \
              <response_lid ident=\"response1\" rcardinality=\"Single\">\n            <render_choice>\n",
             xml_escape(&short_name(number, q)),
             field("question_type", qtype),
             field("points_possible", "1.0"),
-            xml_escape(&q.question),
+            qti12_mattext(&q.question),
         ));
         let mut correct = String::new();
         for (j, o) in q.options.iter().enumerate() {
@@ -437,14 +462,14 @@ pub fn qti12_assessment(title: &str, exam: &[Question]) -> String {
                 correct = cid.clone();
             }
             x.push_str(&format!(
-                "              <response_label ident=\"{cid}\"><material><mattext texttype=\"text/plain\">{}</mattext></material></response_label>\n",
-                xml_escape(o)
+                "              <response_label ident=\"{cid}\"><material>{}</material></response_label>\n",
+                qti12_mattext(o)
             ));
         }
         x.push_str(&format!(
             "            </render_choice>\n          </response_lid>\n        </presentation>\n        <resprocessing>\n          \
              <outcomes><decvar maxvalue=\"100\" minvalue=\"0\" varname=\"SCORE\" vartype=\"Decimal\"/></outcomes>\n          \
-             <respcondition continue=\"No\">\n            <conditionvar><varequal respident=\"response1\">{correct}</varequal></conditionvar>\n            \
+             <respcondition continue=\"No\">\n            <conditionvar><varequal respident=\"response1\" case=\"Yes\">{correct}</varequal></conditionvar>\n            \
              <setvar action=\"Set\" varname=\"SCORE\">100</setvar>\n          </respcondition>\n        </resprocessing>\n      </item>\n"
         ));
     }
@@ -482,7 +507,11 @@ fn qti21_item_id(number: usize) -> String {
 }
 
 /// One QTI 2.1 `assessmentItem`: a single-cardinality identifier response,
-/// a `choiceInteraction` with `maxChoices="1"` and the match_correct template.
+/// a `choiceInteraction` with `maxChoices="1"` (line breaks in its prompt and
+/// choices as `<br/>`), and response processing that names the match_correct
+/// template and also holds that template's rules (SCORE 1 when RESPONSE
+/// matches the correct response, else 0), so that an engine which does not
+/// fetch templates (pyslet) scores the item too; both agree.
 pub fn qti21_item(number: usize, q: &Question) -> String {
     let id = qti21_item_id(number);
     let choice_id = |j: usize| match kind(q) {
@@ -500,13 +529,19 @@ pub fn qti21_item(number: usize, q: &Question) -> String {
          <defaultValue><value>0</value></defaultValue>\n  </outcomeDeclaration>\n  <itemBody>\n    \
          <choiceInteraction responseIdentifier=\"RESPONSE\" shuffle=\"false\" maxChoices=\"1\">\n      <prompt>{}</prompt>\n",
         xml_escape(&short_name(number, q)),
-        xml_escape(&q.question),
+        xml_lines(&q.question),
     );
     for (j, o) in q.options.iter().enumerate() {
-        x.push_str(&format!("      <simpleChoice identifier=\"{}\">{}</simpleChoice>\n", choice_id(j), xml_escape(o)));
+        x.push_str(&format!("      <simpleChoice identifier=\"{}\">{}</simpleChoice>\n", choice_id(j), xml_lines(o)));
     }
     x.push_str(&format!(
-        "    </choiceInteraction>\n  </itemBody>\n  <responseProcessing template=\"{MATCH_CORRECT}\"/>\n</assessmentItem>\n"
+        "    </choiceInteraction>\n  </itemBody>\n  <responseProcessing template=\"{MATCH_CORRECT}\">\n    \
+         <responseCondition>\n      <responseIf>\n        \
+         <match><variable identifier=\"RESPONSE\"/><correct identifier=\"RESPONSE\"/></match>\n        \
+         <setOutcomeValue identifier=\"SCORE\"><baseValue baseType=\"float\">1</baseValue></setOutcomeValue>\n      \
+         </responseIf>\n      <responseElse>\n        \
+         <setOutcomeValue identifier=\"SCORE\"><baseValue baseType=\"float\">0</baseValue></setOutcomeValue>\n      \
+         </responseElse>\n    </responseCondition>\n  </responseProcessing>\n</assessmentItem>\n"
     ));
     x
 }

@@ -13,7 +13,7 @@ fn q(text: &str, options: &[&str], correct: &str) -> Question {
 }
 
 /// Ordinary questions plus the nasty ones: markup, entities, quotes, every
-/// GIFT special, a line break, a control character, and the cases of issue
+/// GIFT special, line breaks, a control character, and the cases of issue
 /// #27 (GIFT weights and format markers at the start of a text).
 fn exam() -> Vec<Question> {
     vec![
@@ -26,6 +26,7 @@ fn exam() -> Vec<Question> {
         q("Weights?", &["%100%x", "%50%half", "plain", "%"], "plain"),
         q("Right weight?", &["%100%x", "%-25%minus"], "%100%x"),
         q("[html]Marked <i>text</i>", &["[plain]a", "[markdown]b", "[moodle]c", "[html]d", "[]"], "[html]d"),
+        q("Windows\r\nline, old Mac\rline\n\nand a blank one", &["one\ntwo", "three"], "one\ntwo"),
     ]
 }
 
@@ -124,7 +125,15 @@ fn parse(xml: &str) -> El {
             Token::ElementEnd { end, .. } => {
                 let close = match end {
                     ElementEnd::Open => continue,
-                    ElementEnd::Empty => stack.pop().unwrap(),
+                    ElementEnd::Empty => {
+                        let el = stack.pop().unwrap();
+                        // An XHTML line break in mixed content (QTI 2.1): kept
+                        // in the parent's text as a line break.
+                        if el.name == "br" {
+                            stack.last_mut().expect("br inside an element").text.push('\n');
+                        }
+                        el
+                    }
                     ElementEnd::Close(prefix, local) => {
                         let el = stack.pop().expect("close without open");
                         let name = if prefix.is_empty() { local.to_string() } else { format!("{prefix}:{local}") };
@@ -158,14 +167,18 @@ fn is_ncname(s: &str) -> bool {
         && cs.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
 }
 
-/// Undo Moodle's html text: XML-parsed text still carries the HTML escaping.
+/// Undo Moodle's html text and QTI 1.2's text/html: XML-parsed text still
+/// carries the HTML escaping and `<br>` / `<br/>` for line breaks.
 fn html_plain(s: &str) -> String {
-    unescape(&s.replace("<br>", "\n"))
+    assert!(!s.contains(['\n', '\r']), "raw line breaks in HTML lay out as spaces: {s:?}");
+    unescape(&s.replace("<br/>", "\n").replace("<br>", "\n"))
 }
 
-/// What an XML export keeps of a text (control characters are not allowed in XML 1.0).
+/// What an XML export keeps of a text: control characters are not allowed in
+/// XML 1.0 and dropped; every line break (CR LF, CR, LF) is a line break.
 fn xml_kept(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r')).collect()
+    let s = s.replace("\r\n", "\n").replace('\r', "\n");
+    s.chars().filter(|c| !c.is_control() || matches!(c, '\t' | '\n')).collect()
 }
 
 // ---- Moodle XML ------------------------------------------------------------
@@ -458,11 +471,16 @@ fn qti12_package_is_what_canvas_imports() {
         assert!(meta.contains(&("question_type".into(), qtype.into())), "{meta:?}");
         assert!(meta.contains(&("points_possible".into(), "1.0".into())));
         let p = item.one("presentation");
-        assert_eq!(p.at(&["material", "mattext"]).text, xml_kept(&q.question));
+        let mattext = |e: &El| {
+            let m = e.at(&["material", "mattext"]);
+            assert_eq!(m.req("texttype"), "text/html", "line breaks as <br/>, markup as text");
+            html_plain(&m.text)
+        };
+        assert_eq!(mattext(p), xml_kept(&q.question));
         let lid = p.one("response_lid");
         assert_eq!(lid.req("rcardinality"), "Single");
         let labels: Vec<&El> = lid.one("render_choice").kids("response_label").collect();
-        let texts: Vec<String> = labels.iter().map(|l| l.at(&["material", "mattext"]).text.clone()).collect();
+        let texts: Vec<String> = labels.iter().map(|l| mattext(l)).collect();
         assert_eq!(texts, q.options.iter().map(|o| xml_kept(o)).collect::<Vec<_>>());
         let rp = item.one("resprocessing");
         assert_eq!(rp.at(&["outcomes", "decvar"]).req("varname"), "SCORE");
@@ -470,7 +488,8 @@ fn qti12_package_is_what_canvas_imports() {
         let eq = cond.at(&["conditionvar", "varequal"]);
         assert_eq!(eq.req("respident"), lid.req("ident"));
         let chosen = labels.iter().find(|l| l.req("ident") == eq.text).expect("varequal names a label");
-        assert_eq!(chosen.at(&["material", "mattext"]).text, xml_kept(&q.correct_answer));
+        assert_eq!(mattext(chosen), xml_kept(&q.correct_answer));
+        assert_eq!(eq.req("case"), "Yes", "identifiers compare case-sensitively");
         let set = cond.one("setvar");
         assert_eq!((set.req("varname"), set.req("action"), set.text.as_str()), ("SCORE", "Set", "100"));
         for l in &labels {
@@ -513,7 +532,15 @@ fn qti21_package_has_items_a_test_and_a_manifest_that_agree() {
     assert_eq!(refs.len(), exam.len());
     for ((q, r), res) in exam.iter().zip(&refs).zip(item_res) {
         assert_eq!(r.req("href"), res.2);
-        let item = parse(entry(&files, r.req("href")));
+        let raw = entry(&files, r.req("href"));
+        // Line breaks in a prompt or a choice are <br/> elements: a raw one lays out as a space.
+        for tag in ["prompt", "simpleChoice"] {
+            for part in raw.split(&format!("<{tag}")).skip(1) {
+                let content = &part[..part.find(&format!("</{tag}>")).expect("closed")];
+                assert!(!content.contains(['\n', '\r']), "raw line break in <{tag}>: {content:?}");
+            }
+        }
+        let item = parse(raw);
         assert_eq!(item.name, "assessmentItem");
         assert_eq!(item.req("xmlns"), "http://www.imsglobal.org/xsd/imsqti_v2p1");
         assert_eq!(item.req("identifier"), r.req("identifier"));
@@ -542,7 +569,19 @@ fn qti21_package_has_items_a_test_and_a_manifest_that_agree() {
         if q.is_true_false() {
             assert_eq!(ids, ["choice_true", "choice_false"].into_iter().collect());
         }
-        assert!(item.one("responseProcessing").req("template").ends_with("/rptemplates/match_correct"));
+        // The match_correct template, named and written out: SCORE 1 when RESPONSE matches its correct response, else 0.
+        let rp = item.one("responseProcessing");
+        assert!(rp.req("template").ends_with("/rptemplates/match_correct"));
+        let cond = rp.one("responseCondition");
+        assert_eq!(cond.child_names(), vec!["responseIf", "responseElse"]);
+        let m = cond.at(&["responseIf", "match"]);
+        assert_eq!(m.child_names(), vec!["variable", "correct"]);
+        assert!(m.children.iter().all(|c| c.req("identifier") == "RESPONSE"));
+        for (branch, value) in [("responseIf", "1"), ("responseElse", "0")] {
+            let set = cond.at(&[branch, "setOutcomeValue"]);
+            assert_eq!((set.req("identifier"), set.one("baseValue").req("baseType")), ("SCORE", "float"));
+            assert_eq!(set.one("baseValue").text, value);
+        }
     }
 }
 
@@ -598,6 +637,7 @@ fn unexportable_exams_are_refused() {
 fn escaping_and_names_are_safe() {
     assert_eq!(xml_escape("<a href=\"x\">&'</a>\u{1}\u{7}\t"), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\t");
     assert_eq!(html_text("a < b\n'c'"), "a &lt; b<br>&#39;c&#39;");
+    assert_eq!(html_text("1\r\n2\r3\n\n4"), "1<br>2<br>3<br><br>4");
     assert_eq!(file_stem("Lecture 1: \u{e9}t\u{e9}"), "Lecture_1___t_");
     assert_eq!(file_stem(""), "exam");
     assert_eq!(ident("examfn_", "week 1 (intro)"), "examfn_week_1__intro_");
