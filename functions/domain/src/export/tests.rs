@@ -3,7 +3,8 @@
 //! tree, and the elements, attributes, order and cross-references the
 //! importers need are checked; GIFT is read back by a reader that follows
 //! Moodle's own GIFT import step by step (`qformat_gift::readquestion`) and
-//! must give the exam again.
+//! must give the exam again. The third-party readers, schema and DTD
+//! validation are in `tests/lms_readers.rs`.
 
 use super::*;
 use crate::exam::Question;
