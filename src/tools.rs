@@ -665,7 +665,7 @@ pub fn stop_detached_installs() {
 }
 
 /// [`run_logged`]; `detached`: in a process group of its own, listed for
-/// [`stop_detached_installs`] while it runs.
+/// [`stop_detached_installs`] while it runs, and at a lower priority (nice 10).
 fn run_logged_in(cmd: &mut Command, what: &str, log: &Path, detached: bool) -> Result<()> {
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir)?;
@@ -677,6 +677,13 @@ fn run_logged_in(cmd: &mut Command, what: &str, log: &Path, detached: bool) -> R
     if detached {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);
+        // In the background of a running platform: the platform first.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::nice(10);
+                Ok(())
+            });
+        }
     }
     let mut child = cmd.spawn().with_context(|| format!("cannot start {what}"))?;
     if detached {
