@@ -12,7 +12,12 @@
 //! and are decoded here. Exam parameters come from user metadata: MinIO puts
 //! them in the event (`userMetadata: {"X-Amz-Meta-N_mcq": "5"}`); with AWS the
 //! function reads them with a HeadObject (`{"n_mcq": "5"}`). Both are read
-//! case-insensitively by [`ExamParams::from_metadata`].
+//! case-insensitively by [`ExamParams::from_metadata`], and so is the OCR
+//! language of a scan ([`ocr_lang`]).
+//!
+//! A lecture is any created object under `exams/` whose extension names one
+//! of the [`LectureFormat`]s: `.pdf`, `.pptx`, `.docx`, `.odp`, `.odt`, `.md`
+//! (`.markdown`), `.html` (`.htm`), any case.
 
 use std::collections::BTreeMap;
 
@@ -214,7 +219,9 @@ pub enum Target {
     Ignore(String),
 }
 
-/// Act only on created `exams/*.pdf` objects (extension case-insensitive).
+/// Act only on created `exams/<name>.<ext>` objects whose extension is a
+/// [`LectureFormat`]'s (case-insensitive); [`LectureFormat::of_key`] tells
+/// which.
 pub fn target(ev: &ObjectEvent) -> Target {
     if !ev.is_created() {
         return Target::Ignore(format!("{} on {:?} is not an object creation", ev.event_name, ev.key));
@@ -222,16 +229,195 @@ pub fn target(ev: &ObjectEvent) -> Target {
     let Some(rest) = ev.key.strip_prefix(names::UPLOAD_PREFIX) else {
         return Target::Ignore(format!("{:?} is not under {}", ev.key, names::UPLOAD_PREFIX));
     };
-    let lower = rest.to_lowercase();
-    if !lower.ends_with(".pdf") || rest.len() < 5 {
-        return Target::Ignore(format!("{:?} is not a .pdf lecture", ev.key));
-    }
-    let name = &rest[..rest.len() - 4];
+    let Some((name, _)) = LectureFormat::split_name(rest) else {
+        return Target::Ignore(format!("{:?} is not a lecture (one of {})", ev.key, LectureFormat::EXTENSIONS_TEXT));
+    };
     if name.trim().is_empty() || name.ends_with('/') {
         return Target::Ignore(format!("{:?} has an empty name", ev.key));
     }
     Target::Lecture { name: name.to_string() }
 }
+
+/// The kinds of lecture files exam-gen reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LectureFormat {
+    /// PDF, with a text layer or scanned (read by OCR).
+    #[default]
+    Pdf,
+    /// PowerPoint deck (Office Open XML).
+    Pptx,
+    /// Word document (Office Open XML).
+    Docx,
+    /// Impress deck (OpenDocument).
+    Odp,
+    /// Writer document (OpenDocument).
+    Odt,
+    /// Markdown (CommonMark with tables).
+    Markdown,
+    /// An HTML page.
+    Html,
+}
+
+impl LectureFormat {
+    pub const ALL: [LectureFormat; 7] = [Self::Pdf, Self::Pptx, Self::Docx, Self::Odp, Self::Odt, Self::Markdown, Self::Html];
+    /// For messages: the extensions accepted.
+    pub const EXTENSIONS_TEXT: &'static str = ".pdf, .pptx, .docx, .odp, .odt, .md, .html";
+
+    /// The format an extension (without its dot, any case) names.
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        Some(match ext.to_ascii_lowercase().as_str() {
+            "pdf" => Self::Pdf,
+            "pptx" => Self::Pptx,
+            "docx" => Self::Docx,
+            "odp" => Self::Odp,
+            "odt" => Self::Odt,
+            "md" | "markdown" => Self::Markdown,
+            "html" | "htm" => Self::Html,
+            _ => return None,
+        })
+    }
+
+    /// `lecture 1.PPTX` → (`lecture 1`, Pptx); `None` without a lecture
+    /// extension or without a name before it.
+    pub fn split_name(file: &str) -> Option<(&str, Self)> {
+        let dot = file.rfind('.')?;
+        let (name, ext) = (&file[..dot], &file[dot + 1..]);
+        if name.is_empty() || ext.contains('/') {
+            return None;
+        }
+        Some((name, Self::from_extension(ext)?))
+    }
+
+    /// The format of an object key (`exams/week 1.odp` → Odp).
+    pub fn of_key(key: &str) -> Option<Self> {
+        Self::split_name(key).map(|(_, f)| f)
+    }
+
+    /// The extension written for this format (`pptx`, `md`, …).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Pdf => "pdf",
+            Self::Pptx => "pptx",
+            Self::Docx => "docx",
+            Self::Odp => "odp",
+            Self::Odt => "odt",
+            Self::Markdown => "md",
+            Self::Html => "html",
+        }
+    }
+
+    /// The media type an upload of this format is stored with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Pdf => "application/pdf",
+            Self::Pptx => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Self::Odp => "application/vnd.oasis.opendocument.presentation",
+            Self::Odt => "application/vnd.oasis.opendocument.text",
+            Self::Markdown => "text/markdown; charset=utf-8",
+            Self::Html => "text/html; charset=utf-8",
+        }
+    }
+
+    /// The format a `Content-Type` names (parameters and case ignored);
+    /// `None` for generic types (`application/octet-stream`, `text/plain`).
+    pub fn from_content_type(ct: &str) -> Option<Self> {
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|f| f.content_type().split(';').next() == Some(essence.as_str())).or(match essence.as_str() {
+            "text/x-markdown" => Some(Self::Markdown),
+            "application/xhtml+xml" => Some(Self::Html),
+            "application/x-pdf" => Some(Self::Pdf),
+            _ => None,
+        })
+    }
+
+    /// A slide deck: each page of its text is a slide.
+    pub fn is_deck(self) -> bool {
+        matches!(self, Self::Pptx | Self::Odp)
+    }
+
+    /// What a page of its text is called in the sidecar and in messages.
+    pub fn unit(self) -> &'static str {
+        if self.is_deck() {
+            "slide"
+        } else {
+            "page"
+        }
+    }
+
+    /// For people: "PowerPoint deck", "Markdown page", …
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Pdf => "PDF",
+            Self::Pptx => "PowerPoint deck (.pptx)",
+            Self::Docx => "Word document (.docx)",
+            Self::Odp => "Impress deck (.odp)",
+            Self::Odt => "Writer document (.odt)",
+            Self::Markdown => "Markdown page",
+            Self::Html => "HTML page",
+        }
+    }
+
+    /// Whether `bytes` can be a file of this format, from its first bytes:
+    /// a PDF header, a zip archive for Office and OpenDocument files, text
+    /// for Markdown and HTML. The reason when not.
+    pub fn sniff(self, bytes: &[u8]) -> Result<(), String> {
+        let head = &bytes[..bytes.len().min(1024)];
+        match self {
+            Self::Pdf if head.windows(5).any(|w| w == b"%PDF-") => Ok(()),
+            Self::Pdf => Err("it does not start with %PDF-".into()),
+            Self::Pptx | Self::Docx | Self::Odp | Self::Odt if bytes.starts_with(b"PK\x03\x04") => Ok(()),
+            Self::Pptx | Self::Docx if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) => {
+                Err("it is a legacy binary Office file or a password-protected one (save it as .pptx/.docx without a password)".into())
+            }
+            Self::Pptx | Self::Docx | Self::Odp | Self::Odt => Err("it is not a zip archive".into()),
+            Self::Markdown | Self::Html => {
+                if head.contains(&0) && !head.starts_with(&[0xFF, 0xFE]) && !head.starts_with(&[0xFE, 0xFF]) {
+                    Err("it is binary, not text".into())
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for LectureFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// The OCR language(s) an upload's metadata names (`lang`, any case, as
+/// Tesseract spells them: `eng`, `deu`, `chi_sim`, `eng+fra`); `eng` when it
+/// names none. An error for anything else (it goes on a command line).
+pub fn ocr_lang<'a>(meta: impl IntoIterator<Item = (&'a String, &'a String)>) -> Result<String, ParamError> {
+    let Some(raw) = meta.into_iter().find(|(k, _)| bare_name(k) == "lang").map(|(_, v)| v.trim().to_string()) else {
+        return Ok(DEFAULT_OCR_LANG.into());
+    };
+    if raw.is_empty() {
+        return Ok(DEFAULT_OCR_LANG.into());
+    }
+    let ok = raw.len() <= 40
+        && raw.split('+').count() <= 3
+        && raw.split('+').all(|l| {
+            let mut parts = l.splitn(2, '_');
+            let code = parts.next().unwrap_or("");
+            (3..=4).contains(&code.len())
+                && code.bytes().all(|b| b.is_ascii_lowercase())
+                && parts.next().is_none_or(|v| !v.is_empty() && v.len() <= 8 && v.bytes().all(|b| b.is_ascii_lowercase()))
+        });
+    if !ok {
+        return Err(ParamError(format!(
+            "metadata lang={raw:?} is not an OCR language (Tesseract's codes such as eng, deu, fra, chi_sim; up to three joined by +)"
+        )));
+    }
+    Ok(raw)
+}
+
+/// The OCR language when an upload names none.
+pub const DEFAULT_OCR_LANG: &str = "eng";
 
 /// The exam's shape, from the upload's metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -394,7 +580,9 @@ mod tests {
     fn only_created_pdfs_under_exams_are_lectures() {
         let ev = |name: &str, key: &str| ObjectEvent { event_name: name.into(), key: key.into(), ..Default::default() };
         assert!(matches!(target(&ev("s3:ObjectRemoved:Delete", "exams/a.pdf")), Target::Ignore(_)));
-        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/a.docx")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/a.doc")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/a.txt")), Target::Ignore(_)));
+        assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/pdf")), Target::Ignore(_)));
         assert!(matches!(target(&ev("s3:ObjectCreated:Put", "questions_bank/a.json")), Target::Ignore(_)));
         assert!(matches!(target(&ev("s3:ObjectCreated:Put", "exams/.pdf")), Target::Ignore(_)));
         assert!(matches!(target(&ev("s3:ObjectCreated:Put", "other/a.pdf")), Target::Ignore(_)));
@@ -402,6 +590,57 @@ mod tests {
             target(&ev("s3:ObjectCreated:CompleteMultipartUpload", "exams/Week 3/Ω.Pdf")),
             Target::Lecture { name: "Week 3/Ω".into() }
         );
+    }
+
+    #[test]
+    fn every_lecture_format_is_a_lecture() {
+        let ev = |key: &str| ObjectEvent { event_name: "s3:ObjectCreated:Put".into(), key: key.into(), ..Default::default() };
+        for (key, name, format) in [
+            ("exams/Week 1.pptx", "Week 1", LectureFormat::Pptx),
+            ("exams/notes.DOCX", "notes", LectureFormat::Docx),
+            ("exams/deck.odp", "deck", LectureFormat::Odp),
+            ("exams/handout.odt", "handout", LectureFormat::Odt),
+            ("exams/README.md", "README", LectureFormat::Markdown),
+            ("exams/page.markdown", "page", LectureFormat::Markdown),
+            ("exams/course/intro.html", "course/intro", LectureFormat::Html),
+            ("exams/old.htm", "old", LectureFormat::Html),
+            ("exams/v1.2.pdf", "v1.2", LectureFormat::Pdf),
+        ] {
+            assert_eq!(target(&ev(key)), Target::Lecture { name: name.into() }, "{key}");
+            assert_eq!(LectureFormat::of_key(key), Some(format), "{key}");
+        }
+        assert!(matches!(target(&ev("exams/.md")), Target::Ignore(_)));
+        assert_eq!(LectureFormat::of_key("exams/a.md/b"), None);
+    }
+
+    #[test]
+    fn formats_by_content_type_and_first_bytes() {
+        for f in LectureFormat::ALL {
+            assert_eq!(LectureFormat::from_content_type(f.content_type()), Some(f));
+            assert_eq!(LectureFormat::from_extension(f.extension()), Some(f));
+        }
+        assert_eq!(LectureFormat::from_content_type("Text/HTML"), Some(LectureFormat::Html));
+        assert_eq!(LectureFormat::from_content_type("application/octet-stream"), None);
+        assert!(LectureFormat::Pptx.sniff(b"PK\x03\x04rest").is_ok());
+        assert!(LectureFormat::Docx.sniff(b"%PDF-1.4").unwrap_err().contains("zip"));
+        assert!(LectureFormat::Docx.sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1]).unwrap_err().contains("legacy"));
+        assert!(LectureFormat::Markdown.sniff(b"# Cells\n").is_ok());
+        assert!(LectureFormat::Html.sniff(b"\x00\x01binary").is_err());
+        assert_eq!(LectureFormat::Odp.unit(), "slide");
+        assert_eq!(LectureFormat::Odt.unit(), "page");
+    }
+
+    #[test]
+    fn the_ocr_language_is_checked() {
+        let m = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        assert_eq!(ocr_lang(&m(&[])).unwrap(), "eng");
+        assert_eq!(ocr_lang(&m(&[("X-Amz-Meta-Lang", "deu")])).unwrap(), "deu");
+        assert_eq!(ocr_lang(&m(&[("lang", "eng+chi_sim")])).unwrap(), "eng+chi_sim");
+        for bad in ["--psm", "en", "ENG", "eng+fra+deu+ita", "eng;rm", "../x", "eng_"] {
+            assert!(ocr_lang(&m(&[("lang", bad)])).is_err(), "{bad}");
+        }
     }
 
     #[test]
