@@ -181,6 +181,12 @@ pub fn sentences(pages: &[String]) -> (Vec<Sentence>, Vec<ListGroup>) {
             if para.is_empty() {
                 continue;
             }
+            // A table row as the document readers write it (cells between
+            // tabs; a PDF's text never has a tab): one line, never prose.
+            if para.contains('\t') {
+                push(&mut out, para.split('\t').map(str::trim).collect::<Vec<_>>().join(" | "), pi + 1, false, Class::Table);
+                continue;
+            }
             // Slides put several bullets on one line: `Topic ▶ point ▶ point`.
             let bullets: Vec<&str> = para.split(BULLETS).map(str::trim).filter(|b| !b.is_empty()).collect();
             if bullets.len() > 1 || crate::extract::pdf::list_marker_len(para).is_some() || para.starts_with(BULLETS) {
@@ -302,6 +308,15 @@ mod tests {
             split_sentences(p),
             ["Water boils at 100 degrees, e.g. at sea level.", "Dr. Smith measured 3.5 litres.", "J. S. Bach wrote it!", "Was it 1750?", "Yes."]
         );
+    }
+
+    #[test]
+    fn table_rows_are_tables_never_prose() {
+        let pages = vec!["Organelle\tWhat it does. It is in every cell.\nThe nucleus holds the genetic material of the cell.".to_string()];
+        let (s, _) = sentences(&pages);
+        assert_eq!(s.len(), 2);
+        assert_eq!((s[0].text.as_str(), s[0].class), ("Organelle | What it does. It is in every cell.", Class::Table));
+        assert_eq!(s[1].class, Class::Prose);
     }
 
     #[test]
