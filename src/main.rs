@@ -122,24 +122,46 @@ struct UpArgs {
     /// The LLM server's port (OpenAI API at http://127.0.0.1:P/v1) [default: 8090]
     #[arg(long, value_name = "P", help_heading = "LLM options")]
     llm_port: Option<u16>,
-    /// The model the LLM server serves: qwen (Qwen2.5-Coder-1.5B-Instruct, 1.1 GB, ≈1.9 GB of memory) or smollm2
-    /// (SmolLM2-135M-Instruct, 98 MB: for small machines, weak questions)
-    #[arg(long, value_name = "MODEL", default_value = "qwen", ignore_case = true, value_parser = ["qwen", "smollm2"],
+    /// The model the LLM server serves: qwen (Qwen2.5-Coder-1.5B-Instruct, 1.1 GB, ≈2 GB of memory), smollm2
+    /// (SmolLM2-135M-Instruct, 98 MB: for small machines, weak questions) or off (as --no-llm) [default: qwen, or
+    /// $EXAMFN_LLM_MODEL]
+    #[arg(long, value_name = "MODEL", ignore_case = true, value_parser = ["qwen", "smollm2", "off"],
           help_heading = "LLM options")]
-    llm_model: String,
+    llm_model: Option<String>,
     /// No LLM server: nothing installed or started, exam-gen writes questions with its rules only
-    #[arg(long, conflicts_with_all = ["llm_port"], help_heading = "LLM options")]
+    #[arg(long, conflicts_with_all = ["llm_port", "llm_model"], help_heading = "LLM options")]
     no_llm: bool,
 }
 
 impl UpArgs {
-    fn options(self) -> UpOptions {
+    fn options(self) -> Result<UpOptions> {
+        let env = std::env::var("EXAMFN_LLM_MODEL").ok();
+        self.options_with(env.as_deref())
+    }
+
+    /// The options, `env` being `$EXAMFN_LLM_MODEL`.
+    fn options_with(self, env: Option<&str>) -> Result<UpOptions> {
         let mut o = self.shared.options();
         if let Some(p) = self.llm_port {
             o.llm_port = p;
         }
-        o.llm_model = if self.no_llm { None } else { examfn::tools::LlmModel::from_key(&self.llm_model) };
-        o
+        o.llm_model = llm_choice(self.no_llm, self.llm_model.as_deref(), env)?;
+        Ok(o)
+    }
+}
+
+/// The model `up` serves: `--no-llm`, else `--llm-model`, else
+/// `$EXAMFN_LLM_MODEL` (the test command sets it to `off`, so the platforms
+/// the tests start run without their own LLM server), else qwen.
+fn llm_choice(no_llm: bool, flag: Option<&str>, env: Option<&str>) -> Result<Option<examfn::tools::LlmModel>> {
+    use examfn::tools::LlmModel;
+    if no_llm {
+        return Ok(None);
+    }
+    match flag.or(env.filter(|v| !v.is_empty())) {
+        None => Ok(Some(LlmModel::Qwen)),
+        Some(v) if v.eq_ignore_ascii_case("off") => Ok(None),
+        Some(v) => LlmModel::from_key(v).map(Some).with_context(|| format!("EXAMFN_LLM_MODEL={v}: expected qwen, smollm2 or off")),
     }
 }
 
@@ -219,7 +241,7 @@ fn main() -> Result<()> {
         Command::Run { function } => examfn::functions::run(&function),
         Command::Up(args) => {
             init_logs();
-            rt()?.block_on(platform::up(args.options()))
+            rt()?.block_on(platform::up(args.options()?))
         }
         Command::Down(shared) => rt()?.block_on(platform::down(&shared.options().data_dir)),
         Command::Status(shared) => rt()?.block_on(platform::status(&shared.options().data_dir)),
@@ -266,7 +288,7 @@ mod tests {
     fn up(args: &[&str]) -> UpOptions {
         let cli = Cli::try_parse_from([&["examfn", "up"][..], args].concat()).unwrap();
         match cli.command {
-            Some(Command::Up(a)) => a.options(),
+            Some(Command::Up(a)) => a.options_with(None).unwrap(),
             _ => unreachable!(),
         }
     }
@@ -281,7 +303,15 @@ mod tests {
         let o = up(&["--port-offset", "300", "--llm-port", "9999", "--llm-model", "SmolLM2"]);
         assert_eq!((o.llm_port, o.llm_model), (9999, Some(LlmModel::SmolLm2)));
         assert_eq!(up(&["--no-llm"]).llm_model, None);
+        assert_eq!(up(&["--llm-model", "off"]).llm_model, None);
         assert!(Cli::try_parse_from(["examfn", "up", "--no-llm", "--llm-port", "1"]).is_err());
+        // $EXAMFN_LLM_MODEL when no option says otherwise.
+        assert_eq!(llm_choice(false, None, Some("off")).unwrap(), None);
+        assert_eq!(llm_choice(false, None, Some("smollm2")).unwrap(), Some(LlmModel::SmolLm2));
+        assert_eq!(llm_choice(false, Some("smollm2"), Some("off")).unwrap(), Some(LlmModel::SmolLm2));
+        assert_eq!(llm_choice(true, None, Some("qwen")).unwrap(), None);
+        assert_eq!(llm_choice(false, None, Some("")).unwrap(), Some(LlmModel::Qwen));
+        assert!(llm_choice(false, None, Some("gpt")).unwrap_err().to_string().contains("EXAMFN_LLM_MODEL=gpt"));
         assert!(Cli::try_parse_from(["examfn", "up", "--llm-model", "gpt"]).is_err());
         // exam-gen learns the server's address from the start, or nothing with --no-llm.
         let env = platform::llm_env(&up(&["--port-offset", "300"]));
@@ -292,7 +322,7 @@ mod tests {
     #[test]
     fn up_help_names_the_llm_options_and_their_defaults() {
         let help = Cli::command().find_subcommand_mut("up").unwrap().render_long_help().to_string();
-        for want in ["--llm-port <P>", "[default: 8090]", "--llm-model <MODEL>", "[default: qwen]", "qwen, smollm2", "--no-llm", "--port-offset <N>"] {
+        for want in ["--llm-port <P>", "[default: 8090]", "--llm-model <MODEL>", "[default: qwen, or $EXAMFN_LLM_MODEL]", "qwen, smollm2, off", "--no-llm", "--port-offset <N>"] {
             assert!(help.contains(want), "up --help lacks {want:?}:\n{help}");
         }
     }

@@ -68,6 +68,10 @@ pub async fn test(project: &Path, cargo_args: &[String]) -> Result<i32> {
         ("EXAMFN_TEST_DATA_DIR", data.display().to_string()),
     ];
     env.extend(llm_env);
+    // The platforms tests start with `examfn up` run without an LLM server
+    // of their own (as before it had one: no 8090, no 2 GB model per
+    // platform); a test that wants one passes `--llm-model` and `--llm-port`.
+    env.push(("EXAMFN_LLM_MODEL", "off".to_string()));
     if !embed_model.is_empty() {
         env.push(("EXAMFN_EMBED_MODEL_DIR", embed_model));
     }
