@@ -98,7 +98,13 @@ impl<'a> Archive<'a> {
         let cap = self.limits.max_part.min(left);
         let entry = self.zip.by_index(i).map_err(|e| zip_error(format, name, e))?;
         let mut out = Vec::with_capacity((entry.size().min(cap).min(16 << 20)) as usize);
-        let got = entry.take(cap + 1).read_to_end(&mut out).map_err(|e| ExtractError::corrupt(format, format!("{name}: {e}")))?;
+        let got = entry.take(cap + 1).read_to_end(&mut out).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::OutOfMemory {
+                ExtractError::TooLarge { format, why: format!("its part {name} needs more memory than reading may use (a zip bomb?)") }
+            } else {
+                ExtractError::corrupt(format, format!("{name}: {e}"))
+            }
+        })?;
         if got as u64 > cap {
             let why = if cap == self.limits.max_part {
                 format!("its part {name} inflates past {} MB (a zip bomb?)", self.limits.max_part >> 20)

@@ -183,22 +183,24 @@ fn page_size(doc: &Document, page: ObjectId) -> (f64, f64) {
         .unwrap_or((612.0, 792.0))
 }
 
-/// A PDF of pages that are images only (8-bit grey, uncompressed or
-/// deflated by the caller): `(width px, height px, samples)` per page,
-/// each drawn over a US Letter page. For tests and the benchmark (a scan
-/// made from rasterised pages).
-pub fn write_image_pdf(pages: &[(u32, u32, Vec<u8>, &str)]) -> Vec<u8> {
+/// A PDF of pages that are images only, as a scanner writes them: per page
+/// `(width px, height px, 8-bit grey samples)`, deflated, each drawn over a
+/// US Letter page. For tests and the benchmark (a scan made from
+/// rasterised pages).
+pub fn write_image_pdf(pages: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
     let mut objects: Vec<Vec<u8>> = vec![Vec::new(), Vec::new()];
     let mut kids = Vec::new();
-    for (w, h, data, filter) in pages {
+    for (w, h, samples) in pages {
         let img = objects.len() + 1;
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, samples).expect("deflate in memory");
+        let data = z.finish().expect("deflate in memory");
         let mut s = format!(
-            "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 {}/Length {} >>\nstream\n",
-            if filter.is_empty() { String::new() } else { format!("/Filter /{filter} ") },
+            "<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length {} >>\nstream\n",
             data.len()
         )
         .into_bytes();
-        s.extend_from_slice(data);
+        s.extend_from_slice(&data);
         s.extend_from_slice(b"\nendstream");
         objects.push(s);
         let content = b"q 612 0 0 792 0 0 cm /Im0 Do Q".to_vec();
@@ -245,8 +247,8 @@ mod tests {
     fn fake(ready: Result<(), String>, delay: Duration) -> Fake {
         Fake { ready, calls: RefCell::new(Vec::new()), delay }
     }
-    fn blank(n: usize) -> Vec<(u32, u32, Vec<u8>, &'static str)> {
-        (0..n).map(|_| (8, 8, vec![255u8; 64], "")).collect()
+    fn blank(n: usize) -> Vec<(u32, u32, Vec<u8>)> {
+        (0..n).map(|_| (8, 8, vec![255u8; 64])).collect()
     }
 
     #[test]
