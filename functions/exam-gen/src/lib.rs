@@ -1,7 +1,8 @@
-//! exam-gen: an uploaded lecture PDF in, an exam out.
+//! exam-gen: an uploaded lecture in, an exam out.
 //!
 //! A bucket notification (MinIO Kafka record via KafkaSource, MinIO webhook,
-//! AWS S3 event) for `exams/<name>.pdf` →
+//! AWS S3 event) for `exams/<name>.pdf` (or `.pptx`, `.docx`, `.odp`,
+//! `.odt`, `.md`, `.html`: [`examfn_domain::upload::LectureFormat`]) →
 //!
 //! 1. HeadObject: the current version's ETag and user metadata (`n_mcq`,
 //!    `n_tfq`, `n_mcq_options`; MinIO's event metadata is used when S3 has
@@ -31,6 +32,7 @@
 //! function sends each message id once).
 
 pub mod llm;
+pub mod ocr;
 pub mod sandbox;
 pub mod store;
 pub mod writer;
@@ -306,6 +308,13 @@ impl ExamGen {
             Ok(p) => p,
             Err(e) => return self.fail(&name, &etag, base, None, &e.0, started).await,
         };
+        // The file's format (its extension) and the OCR language for scans.
+        let format = upload::LectureFormat::of_key(&ev.key).unwrap_or_default();
+        let lang = upload::ocr_lang(if head.metadata.is_empty() { &ev.user_metadata } else { &head.metadata });
+        let lang = match lang {
+            Ok(l) => l,
+            Err(e) => return self.fail(&name, &etag, base, None, &e.0, started).await,
+        };
         let req = Request::from(params);
         let mut generating = base.clone();
         generating.insert("state", State::Generating.as_str());
@@ -319,7 +328,7 @@ impl ExamGen {
         self.statuses.set(&name, generating).await?;
 
         if head.size > MAX_PDF_BYTES {
-            let reason = format!("the PDF is {} bytes; at most {MAX_PDF_BYTES} are accepted", head.size);
+            let reason = format!("the {format} is {} bytes; at most {MAX_PDF_BYTES} are accepted", head.size);
             return self.fail(&name, &etag, base, Some(&req), &reason, started).await;
         }
         let Some(bytes) = self.bucket.get(&ev.key).await? else {
@@ -328,7 +337,7 @@ impl ExamGen {
         let fetched_ms = started.elapsed().as_millis() as u64;
         // Extraction in a child process under memory, CPU and wall-clock limits.
         let t = Instant::now();
-        let text = match self.pdf.extract(bytes).await {
+        let text = match self.pdf.extract_as(bytes, format, &lang).await {
             Ok(text) => text,
             Err(e) if e.is_permanent() => {
                 return self.fail(&name, &etag, base, Some(&req), &e.to_string(), started).await;
@@ -393,6 +402,7 @@ impl ExamGen {
             "stats": writing.stats,
             "sources": writing.sources,
             "generate_ms": generate_ms,
+            "extraction": extraction_doc(&text, &lang),
             "questions": writing.questions,
             "spares": writing.spares.iter().map(|w| w.question().clone()).collect::<Vec<_>>(),
             "spare_details": writing.spares,
@@ -412,6 +422,7 @@ impl ExamGen {
         ready.insert("exam_key", &exam_key);
         ready.insert("generator", &writing.generator);
         ready.insert("pages", text.page_count() as i64);
+        ready.insert("format", format.extension());
         ready.insert(
             "timings",
             doc! {"fetch_ms": fetched_ms as i64, "extract_ms": extract_ms as i64, "generate_ms": generate_ms as i64, "total_ms": total_ms as i64},
@@ -550,12 +561,25 @@ fn progress_doc(u: &writer::Update) -> Document {
     }
 }
 
+/// The sidecar's `extraction`: how the lecture was read (its format, what a
+/// question's `page` counts — slides for decks —, the pages OCR read).
+fn extraction_doc(text: &examfn_questions::extract::Text, lang: &str) -> Value {
+    json!({
+        "format": text.format,
+        "page_unit": text.unit(),
+        "pages": text.page_count(),
+        "ocr_pages": text.ocr_pages,
+        "ocr_lang": if text.ocr_pages.is_empty() { Value::Null } else { json!(lang) },
+        "notes": text.notes,
+    })
+}
+
 /// The "exam failed" notice.
 pub fn failed_notice(name: &str, etag: &str, reason: &str) -> (EmailMessage, String) {
     let subject = format!("Exam failed: {name}");
     let text = format!(
         "Hello,\n\nThe exam \"{name}\" could not be generated: {reason}.\n\
-         Fix the lecture or its settings and upload exams/{name}.pdf again.\n"
+         Fix the lecture or its settings and upload it again under exams/.\n"
     );
     let msg = EmailMessage {
         message_id: format!("exam-failed:{name}:{etag}"),
