@@ -2,7 +2,8 @@
 //! emits MinIO-format bucket notifications to Kafka.
 //!
 //! In the cluster MinIO publishes an `s3:ObjectCreated:*` record to
-//! `exam-generator-topic` for every `exams/*.pdf` upload. s3s-fs stores objects
+//! `exam-generator-topic` for every `exams/*.pdf` upload (and every other
+//! lecture format's: `.pptx`, `.docx`, `.odp`, `.odt`, `.md`, `.html`, …). s3s-fs stores objects
 //! on disk with real SigV4 checks but has no notifications, so the local
 //! platform puts this bridge in front of it: every request is forwarded
 //! unchanged (the `Host` header included, so signatures stay valid); when an
@@ -32,7 +33,8 @@ pub struct Bridge {
     pub emitter: Emitter,
     pub topic: String,
     pub prefix: String,
-    pub suffix: String,
+    /// Lower-case suffixes (`.pdf`, `.pptx`, …): a key ending in any of them is published.
+    pub suffixes: Vec<String>,
     pub public_endpoint: String,
 }
 
@@ -137,7 +139,7 @@ async fn forward(State(b): State<Arc<Bridge>>, req: Request) -> Response {
         if let Some(event_name) = created_event(&parts.method, &query, &parts.headers) {
             if let Some((bucket, key)) = split_path(&path) {
                 let body = resp.bytes().await.unwrap_or_default();
-                if key.starts_with(&b.prefix) && key.to_ascii_lowercase().ends_with(&b.suffix) {
+                if key.starts_with(&b.prefix) && b.suffixes.iter().any(|s| key.to_ascii_lowercase().ends_with(s.as_str())) {
                     let source_ip = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).unwrap_or("127.0.0.1").to_string();
                     let user_agent = parts.headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
                     notify(b.clone(), event_name, bucket, key, source_ip, user_agent).await;

@@ -334,7 +334,7 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
         emitter: examfn_runtime::kafka::Emitter::new(&s.kafka)?,
         topic: names::EXAM_GENERATOR_TOPIC.into(),
         prefix: names::UPLOAD_PREFIX.into(),
-        suffix: ".pdf".into(),
+        suffixes: examfn_domain::upload::LectureFormat::EXTENSIONS.iter().map(|e| format!(".{e}")).collect(),
         public_endpoint: s.s3_endpoint.clone(),
     });
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", ports.s3)).await.with_context(|| format!("S3 port {} is taken", ports.s3))?;
@@ -342,7 +342,7 @@ async fn start_into(s: &mut Servers, cache: &Cache, data: &Path, logs: &Path, po
     s.bridge = Some(tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     }));
-    eprintln!("    s3 (s3s-fs + bridge) 127.0.0.1:{}  bucket {:?}, notifications {}*.pdf -> {}", ports.s3, names::BUCKET, names::UPLOAD_PREFIX, names::EXAM_GENERATOR_TOPIC);
+    eprintln!("    s3 (s3s-fs + bridge) 127.0.0.1:{}  bucket {:?}, notifications {}*.{{{}}} -> {}", ports.s3, names::BUCKET, names::UPLOAD_PREFIX, examfn_domain::upload::LectureFormat::EXTENSIONS.join(","), names::EXAM_GENERATOR_TOPIC);
 
     // SMTP.
     // A Maildir needs its three folders (aiosmtpd only creates them when the

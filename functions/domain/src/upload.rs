@@ -263,6 +263,9 @@ impl LectureFormat {
     pub const ALL: [LectureFormat; 7] = [Self::Pdf, Self::Pptx, Self::Docx, Self::Odp, Self::Odt, Self::Markdown, Self::Html];
     /// For messages: the extensions accepted.
     pub const EXTENSIONS_TEXT: &'static str = ".pdf, .pptx, .docx, .odp, .odt, .md, .html";
+    /// Every extension [`Self::from_extension`] takes (lower case, no dot):
+    /// the bucket notification's suffix filters.
+    pub const EXTENSIONS: [&'static str; 9] = ["pdf", "pptx", "docx", "odp", "odt", "md", "markdown", "html", "htm"];
 
     /// The format an extension (without its dot, any case) names.
     pub fn from_extension(ext: &str) -> Option<Self> {
@@ -615,6 +618,9 @@ mod tests {
 
     #[test]
     fn formats_by_content_type_and_first_bytes() {
+        for e in LectureFormat::EXTENSIONS {
+            assert!(LectureFormat::from_extension(e).is_some(), "{e}");
+        }
         for f in LectureFormat::ALL {
             assert_eq!(LectureFormat::from_content_type(f.content_type()), Some(f));
             assert_eq!(LectureFormat::from_extension(f.extension()), Some(f));
