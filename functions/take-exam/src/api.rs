@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use examfn_domain::exam::{Exam, Question};
 use examfn_domain::grading::{grade, ExamName, GradingError};
 use examfn_domain::names::UPLOAD_PREFIX;
+use examfn_domain::upload::LectureFormat;
 use examfn_runtime::http::route_body_limit;
 use examfn_runtime::FnError;
 
@@ -436,7 +437,7 @@ async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> Ap
     let uploads = uploads?;
     let mut rows: BTreeMap<String, Value> = BTreeMap::new();
     for key in uploads {
-        let Some(base) = key.strip_prefix(UPLOAD_PREFIX).and_then(|k| k.strip_suffix(".pdf")) else { continue };
+        let Some((base, _)) = key.strip_prefix(UPLOAD_PREFIX).and_then(LectureFormat::split_name) else { continue };
         if let Ok(n) = ExamName::parse(&format!("{base}.json")) {
             rows.insert(n.base().to_string(), json!({"name": n.as_str(), "state": "uploaded", "available": false}));
         }
@@ -841,6 +842,8 @@ pub struct UploadQuery {
     n_mcq: Option<String>,
     n_tfq: Option<String>,
     n_mcq_options: Option<String>,
+    /// The OCR language of a scanned PDF (Tesseract's code: `eng`, `deu`, `eng+fra`).
+    lang: Option<String>,
 }
 
 fn count(name: &str, v: Option<&str>, default: u32, min: u32, max: u32) -> Result<u32, ApiError> {
@@ -852,8 +855,11 @@ fn count(name: &str, v: Option<&str>, default: u32, min: u32, max: u32) -> Resul
     Ok(n)
 }
 
-/// `POST /educator/uploads?name=&n_mcq=&n_tfq=&n_mcq_options=`: the raw PDF
-/// body goes to `exams/<name>.pdf` with the generation parameters as metadata.
+/// `POST /educator/uploads?name=&n_mcq=&n_tfq=&n_mcq_options=&lang=`: the
+/// raw lecture body goes to `exams/<name>.<ext>` with the generation
+/// parameters (and the OCR language of a scan) as metadata. The format is
+/// the name's extension (`lecture1.pptx`), else the `Content-Type`, else a
+/// PDF when the body starts with `%PDF-`; the body must look like it.
 async fn upload(
     State(st): State<AppState>,
     Educator(id): Educator,
@@ -862,9 +868,18 @@ async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let raw = q.name.as_deref().map(str::trim).unwrap_or("");
-    let base = raw.strip_suffix(".pdf").or_else(|| raw.strip_suffix(".PDF")).unwrap_or(raw);
+    let (base, named_format) = match LectureFormat::split_name(raw) {
+        Some((base, f)) => (base, Some(f)),
+        None => (raw, None),
+    };
     let name = exam_name(&format!("{base}.json"))
-        .map_err(|_| FnError::bad_input("name must be a plain file name such as lecture1 or lecture1.pdf"))?;
+        .map_err(|_| FnError::bad_input("name must be a plain file name such as lecture1, lecture1.pdf or lecture1.pptx"))?;
+    let lang = match q.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => Some(
+            examfn_domain::upload::ocr_lang([(&"lang".to_string(), &l.to_string())]).map_err(|e| FnError::bad_input(e.0))?,
+        ),
+    };
     let n_mcq = count("n_mcq", q.n_mcq.as_deref(), 5, 0, 50)?;
     let n_tfq = count("n_tfq", q.n_tfq.as_deref(), 3, 0, 50)?;
     let n_opts = count("n_mcq_options", q.n_mcq_options.as_deref(), 4, 2, 8)?;
@@ -873,33 +888,45 @@ async fn upload(
     }
     let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if ctype.starts_with("multipart/") {
-        return Err(ApiError::Unsupported("send the PDF itself as the request body (Content-Type: application/pdf)".into()));
+        return Err(ApiError::Unsupported(
+            "send the lecture itself as the request body (Content-Type: application/pdf, or the file's own type)".into(),
+        ));
     }
     let body = match body {
         Ok(b) => b,
         Err(r) if examfn_runtime::http::is_too_large(&r) => {
             let msg = match examfn_runtime::http::declared_too_large(&r) {
                 Some(e) => format!(
-                    "the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES): the request declares {} bytes",
+                    "the lecture is larger than the limit of {} bytes (UPLOAD_MAX_BYTES): the request declares {} bytes",
                     e.limit, e.declared
                 ),
-                None => format!("the PDF is larger than the limit of {} bytes (UPLOAD_MAX_BYTES)", st.upload_max_bytes),
+                None => format!("the lecture is larger than the limit of {} bytes (UPLOAD_MAX_BYTES)", st.upload_max_bytes),
             };
             return Ok((StatusCode::PAYLOAD_TOO_LARGE, Json(json!({"error": msg, "kind": "bad_input", "status": 413})))
                 .into_response());
         }
         Err(r) => return Err(ApiError::Body(r)),
     };
-    if !body.starts_with(b"%PDF-") {
-        return Err(FnError::bad_input("the body is not a PDF (it must start with %PDF-)").into());
+    let format = named_format
+        .or_else(|| LectureFormat::from_content_type(ctype))
+        .or_else(|| body.starts_with(b"%PDF-").then_some(LectureFormat::Pdf))
+        .ok_or_else(|| {
+            FnError::bad_input(format!(
+                "say which kind of lecture this is: name it with its extension ({}) or send its Content-Type",
+                LectureFormat::EXTENSIONS_TEXT
+            ))
+        })?;
+    if let Err(why) = format.sniff(&body) {
+        return Err(FnError::bad_input(format!("the body is not a {format}: {why}")).into());
     }
-    let key = format!("{UPLOAD_PREFIX}{}.pdf", name.base());
-    st.exams
-        .client()
-        .put_object()
-        .bucket(st.exams.bucket())
+    let key = format!("{UPLOAD_PREFIX}{}.{}", name.base(), format.extension());
+    let mut put = st.exams.client().put_object();
+    if let Some(l) = &lang {
+        put = put.metadata("lang", l.clone());
+    }
+    put.bucket(st.exams.bucket())
         .key(&key)
-        .content_type("application/pdf")
+        .content_type(format.content_type())
         .metadata("n_mcq", n_mcq.to_string())
         .metadata("n_tfq", n_tfq.to_string())
         .metadata("n_mcq_options", n_opts.to_string())
@@ -912,7 +939,7 @@ async fn upload(
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({
-            "name": name.as_str(), "key": key, "bytes": body.len(), "state": "uploaded",
+            "name": name.as_str(), "key": key, "bytes": body.len(), "state": "uploaded", "format": format.extension(),
             "n_mcq": n_mcq, "n_tfq": n_tfq, "n_mcq_options": n_opts,
         })),
     )

@@ -719,3 +719,56 @@ async fn hostile_names_bodies_and_callers_are_refused() {
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{m} {p} with a garbage token: {v}");
     }
 }
+
+/// Lectures as teachers have them through the upload route: the format from
+/// the name's extension or the Content-Type, stored under its own extension
+/// with its own content type (and the OCR language), the body checked
+/// against the format, listed as uploaded.
+#[tokio::test]
+async fn educators_upload_decks_documents_and_pages() {
+    let f = fixture().await;
+    let ed = f.token("ed@example.org", Role::Educator);
+    let upload = |q: &str, body: Vec<u8>, ctype: &str| {
+        let mut r = Request::post(format!("/educator/uploads?{q}")).header(header::AUTHORIZATION, format!("Bearer {ed}"));
+        if !ctype.is_empty() {
+            r = r.header(header::CONTENT_TYPE, ctype);
+        }
+        r.body(Body::from(body)).unwrap()
+    };
+    // (exam-gen reads what is inside: these are only the first bytes the route checks.)
+    let deck = b"PK\x03\x04 a zip archive".to_vec();
+    for (q, body, ctype, key, stored_type) in [
+        ("name=week1.pptx", deck.clone(), "application/octet-stream", "exams/week1.pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        ("name=week2", deck.clone(), "application/vnd.oasis.opendocument.text", "exams/week2.odt", "application/vnd.oasis.opendocument.text"),
+        ("name=week3.MD", b"# The water cycle\n".to_vec(), "", "exams/week3.md", "text/markdown; charset=utf-8"),
+        ("name=week4&lang=deu", b"%PDF-1.4\n%scan\n".to_vec(), "", "exams/week4.pdf", "application/pdf"),
+        ("name=week5", b"<h1>Water</h1>".to_vec(), "text/html; charset=utf-8", "exams/week5.html", "text/html; charset=utf-8"),
+    ] {
+        let (s, _, v) = f.call(upload(q, body, ctype)).await;
+        assert_eq!(s, StatusCode::ACCEPTED, "{q}: {v}");
+        assert_eq!(v["key"], key, "{q}");
+        let head = f.s3.head_object().bucket(&f.bucket).key(key).send().await.unwrap();
+        assert_eq!(head.content_type(), Some(stored_type), "{q}");
+        if q.contains("lang") {
+            assert_eq!(head.metadata().unwrap().get("lang").map(String::as_str), Some("deu"));
+        }
+    }
+    // The body must be what the name or the type says.
+    for (q, body, ctype, says) in [
+        ("name=x.pptx", b"%PDF-1.4".to_vec(), "", "not a zip archive"),
+        ("name=x.docx", vec![0xD0, 0xCF, 0x11, 0xE0, 0, 0], "", "legacy binary"),
+        ("name=x", deck.clone(), "", "say which kind of lecture"),
+        ("name=x.md", vec![0u8; 64], "", "binary"),
+        ("name=x.pdf&lang=--oem", b"%PDF-1.4".to_vec(), "", "lang"),
+    ] {
+        let (s, _, v) = f.call(upload(q, body, ctype)).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(says), "{q}: {v}");
+    }
+    let (s, v) = f.get("/educator/exams", Some(&ed)).await;
+    assert_eq!(s, StatusCode::OK);
+    let names: Vec<&str> = v.as_array().unwrap().iter().filter_map(|r| r["name"].as_str()).collect();
+    for n in ["week1.json", "week2.json", "week3.json", "week4.json", "week5.json"] {
+        assert!(names.contains(&n), "{n} listed as uploaded: {names:?}");
+    }
+}

@@ -340,34 +340,67 @@ async function myResults() {
 
 // ---- educator -------------------------------------------------------------
 
+// The lecture formats exam-gen reads: extension -> the Content-Type sent.
+const LECTURE_TYPES = {
+  pdf: "application/pdf",
+  pptx: "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  odp: "application/vnd.oasis.opendocument.presentation",
+  odt: "application/vnd.oasis.opendocument.text",
+  md: "text/markdown", markdown: "text/markdown",
+  html: "text/html", htm: "text/html",
+};
+const lectureExt = (fileName) => {
+  const m = /\.([a-z]+)$/i.exec(fileName || "");
+  return m && LECTURE_TYPES[m[1].toLowerCase()] ? m[1].toLowerCase() : null;
+};
+
 function uploadForm(onDone) {
   const msg = h("div", { role: "status" });
-  const file = h("input", { id: "pdf", type: "file", accept: "application/pdf,.pdf", required: true });
+  const accept = Object.keys(LECTURE_TYPES).map((e) => "." + e).concat([...new Set(Object.values(LECTURE_TYPES))]).join(",");
+  const file = h("input", { id: "pdf", type: "file", accept, required: true, "aria-describedby": "formats" });
   const name = h("input", { id: "lecture", type: "text", required: true, placeholder: "lecture1", pattern: "[^\\/\\\\]+" });
   const num = (id, v, min, max) => h("input", { id, type: "number", min, max, value: v, required: true, inputmode: "numeric" });
   const mcq = num("n_mcq", 5, 0, 50), tfq = num("n_tfq", 3, 0, 50), opts = num("n_mcq_options", 4, 2, 8);
+  const lang = h("input", { id: "lang", type: "text", value: "eng", pattern: "[a-z]{3,4}(_[a-z]+)?(\\+[a-z]{3,4}(_[a-z]+)?){0,2}",
+    "aria-describedby": "lang-help", autocomplete: "off" });
   file.addEventListener("change", () => {
-    if (file.files[0] && !name.value) name.value = file.files[0].name.replace(/\.pdf$/i, "");
+    const f = file.files[0];
+    if (f && !name.value) name.value = lectureExt(f.name) ? f.name.replace(/\.[a-z]+$/i, "") : f.name;
   });
   const button = h("button", { type: "submit" }, "Upload");
   const form = h("form", { class: "card", "aria-labelledby": "upload-title" },
-    h("h2", { id: "upload-title" }, "Upload a lecture (PDF)"),
-    h("label", { for: "pdf" }, "PDF file"), file,
+    h("h2", { id: "upload-title" }, "Upload a lecture"),
+    h("label", { for: "pdf" }, "Lecture file"), file,
+    h("p", { id: "formats", class: "hint" },
+      "PDF (scans are read by OCR), PowerPoint (.pptx), Word (.docx), Impress (.odp), Writer (.odt), Markdown (.md) or HTML. " +
+      "Questions name the slide or page they come from."),
     h("label", { for: "lecture" }, "Exam name"), name,
     h("div", { class: "row" },
       h("div", {}, h("label", { for: "n_mcq" }, "Multiple-choice questions"), mcq),
       h("div", {}, h("label", { for: "n_tfq" }, "True/false questions"), tfq),
-      h("div", {}, h("label", { for: "n_mcq_options" }, "Options per question"), opts)),
+      h("div", {}, h("label", { for: "n_mcq_options" }, "Options per question"), opts),
+      h("div", {}, h("label", { for: "lang" }, "Language of a scan"), lang,
+        h("small", { id: "lang-help" }, " Tesseract's code: eng, deu, fra, …"))),
     h("p", {}, button), msg);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     msg.replaceChildren();
     const f = file.files[0];
-    if (!f) { msg.replaceChildren(errorBox("Choose a PDF file.")); return; }
+    if (!f) { msg.replaceChildren(errorBox("Choose a lecture file.")); return; }
+    const ext = lectureExt(f.name);
+    if (!ext) {
+      msg.replaceChildren(errorBox("Choose a PDF, .pptx, .docx, .odp, .odt, .md or .html file."));
+      return;
+    }
     button.disabled = true;
     try {
-      const q = new URLSearchParams({ name: name.value.trim(), n_mcq: mcq.value, n_tfq: tfq.value, n_mcq_options: opts.value });
-      const r = await api("/educator/uploads?" + q, { method: "POST", body: f, headers: { "Content-Type": "application/pdf" } });
+      // The name carries the file's extension: the server stores exams/<name>.<ext>.
+      const base = name.value.trim().replace(/\.(pdf|pptx|docx|odp|odt|md|markdown|html?)$/i, "");
+      const params = { name: base + "." + ext, n_mcq: mcq.value, n_tfq: tfq.value, n_mcq_options: opts.value };
+      if (lang.value.trim()) params.lang = lang.value.trim();
+      const q = new URLSearchParams(params);
+      const r = await api("/educator/uploads?" + q, { method: "POST", body: f, headers: { "Content-Type": LECTURE_TYPES[ext] } });
       msg.replaceChildren(h("p", { class: "correct" }, "Uploaded " + r.data.key + ". Generation starts shortly."));
       form.reset();
       onDone();
