@@ -40,6 +40,30 @@ RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3
  && mv /out/cache/models/all-MiniLM-L6-v2-0.1.2 /out/model
 
 # ---------------------------------------------------------------------------
+# exam-gen's OCR of scanned PDFs: Debian's Tesseract 5.3 with its English
+# language data (tesseract-ocr, tesseract-ocr-eng) and poppler's pdftoppm
+# (poppler-utils), with exactly the shared libraries `ldd` lists for them
+# beyond glibc and libgcc (which the runtime images have), their language
+# data and licences. exam-gen finds them on PATH; without them a scanned PDF
+# ends failed with "OCR unavailable: …" (text PDFs and the other formats need
+# nothing). Add a language: tesseract-ocr-<code> here, then `lang` metadata.
+FROM ${BUILDER_IMAGE} AS ocr
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends tesseract-ocr tesseract-ocr-eng poppler-utils \
+ && mkdir -p /out/ocr \
+ && for b in /usr/bin/tesseract /usr/bin/pdftoppm; do \
+      cp --parents -L "$b" /out/ocr \
+   && ldd "$b" | awk '$2 == "=>" && $3 ~ /^\// {print $3}' \
+      | grep -Ev '/(libc|libm|libgcc_s|libpthread|libdl|librt|ld-linux[^/]*)\.so' \
+      | xargs -r cp --parents -L -t /out/ocr ; \
+    done \
+ && cp -r --parents /usr/share/tesseract-ocr /out/ocr \
+ && for p in tesseract-ocr tesseract-ocr-eng libtesseract5 liblept5 poppler-utils libpoppler126; do \
+      cp --parents "/usr/share/doc/$p/copyright" /out/ocr ; \
+    done \
+ && /usr/bin/tesseract --list-langs 2>&1 | grep -qx eng
+
+# ---------------------------------------------------------------------------
 # distroless cc: glibc, libgcc, CA certificates, no shell, user 65532.
 FROM ${RUNTIME_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="examfn" \
@@ -48,6 +72,7 @@ LABEL org.opencontainers.image.title="examfn" \
       org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=builder --chown=0:0 /out/examfn /usr/local/bin/examfn
 COPY --from=model --chown=0:0 /out/model/ /usr/local/share/examfn/all-MiniLM-L6-v2/
+COPY --from=ocr --chown=0:0 /out/ocr/ /
 ENV EMBED_MODEL_DIR=/usr/local/share/examfn/all-MiniLM-L6-v2
 # Nothing is written outside /tmp (an emptyDir in the cluster), so the root
 # filesystem can be mounted read-only.
@@ -83,6 +108,7 @@ EXPOSE 8080
 FROM thin AS exam-gen
 COPY --from=thin-builder --chown=0:0 /out/exam-gen/ /
 COPY --from=model --chown=0:0 /out/model/ /usr/local/share/examfn/all-MiniLM-L6-v2/
+COPY --from=ocr --chown=0:0 /out/ocr/ /
 ENV EMBED_MODEL_DIR=/usr/local/share/examfn/all-MiniLM-L6-v2
 ENTRYPOINT ["/usr/local/bin/exam-gen"]
 

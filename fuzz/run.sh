@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(upload_event debezium_record email_payload exam_json pdf_extract)
+[[ ${#targets[@]} -gt 0 ]] || targets=(upload_event debezium_record email_payload exam_json pdf_extract lecture_file office_xml)
 export RUSTC_BOOTSTRAP=1
 
 seed() { mkdir -p "corpus/$1"; printf '%s' "$3" > "corpus/$1/$2"; }
@@ -48,6 +48,35 @@ objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents 7 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(c2) + c2 + b"\nendstream"]
 open("corpus/pdf_extract/text.pdf", "wb").write(build(objs))
+PY
+mkdir -p corpus/lecture_file corpus/office_xml
+python3 - <<'PY'
+# One small file of each non-PDF format (first byte: the format), and the
+# XML parts alone for office_xml (first byte: which part).
+import io, zipfile
+def z(parts):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as f:
+        for n, d in parts: f.writestr(n, d)
+    return b.getvalue()
+slide = b'<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:nvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>Cells</a:t></a:r></a:p></p:txBody></p:sp><p:sp><p:nvSpPr><p:nvPr><p:ph idx="1"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:pPr lvl="1"><a:buAutoNum type="arabicPeriod"/></a:pPr><a:r><a:t>The nucleus holds DNA.</a:t></a:r><a:br/></a:p></p:txBody></p:sp><p:graphicFrame><a:tbl><a:tr><a:tc><a:txBody><a:p><a:r><a:t>A</a:t></a:r></a:p></a:txBody></a:tc></a:tr></a:tbl></p:graphicFrame></p:spTree></p:cSld></p:sld>'
+pres = b'<p:presentation xmlns:p="p" xmlns:r="r"><p:sldIdLst><p:sldId id="256" r:id="rId2"/></p:sldIdLst></p:presentation>'
+rels = b'<Relationships><Relationship Id="rId2" Type="x/slide" Target="slides/slide1.xml"/></Relationships>'
+doc = b'<w:document xmlns:w="w"><w:body><w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Water</w:t></w:r></w:p><w:p><w:pPr><w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr></w:pPr><w:r><w:lastRenderedPageBreak/><w:t xml:space="preserve">Rain falls.</w:t><w:br w:type="page"/></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>x</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body></w:document>'
+odt = b'<office:document-content xmlns:office="o" xmlns:text="t" xmlns:table="b"><office:body><office:text><text:h text:outline-level="1">Water</text:h><text:list text:style-name="L1"><text:list-item><text:p>Rain<text:s text:c="2"/>falls.</text:p></text:list-item></text:list><text:soft-page-break/><table:table><table:table-row><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:text></office:body></office:document-content>'
+odp = b'<office:document-content xmlns:office="o" xmlns:text="t" xmlns:draw="d" xmlns:presentation="p"><office:body><office:presentation><draw:page><draw:frame presentation:class="title"><draw:text-box><text:p>Cells</text:p></draw:text-box></draw:frame><presentation:notes><draw:frame presentation:class="notes"><draw:text-box><text:p>The cell is the unit of life.</text:p></draw:text-box></draw:frame></presentation:notes></draw:page></office:presentation></office:body></office:document-content>'
+files = [
+    (0, z([("ppt/presentation.xml", pres), ("ppt/_rels/presentation.xml.rels", rels), ("ppt/slides/slide1.xml", slide)])),
+    (1, z([("word/document.xml", doc)])),
+    (2, z([("mimetype", b"application/vnd.oasis.opendocument.presentation"), ("content.xml", odp)])),
+    (3, z([("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", odt)])),
+    (4, b"---\ntitle: x\n---\n# Water\n\n- Rain falls.\n  1. nested\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>x()</script>\n```\ncode\n```\n"),
+    (5, b"<!DOCTYPE html><html><head><title>t</title><script>x()</script></head><body><nav>n</nav><h1>Water &amp; ice</h1><ol start=3><li>Rain<ul><li>drops</li></ul></ol><table><tr><td>a<td>b</table><p hidden>h</p><br>&#8211;</body></html>"),
+]
+for pick, data in files:
+    open("corpus/lecture_file/seed%d" % pick, "wb").write(bytes([pick]) + data)
+for pick, data in [(0, slide), (1, doc), (3, odt), (4, odp)]:
+    open("corpus/office_xml/seed%d" % pick, "wb").write(bytes([pick]) + data)
 PY
 
 mkdir -p logs
