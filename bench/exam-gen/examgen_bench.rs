@@ -5,11 +5,17 @@
 //!                                         write lecture-<PAGES>p.pdf for each page count
 //!                                         (default: lecture-2p.pdf and lecture-120p.pdf)
 //!   examgen_bench run FILE [N_MCQ N_TFQ N_OPTIONS]
-//!   examgen_bench extract FILE            extraction only
+//!   examgen_bench extract FILE            extraction only (any format, by its extension)
+//!   examgen_bench make-formats DIR N      lecture-<N>.{pptx,odp,docx,odt,md,html}: the same
+//!                                         N parts as slides (decks) or pages (documents)
+//!   examgen_bench scan PDF OUT [DPI]      OUT: PDF's pages rasterised (pdftoppm), images only
+//!   examgen_bench ocr FILE [LANG]         extraction with OCR of scanned pages, as exam-gen's child does
 use std::time::Instant;
 
 use examfn_questions::Request;
 use examfn_questions::extract::pdf as pdftext;
+use examfn_questions::extract::samples::{self, Part, Slide};
+use examfn_questions::extract::{self as lecture, Format};
 
 /// A lecture page of about 160 words in the shape real lecture notes have:
 /// a heading, definitions, facts with numbers and years, statements about
@@ -64,9 +70,86 @@ fn page(n: usize) -> Vec<String> {
     lines
 }
 
+/// Part `n` as a slide: the heading as its title, the first sentences as
+/// bullets (two levels), the rest as speaker notes.
+fn slide(n: usize) -> Slide {
+    let lines = page(n);
+    let text = lines[2..lines.len() - 1].join(" ");
+    let sentences: Vec<String> = text.split(". ").map(|s| s.trim_end_matches('.').to_string() + ".").collect();
+    Slide {
+        title: lines[1].clone(),
+        bullets: sentences.iter().take(4).enumerate().map(|(i, s)| ((i % 2) as u8, s.trim_end_matches('.').to_string())).collect(),
+        notes: sentences[4..].to_vec(),
+        ..Slide::default()
+    }
+}
+
+/// Part `n` as a document page: its heading, its sentences as paragraphs,
+/// two as a list, a page break.
+fn doc_page(n: usize) -> Vec<Part> {
+    let lines = page(n);
+    let text = lines[2..lines.len() - 1].join(" ");
+    let mut parts = vec![Part::Heading(2, lines[1].clone())];
+    for (i, s) in text.split(". ").enumerate() {
+        let s = s.trim_end_matches('.').to_string() + ".";
+        parts.push(if i == 3 || i == 4 { Part::Item(0, s) } else { Part::Para(s) });
+    }
+    parts.push(Part::PageBreak);
+    parts
+}
+
+fn format_of(path: &str) -> Format {
+    examfn_domain::upload::LectureFormat::of_key(path).unwrap_or(Format::Pdf)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
+        Some("make-formats") => {
+            let dir = std::path::PathBuf::from(args.get(2).expect("DIR"));
+            let n: usize = args.get(3).map_or(20, |s| s.parse().expect("N is a number"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let slides: Vec<Slide> = (0..n).map(slide).collect();
+            let parts: Vec<Part> = (0..n).flat_map(doc_page).collect();
+            let files: Vec<(&str, Vec<u8>)> = vec![
+                ("pptx", samples::pptx(&slides)),
+                ("odp", samples::odp(&slides)),
+                ("docx", samples::docx(&parts)),
+                ("odt", samples::odt(&parts)),
+                ("md", samples::markdown(&parts).into_bytes()),
+                ("html", samples::html("Lecture notes", &parts).into_bytes()),
+            ];
+            for (ext, bytes) in files {
+                std::fs::write(dir.join(format!("lecture-{n}.{ext}")), bytes).unwrap();
+            }
+        }
+        Some("scan") => {
+            let pdf = std::fs::read(args.get(2).expect("PDF")).unwrap();
+            let dpi: u32 = args.get(4).map_or(300, |s| s.parse().expect("DPI"));
+            let tools = examfn_exam_gen::ocr::OcrTools::discover();
+            let examfn_exam_gen::ocr::OcrTools::Found { pdftoppm, .. } = tools else { panic!("{tools:?}") };
+            std::fs::write(args.get(3).expect("OUT"), examfn_exam_gen::ocr::scan_of(&pdftoppm, &pdf, dpi).unwrap()).unwrap();
+        }
+        Some("ocr") => {
+            let bytes = std::fs::read(args.get(2).expect("FILE")).unwrap();
+            let lang = args.get(3).cloned().unwrap_or_else(|| "eng".into());
+            let tools = examfn_exam_gen::ocr::OcrTools::discover();
+            for (k, v) in tools.child_env() {
+                std::env::set_var(k, v);
+            }
+            std::env::set_var(examfn_exam_gen::ocr::ENV_LANG, &lang);
+            let engine = examfn_exam_gen::ocr::Tesseract::from_child_env(None);
+            let t = Instant::now();
+            let text = lecture::extract_with(&bytes, Format::Pdf, &lecture::Options { ocr: Some(&engine), deadline: None }).expect("extract");
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            println!(
+                "pages={} ocr_pages={} words={} extract_ms={ms:.1} per_page_ms={:.1}",
+                text.page_count(),
+                text.ocr_pages.len(),
+                text.word_count(),
+                ms / text.ocr_pages.len().max(1) as f64
+            );
+        }
         Some("make-fixtures") => {
             let dir = std::path::PathBuf::from(args.get(2).expect("DIR"));
             std::fs::create_dir_all(&dir).unwrap();
@@ -80,9 +163,10 @@ fn main() {
             }
         }
         Some("extract") => {
-            let bytes = std::fs::read(args.get(2).expect("FILE")).unwrap();
+            let path = args.get(2).expect("FILE");
+            let bytes = std::fs::read(path).unwrap();
             let t = Instant::now();
-            let text = pdftext::extract(&bytes).expect("extract");
+            let text = lecture::extract(&bytes, format_of(path)).expect("extract");
             println!("pages={} words={} extract_ms={:.1}", text.page_count(), text.word_count(), t.elapsed().as_secs_f64() * 1e3);
         }
         Some("run") => {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # exam-gen benchmark (not a test): time and peak RSS of text extraction +
 # question generation for a 2-page and a 120-page text PDF, side by side with
-# pdfminer.six's text extraction of the same files. Median of RUNS runs.
+# pdfminer.six's text extraction of the same files; then extraction of every
+# other lecture format (20 slides or pages each) and OCR of a scanned PDF
+# (cost per page). Median of RUNS runs.
 #
 #   bash bench/exam-gen/run.sh            # RUNS=7 by default
 #
@@ -68,3 +70,51 @@ for f in lecture-2p.pdf lecture-120p.pdf; do
     printf '| %s | %s | %s | %.0f | %.1f | %s |\n' "$f" "$pages" "$tool" "$wall" "$rss" "$inproc"
   done
 done
+
+# Every format: the same 20 parts as slides (decks) or pages (documents),
+# extraction only (what exam-gen's child does), median of RUNS.
+"$BIN" make-formats "$WORK" 20
+printf '\n| file | format | pages or slides | median wall (ms) | median peak RSS (MiB) | in-process extract (ms) |\n'
+printf '|---|---|---|---|---|---|\n'
+for f in lecture-20.pptx lecture-20.odp lecture-20.docx lecture-20.odt lecture-20.md lecture-20.html lecture-120p.pdf; do
+  : > "$WORK/walls"; : > "$WORK/rss"; : > "$WORK/inproc"
+  for _ in $(seq "$RUNS"); do
+    r=$(measure "$BIN" extract "$WORK/$f")
+    echo "$r" | awk '{print $1*1000}' >> "$WORK/walls"
+    echo "$r" | awk '{print $2/1024}' >> "$WORK/rss"
+    sed -E 's/.*extract_ms=([0-9.]+).*/\1/' "$WORK/out" >> "$WORK/inproc"
+  done
+  pages=$(sed -E 's/.*pages=([0-9]+).*/\1/' "$WORK/out")
+  printf '| %s | %s | %s | %.0f | %.1f | %s |\n' "$f" "${f##*.}" "$pages" "$(median < "$WORK/walls")" "$(median < "$WORK/rss")" "$(median < "$WORK/inproc")"
+done
+
+# OCR: a 4-page lecture rasterised at 300 dpi (pdftoppm, grey) and written
+# back as a PDF of images (a scan without a text layer), read as exam-gen's
+# child reads it: pdftoppm per page, then tesseract with one thread. OCR_RUNS
+# runs (3 by default: each takes seconds). Needs poppler-utils and
+# tesseract-ocr (installed here from Debian when missing and root).
+OCR_RUNS="${OCR_RUNS:-3}"
+if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng poppler-utils >/dev/null 2>&1; } || true
+  fi
+fi
+if command -v tesseract >/dev/null && command -v pdftoppm >/dev/null; then
+  "$BIN" make-fixtures "$WORK" 4
+  "$BIN" scan "$WORK/lecture-4p.pdf" "$WORK/scan-4p.pdf" 300
+  printf '\n| file | scanned pages | cores | median wall (ms) | median peak RSS (MiB) | OCR per page (ms) | words read |\n'
+  printf '|---|---|---|---|---|---|---|\n'
+  : > "$WORK/walls"; : > "$WORK/rss"; : > "$WORK/inproc"
+  for _ in $(seq "$OCR_RUNS"); do
+    r=$(measure "$BIN" ocr "$WORK/scan-4p.pdf")
+    echo "$r" | awk '{print $1*1000}' >> "$WORK/walls"
+    echo "$r" | awk '{print $2/1024}' >> "$WORK/rss"
+    sed -E 's/.*per_page_ms=([0-9.]+).*/\1/' "$WORK/out" >> "$WORK/inproc"
+  done
+  words=$(sed -E 's/.*words=([0-9]+).*/\1/' "$WORK/out")
+  printf '| scan-4p.pdf (%s KB, 300 dpi) | 4 | %s | %.0f | %.1f | %.0f | %s |\n' "$(( $(stat -c %s "$WORK/scan-4p.pdf") / 1024 ))" "$(nproc)" \
+    "$(median < "$WORK/walls")" "$(median < "$WORK/rss")" "$(median < "$WORK/inproc")" "$words"
+else
+  echo "OCR unavailable: tesseract-ocr and poppler-utils are not installed (apt-get install -y tesseract-ocr tesseract-ocr-eng poppler-utils)" >&2
+fi
