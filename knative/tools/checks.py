@@ -727,8 +727,12 @@ def check_cdc_and_storage(objs: list[Obj], rep: Report, names: dict[str, str]) -
                     rep.fail(j.ref, f"{path}.args", "must run `mc event add`")
                 if names.get("UPLOAD_PREFIX") and env_.get("UPLOAD_PREFIX") != names["UPLOAD_PREFIX"]:
                     rep.fail(j.ref, f"{path}.env[UPLOAD_PREFIX]", f"must be {names['UPLOAD_PREFIX']} (names.rs UPLOAD_PREFIX)")
-                if env_.get("UPLOAD_SUFFIX") != ".pdf":
-                    rep.fail(j.ref, f"{path}.env[UPLOAD_SUFFIX]", "must be .pdf")
+                # domain::upload::LectureFormat::EXTENSIONS: every lecture format exam-gen reads.
+                lecture_suffixes = {".pdf", ".pptx", ".docx", ".odp", ".odt", ".md", ".markdown", ".html", ".htm"}
+                if set((env_.get("UPLOAD_SUFFIXES") or "").split()) != lecture_suffixes:
+                    rep.fail(j.ref, f"{path}.env[UPLOAD_SUFFIXES]", "must list " + " ".join(sorted(lecture_suffixes)))
+                if "$UPLOAD_SUFFIXES" not in script:
+                    rep.fail(j.ref, f"{path}.args", "must subscribe every suffix of UPLOAD_SUFFIXES")
                 if names.get("BUCKET") and env_.get("BUCKET") != names["BUCKET"]:
                     rep.fail(j.ref, f"{path}.env[BUCKET]", f"must be {names['BUCKET']}")
         # ConfigMap values the code's names fix
