@@ -472,6 +472,7 @@ impl ExamGen {
     ) -> Result<Outcome, FnError> {
         base.insert("state", State::Failed.as_str());
         base.insert("reason", reason);
+        base.insert("progress", Bson::Null);
         base.insert("written", doc! {"mcq": 0i64, "tfq": 0i64});
         if let Some(r) = req {
             base.insert("requested", requested_doc(r));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use examfn_questions::candidate::{Candidate, Writing};
-use examfn_questions::llm::{Chat, Flow, LlmSource, Settings};
+use examfn_questions::llm::{Chat, LlmSource, Settings};
 use examfn_questions::source::{QuestionSource, RulesSource};
 use examfn_questions::write::{Lecture, Writer};
 use examfn_questions::Request;
@@ -80,38 +80,34 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
         (lecture, writer)
     })
     .await?;
-    let rules_facts = writer.progress().written;
+    let rules_fill = writer.fill().written;
     let mut notes = Notes::default();
     if let Some((backend, chat)) = llm {
-        progress(Update { stage: "waiting", written: rules_facts.min(total), total, eta_seconds: None });
+        progress(Update { stage: "waiting", written: rules_fill, total, eta_seconds: None });
         match backend.reachable().await {
             Err(why) => notes.llm_fallback = Some(why),
             Ok(()) => {
                 let _turn = backend.permit().await;
                 let started = Instant::now();
                 let deadline = started + backend.config.budget;
-                // The model adds facts until, with the rules' best, the exam and a few spares are covered.
-                let want = (total * 6).div_ceil(5).saturating_sub(rules_facts.min(total / 2)).max(1);
                 let mut settings = Settings::new(backend.config.model.clone());
                 settings.request_timeout = backend.config.timeout;
                 let source = LlmSource::new(chat.clone(), settings);
-                progress(Update { stage: "writing", written: rules_facts.min(total), total, eta_seconds: None });
+                progress(Update { stage: "writing", written: rules_fill, total, eta_seconds: None });
+                // The model reads passages until the exam is filled with verified
+                // questions and a few spares remain (or its time is up).
                 let mut take = |cands: Vec<Candidate>| {
-                    writer.take(cands);
-                    let got = writer.verified_from("llm");
-                    let p = writer.progress();
+                    let flow = writer.take(cands);
+                    let fill = writer.fill();
+                    let gained = fill.written.saturating_sub(rules_fill);
                     let elapsed = started.elapsed().as_secs_f64();
-                    let eta = (got > 0).then(|| {
-                        let per_fact = elapsed / got as f64;
-                        let left = per_fact * want.saturating_sub(got) as f64;
+                    let eta = (gained > 0).then(|| {
+                        let per_question = elapsed / gained as f64;
+                        let left = per_question * (fill.total + fill.total / 5).saturating_sub(fill.written + fill.spares.min(fill.total / 5)) as f64;
                         left.min(deadline.saturating_duration_since(Instant::now()).as_secs_f64()).ceil() as u64
                     });
-                    progress(Update { stage: "writing", written: p.written, total, eta_seconds: eta });
-                    if got >= want {
-                        Flow::Stop
-                    } else {
-                        Flow::Continue
-                    }
+                    progress(Update { stage: "writing", written: fill.written, total, eta_seconds: eta });
+                    flow
                 };
                 let report = source.propose(&lecture, &req, deadline, &mut take).await;
                 if report.candidates == 0 {

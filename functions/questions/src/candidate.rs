@@ -131,6 +131,10 @@ pub struct SourceReport {
     /// Why the source stopped early or was not used (absent when it ran to the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// What the source found in the text (the rule-based source: definitions,
+    /// texts embedded), merged into the exam's stats.
+    #[serde(skip)]
+    pub stats: Option<Stats>,
 }
 
 /// A written exam with its sidecar's content.

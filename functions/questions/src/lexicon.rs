@@ -47,6 +47,24 @@ pub const POINTING_PHRASES: &[&str] = &[
 pub const POINTING_OPENERS: &[&str] =
     &["it", "its", "this", "these", "that", "those", "they", "them", "he", "she", "such", "here", "thus", "hence", "therefore", "however", "also", "then"];
 
+/// Words that address the reader or speak for the author: a question with
+/// them is about the course, not its content ("What have you learned?").
+pub const PERSONAL: &[&str] = &["you", "your", "yours", "we", "our", "ours", "us", "i", "my", "me", "let's"];
+
+/// Nouns that, followed by a number, point at a part of the document
+/// ("Table 16.2", "Figure 3", "Section 2.1").
+pub const PART_NOUNS: &[&str] =
+    &["table", "figure", "fig", "section", "chapter", "equation", "eq", "page", "slide", "listing", "exercise", "example", "appendix", "line", "step", "lab", "task"];
+
+/// Verbs that open an instruction ("Find the …", "Use …"): an exercise or a
+/// step, not a fact.
+pub const IMPERATIVES: &[&str] = &[
+    "find", "use", "compute", "calculate", "plot", "consider", "show", "let", "suppose", "assume", "write", "read",
+    "see", "note", "try", "run", "type", "click", "open", "select", "enter", "install", "add", "create", "make",
+    "go", "check", "compare", "draw", "explain", "describe", "list", "give", "repeat", "fit", "estimate", "apply",
+    "press", "choose", "navigate", "copy", "paste", "save", "download", "edit", "remember", "recall", "look",
+];
+
 /// Words of a question that ask for a cause or purpose, a comparison, a number: the
 /// form a question-about-a-fact takes (for variety).
 pub const WHY_WORDS: &[&str] = &["why", "because", "purpose", "reason", "cause", "causes", "effect", "result", "results", "leads"];

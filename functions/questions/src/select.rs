@@ -77,24 +77,31 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     let mut notes = Vec::new();
     let bands = BANDS.min((req.n_mcq + req.n_tfq).max(1));
     let n_false = if req.n_tfq % 2 == 1 && seed % 2 == 1 { req.n_tfq / 2 + 1 } else { req.n_tfq / 2 };
-    let want = |kind: QuestionType, answer: &str| -> usize {
-        match kind {
-            QuestionType::MultipleChoice => req.n_mcq,
-            QuestionType::TrueFalse if answer == "False" => n_false,
-            QuestionType::TrueFalse => req.n_tfq - n_false,
-        }
-    };
-    // Pass 1 verified only, pass 2 with those that need review.
-    for pass in 0..2 {
+    // Passes: verified only, then with those that need review; both with
+    // half the true/false items false; then (verified first again) any
+    // truth value for the true/false items still missing.
+    for (pass, with_review, balanced) in [(0, false, true), (1, true, true), (2, false, false), (3, true, false)] {
+        let _ = pass;
+        let want = |kind: QuestionType, answer: &str| -> usize {
+            match kind {
+                QuestionType::MultipleChoice => req.n_mcq,
+                QuestionType::TrueFalse if !balanced => req.n_tfq,
+                QuestionType::TrueFalse if answer == "False" => n_false,
+                QuestionType::TrueFalse => req.n_tfq - n_false,
+            }
+        };
         loop {
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
-                if pass == 0 && !verified(c) {
+                if !with_review && !verified(c) {
                     continue;
                 }
                 let cand = &c.candidate;
-                let have = chosen.iter().filter(|p| p.c.candidate.kind == cand.kind && (cand.kind == QuestionType::MultipleChoice || p.c.candidate.answer == cand.answer)).count();
+                let have = chosen
+                    .iter()
+                    .filter(|p| p.c.candidate.kind == cand.kind && (cand.kind == QuestionType::MultipleChoice || !balanced || p.c.candidate.answer == cand.answer))
+                    .count();
                 if have >= want(cand.kind, &cand.answer) || facts.contains(&cand.fact) {
                     continue;
                 }
@@ -132,6 +139,13 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             "{review} question{} could not be verified and need{} your review",
             if review == 1 { "" } else { "s" },
             if review == 1 { "s" } else { "" }
+        ));
+    }
+    let trues = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "True").count();
+    let falses = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "False").count();
+    if trues + falses >= 2 && trues.abs_diff(falses) > 1 {
+        notes.push(format!(
+            "{trues} of the true/false statements are true and {falses} false: the lecture gave too few that pass the checks for an even split"
         ));
     }
     let count = |kind| chosen.iter().filter(|p| p.c.candidate.kind == kind).count();

@@ -53,20 +53,22 @@ impl QuestionSource for RulesSource {
             Some(m) => crate::rules::generate_with(&lecture.pages, &more, Some(m.as_ref()), ""),
             None => crate::rules::generate_with(&lecture.pages, &more, None, &lecture.without),
         };
-        let cands: Vec<Candidate> = g.questions.iter().filter_map(|q| rules_candidate(q, lecture)).collect();
-        let report = SourceReport { name: self.name(), candidates: cands.len(), time_ms: 0, ..Default::default() };
+        let cands: Vec<Candidate> = g.questions.iter().flat_map(|q| rules_candidates(q, lecture)).collect();
+        let report = SourceReport { name: self.name(), candidates: cands.len(), time_ms: 0, stats: Some(g.stats), ..Default::default() };
         take(cands);
         let report = SourceReport { time_ms: started.elapsed().as_millis() as u64, ..report };
         std::future::ready(report)
     }
 }
 
-/// A rule-based question as a candidate. Statement pairs ("(I) … (II) …",
+/// A rule-based question as candidates. Statement pairs ("(I) … (II) …",
 /// each statement the lecture's or negated) are left out: their key follows
-/// the word "not".
-fn rules_candidate(q: &Generated, lecture: &Lecture) -> Option<Candidate> {
+/// the word "not". A cloze also gives its sentence as a true statement and,
+/// with its first distractor in the key's place, as a false one (the same
+/// fact: the selector asks about it once).
+fn rules_candidates(q: &Generated, lecture: &Lecture) -> Vec<Candidate> {
     if q.form == "statement_pair" {
-        return None;
+        return Vec::new();
     }
     let (passage, position) = lecture.passage_of(&q.source, q.page);
     let prior = match q.form.as_str() {
@@ -76,13 +78,13 @@ fn rules_candidate(q: &Generated, lecture: &Lecture) -> Option<Candidate> {
         _ => 0.5,
     };
     let question = &q.question;
-    let distractors = question.options.iter().filter(|o| **o != question.correct_answer).cloned().collect();
-    Some(Candidate {
+    let distractors: Vec<String> = question.options.iter().filter(|o| **o != question.correct_answer).cloned().collect();
+    let base = Candidate {
         kind: q.kind,
         form: q.form.clone(),
         question: question.question.clone(),
         answer: question.correct_answer.clone(),
-        distractors: if q.kind == QuestionType::TrueFalse { Vec::new() } else { distractors },
+        distractors: if q.kind == QuestionType::TrueFalse { Vec::new() } else { distractors.clone() },
         statement: q.source.clone(),
         answer_kind: q.answer_kind.clone(),
         grounding: Grounding { page: q.page, passage, sentence: q.source.clone(), position },
@@ -90,7 +92,32 @@ fn rules_candidate(q: &Generated, lecture: &Lecture) -> Option<Candidate> {
         fact: fnv(q.source.to_lowercase().as_bytes()),
         prior,
         fixed_options: None,
-    })
+    };
+    let mut out = Vec::new();
+    // A question whose key stands in its sentence: the sentence is a true
+    // statement, and with a distractor in the key's place a false one.
+    if q.kind == QuestionType::MultipleChoice {
+        let truth = q.source.trim().to_string();
+        if let Some((at, len)) = crate::llm::facts::find_word_span(&truth, &question.correct_answer) {
+            let tf = |shown: String, answer: &str| Candidate {
+                kind: QuestionType::TrueFalse,
+                form: "true_false".into(),
+                question: format!("True or false: {shown}"),
+                answer: answer.into(),
+                distractors: Vec::new(),
+                statement: truth.clone(),
+                answer_kind: "statement".into(),
+                prior: 0.5,
+                ..base.clone()
+            };
+            out.push(tf(truth.clone(), "True"));
+            for d in distractors.iter().take(2) {
+                out.push(tf(crate::llm::facts::swap(&truth, at, len, d), "False"));
+            }
+        }
+    }
+    out.push(base);
+    out
 }
 
 impl<C: Chat> QuestionSource for LlmSource<C> {

@@ -95,11 +95,14 @@ pub struct Settings {
     pub also_true: f64,
     /// Cosine from which a distractor is a near-synonym of the key.
     pub synonym_cos: f32,
+    /// Cosine under which a false statement's swapped words are of another
+    /// kind than the words they replace (an absurd statement).
+    pub swap_min_cos: f32,
 }
 
 impl Settings {
     pub fn new(n_options: usize) -> Self {
-        Self { n_options, support: 0.75, support_review: 0.5, also_true: 0.8, synonym_cos: 0.86 }
+        Self { n_options, support: 0.75, support_review: 0.5, also_true: 0.8, synonym_cos: 0.86, swap_min_cos: 0.2 }
     }
 }
 
@@ -130,11 +133,11 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
     score += 0.3 * supported;
 
     match candidate.kind {
-        QuestionType::TrueFalse => {
-            if let Err(why) = true_false_ok(candidate, lecture, settings, &passage) {
-                return Verdict::Rejected { reason: why };
-            }
-        }
+        QuestionType::TrueFalse => match true_false_ok(candidate, lecture, settings, &passage) {
+            Err(why) => return Verdict::Rejected { reason: why },
+            Ok(Some(why)) => review.push(why),
+            Ok(None) => {}
+        },
         QuestionType::MultipleChoice => {
             if candidate.fixed_options.is_none() {
                 match options_ok(candidate, lecture, settings, &passage_words) {
@@ -156,10 +159,65 @@ fn numbers(text: &str) -> Vec<String> {
     words(text).into_iter().filter(|w| lexicon::is_number(w)).map(|w| w.trim_end_matches('.').replace(',', "")).collect()
 }
 
+/// The sentence a stem asks about: the stem without a cloze's "Fill in the
+/// blank:" and a true/false item's "True or false:".
+fn core(q: &str) -> &str {
+    let t = q.trim();
+    for p in ["Fill in the blank:", "True or false:"] {
+        if let Some(rest) = t.strip_prefix(p) {
+            return rest.trim_start();
+        }
+    }
+    t
+}
+
+/// Why a sentence (a statement, or the sentence of a stem) is not clean,
+/// self-contained prose: an instruction, a fragment cut off, a slide's
+/// "label: text", a reference to a table or figure, the reader addressed,
+/// a word doubled, a script the passage does not use.
+fn sentence_problem(text: &str, passage: &str) -> Option<String> {
+    let t = text.trim();
+    let ws = words(t);
+    let first = ws.first().map(String::as_str).unwrap_or("");
+    if lexicon::IMPERATIVES.contains(&first) {
+        return Some(format!("an instruction (\"{first} …\"), not a fact"));
+    }
+    if let Some(w) = ws.iter().find(|w| lexicon::PERSONAL.contains(&w.as_str())) {
+        return Some(format!("it speaks to the reader (\"{w}\")"));
+    }
+    if let Some(pair) = ws.windows(2).find(|p| lexicon::PART_NOUNS.contains(&p[0].as_str()) && p[1].chars().next().is_some_and(|c| c.is_ascii_digit())) {
+        return Some(format!("it points at a part of the document (\"{} {}\")", pair[0], pair[1]));
+    }
+    if let Some(p) = ws.windows(2).find(|p| p[0] == p[1] && p[0].chars().all(char::is_alphabetic) && p[0].len() > 1) {
+        return Some(format!("a word twice (\"{} {}\")", p[0], p[1]));
+    }
+    let without_blank = t.replace("_____", "");
+    if without_blank.contains([':', ';']) {
+        return Some("a label or a list (a colon or a semicolon), not one sentence".into());
+    }
+    let last = ws.last().map(String::as_str).unwrap_or("");
+    let blank_last = t.trim_end_matches(['.', '?']).trim_end().ends_with("_____");
+    if !blank_last && lexicon::is_stopword(last) && !matches!(last, "used" | "known" | "called" | "true" | "false" | "one" | "all" | "both" | "it") && t.ends_with('.') {
+        return Some(format!("it is cut off (ends with \"{last}\")"));
+    }
+    if let Some(c) = t.chars().find(|c| c.is_alphabetic() && !c.is_ascii() && !passage.contains(*c) && !"’‘“”–—éèàçüöäñ".contains(*c)) {
+        return Some(format!("a character the lecture does not use ({c})"));
+    }
+    None
+}
+
 /// The stem (or true/false statement) is a self-contained, clean question.
 fn stem_ok(c: &Candidate) -> Result<(), String> {
     let q = c.question.trim();
     let lower = q.to_lowercase();
+    if let Some(why) = sentence_problem(core(q), &c.grounding.passage) {
+        return Err(format!("the question: {why}"));
+    }
+    if c.statement != c.question {
+        if let Some(why) = sentence_problem(&c.statement, &c.grounding.passage) {
+            return Err(format!("its statement: {why}"));
+        }
+    }
     let n = words(q).len();
     if !(4..=45).contains(&n) {
         return Err(format!("the question has {n} words"));
@@ -174,7 +232,7 @@ fn stem_ok(c: &Candidate) -> Result<(), String> {
     if let Some(p) = lexicon::POINTING_PHRASES.iter().find(|p| padded.contains(&format!(" {} ", p.trim()))) {
         return Err(format!("the question points at something the student cannot see (\"{}\")", p.trim()));
     }
-    let first = words(q).into_iter().next().unwrap_or_default();
+    let first = words(core(q)).into_iter().next().unwrap_or_default();
     if lexicon::POINTING_OPENERS.contains(&first.as_str()) {
         return Err(format!("the question starts with \"{first}\", which points back"));
     }
@@ -199,40 +257,42 @@ fn stem_ok(c: &Candidate) -> Result<(), String> {
 
 /// A true/false candidate: a true one is the lecture's fact; a false one
 /// differs from its true statement in a fact (a term, a name, a number), not
-/// only in a negation, and the lecture does not state it.
-fn true_false_ok(c: &Candidate, lecture: &Lecture, settings: &Settings, passage: &HashSet<String>) -> Result<(), String> {
+/// only in a negation, and the lecture does not state it. A statement made
+/// false by a negation is not wrong, but a student answers it by the word
+/// "not": it is kept for a teacher's review only (`Ok(Some(why))`).
+fn true_false_ok(c: &Candidate, lecture: &Lecture, settings: &Settings, passage: &HashSet<String>) -> Result<Option<String>, String> {
     match c.answer.as_str() {
         "True" => {
-            if !c.statement.is_empty() && c.statement.trim() != c.question.trim() {
-                let claim = content_stems(&c.question);
+            if !c.statement.is_empty() && c.statement.trim() != core(&c.question) {
+                let claim = content_stems(core(&c.question));
                 if coverage(&claim, passage) < settings.support {
                     return Err("the true statement is not what its passage says".into());
                 }
             }
-            Ok(())
+            Ok(None)
         }
         "False" => {
             if c.statement.trim().is_empty() {
                 return Err("a false statement needs the true statement it was made from".into());
             }
-            let (removed, added) = word_diff(&c.statement, &c.question);
+            let (removed, added) = word_diff(&c.statement, core(&c.question));
             let substantive = |ws: &[String]| ws.iter().any(|w| !lexicon::is_stopword(w) && !is_negation(w) || lexicon::is_number(w));
             let negation_change =
                 added.iter().chain(&removed).any(|w| is_negation(w));
             if !substantive(&added) && !substantive(&removed) {
-                return Err(if negation_change {
-                    "false only through an inserted or removed negation: a student answers it by the word \"not\"".into()
+                return if negation_change {
+                    Ok(Some("false only through an inserted \"not\": a student can answer it by that word; change a fact instead".into()))
                 } else if added.is_empty() && removed.is_empty() {
-                    "the false statement is the true one".into()
+                    Err("the false statement is the true one".into())
                 } else {
-                    "the false statement differs from the true one in no fact".into()
-                });
+                    Err("the false statement differs from the true one in no fact".into())
+                };
             }
             if negation_change {
                 return Err("the false statement changes a negation as well as a fact: the negation gives it away".into());
             }
             // The changed statement must not be what the lecture says elsewhere.
-            let claim = content_stems(&c.question);
+            let claim = content_stems(core(&c.question));
             let must: Vec<String> = added.iter().filter(|w| !lexicon::is_stopword(w)).map(|w| stem(w)).collect();
             if let Some(s) = lecture.states(&claim, &must, settings.also_true) {
                 return Err(format!("the lecture may state the \"false\" statement: \"{}\"", clip(s)));
@@ -240,7 +300,17 @@ fn true_false_ok(c: &Candidate, lecture: &Lecture, settings: &Settings, passage:
             if !must.is_empty() && coverage(&claim, passage) >= 0.999 {
                 return Err("its passage holds every word of the \"false\" statement".into());
             }
-            Ok(())
+            // A swap for something of another kind is absurd, and so a giveaway.
+            if let Some(e) = &lecture.embed {
+                let (was, now) = (content_text(&removed), content_text(&added));
+                if !was.is_empty() && !now.is_empty() {
+                    let v = e.embed(&[was.as_str(), now.as_str()]);
+                    if v.len() == 2 && cos(&v[0], &v[1]) < settings.swap_min_cos {
+                        return Err(format!("\"{now}\" in place of \"{was}\" makes an absurd statement"));
+                    }
+                }
+            }
+            Ok(None)
         }
         other => Err(format!("a true/false key must be True or False, not {other:?}")),
     }
@@ -252,6 +322,11 @@ fn clip(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// The content words of a diff, as text.
+fn content_text(ws: &[String]) -> String {
+    ws.iter().filter(|w| !lexicon::is_stopword(w) && !is_negation(w)).cloned().collect::<Vec<_>>().join(" ")
 }
 
 /// Words removed from `from` and added in `to` (a multiset difference, lower-case).
@@ -313,6 +388,9 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
     }
     let key_stems: Vec<String> = words(&key).iter().map(|w| stem(w)).collect();
     let key_content = content_stems(&key);
+    if key_stems.len() > 5 && matches!(c.form.as_str(), "question" | "cloze") {
+        return Err(format!("the key has {} words: a question asks for a term, a name or a number", key_stems.len()));
+    }
     // The key is found in its passage (as a whole, or every content word of it).
     let passage_all: Vec<String> = words(&c.grounding.passage).iter().map(|w| stem(w)).collect();
     let in_passage = lexicon::contains_seq(&passage_all, &key_stems);
@@ -373,6 +451,11 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
         .collect();
     if let Some(w) = key_content.iter().find(|k| stem_words.contains(*k) && !shared.contains(*k)) {
         return Err(format!("the stem gives the key away (\"{w}\")"));
+    }
+    // A negation in some options but not in the others marks them.
+    let negated = |o: &str| words(o).iter().any(|w| is_negation(w));
+    if kept.iter().any(|(d, _)| negated(d) != negated(&key)) {
+        return Err("a negation in some options and not in others gives the key away".into());
     }
     // The key must not stand out by its length.
     let longest_other = kept.iter().map(|(d, _)| d.chars().count()).max().unwrap_or(0);

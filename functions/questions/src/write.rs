@@ -113,6 +113,14 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// How much of the exam verified candidates fill ([`Writer::fill`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    pub written: usize,
+    pub total: usize,
+    pub spares: usize,
+}
+
 /// Candidates in, an exam out.
 pub struct Writer {
     lecture: Arc<Lecture>,
@@ -126,11 +134,13 @@ pub struct Writer {
     /// Facts with a verified candidate, by source (`rules`, `llm`).
     verified_by_origin: HashMap<&'static str, HashSet<u64>>,
     rejected: HashMap<String, usize>,
+    stats: Stats,
 }
 
 impl Writer {
     pub fn new(lecture: Arc<Lecture>, req: Request) -> Self {
         Self {
+            stats: lecture.stats,
             lecture,
             req,
             settings: verify::Settings::new(req.n_options),
@@ -178,6 +188,10 @@ impl Writer {
 
     /// Record what a source did.
     pub fn report(&mut self, r: SourceReport) {
+        if let Some(st) = r.stats {
+            self.stats.definitions = self.stats.definitions.max(st.definitions);
+            self.stats.embedded += st.embedded;
+        }
         self.reports.push(r);
     }
 
@@ -193,12 +207,19 @@ impl Writer {
         Progress { written: (m + t).min(total), total }
     }
 
-    /// Enough verified facts for the exam, with a third more for choice and spares.
+    /// Enough verified candidates for the exam: the selector fills every
+    /// question with a verified one, and about a fifth more remain as spares.
     pub fn enough(&self) -> bool {
-        let total = self.req.n_mcq + self.req.n_tfq;
-        let all: HashSet<&u64> = self.verified_facts.values().flatten().collect();
-        let p = self.progress();
-        p.written >= p.total && all.len() * 3 >= total * 4
+        let f = self.fill();
+        f.written >= f.total && f.spares * 5 >= f.total
+    }
+
+    /// What the selector could fill now with verified candidates only: the
+    /// questions, and how many verified spares remain (no embeddings: quick).
+    pub fn fill(&self) -> Fill {
+        let verified: Vec<Checked> = self.checked.iter().filter(|c| matches!(c.verdict, Verdict::Verified { .. })).cloned().collect();
+        let s = select::select(&verified, &self.req, self.lecture.seed, None);
+        Fill { written: s.questions.len(), total: self.req.n_mcq + self.req.n_tfq, spares: s.spares.len() }
     }
 
     /// Select the exam.
@@ -232,7 +253,7 @@ impl Writer {
             questions: selection.questions,
             spares: selection.spares,
             shortfall: selection.notes,
-            stats: self.lecture.stats,
+            stats: self.stats,
             generator,
             ranking: self.lecture.ranking.clone(),
             sources: reports,
@@ -246,3 +267,6 @@ impl Writer {
         v
     }
 }
+
+#[cfg(test)]
+mod tests;

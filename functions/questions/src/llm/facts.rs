@@ -56,7 +56,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
         out.push(Candidate {
             kind: QuestionType::TrueFalse,
             form: "true_false".into(),
-            question: statement.clone(),
+            question: format!("True or false: {statement}"),
             answer: "True".into(),
             distractors: Vec::new(),
             answer_kind: "statement".into(),
@@ -70,7 +70,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
                     out.push(Candidate {
                         kind: QuestionType::TrueFalse,
                         form: "true_false".into(),
-                        question: changed,
+                        question: format!("True or false: {changed}"),
                         answer: "False".into(),
                         distractors: Vec::new(),
                         answer_kind: answer_kind.clone(),
@@ -131,7 +131,7 @@ pub fn find_word_span(hay: &str, needle: &str) -> Option<(usize, usize)> {
 
 /// `statement` with the span replaced by `with` (capital first letter at the
 /// start, the article before it agreeing).
-fn swap(statement: &str, at: usize, len: usize, with: &str) -> String {
+pub fn swap(statement: &str, at: usize, len: usize, with: &str) -> String {
     let with = with.trim().trim_end_matches('.');
     let mut before = statement[..at].to_string();
     let after = &statement[at + len..];
@@ -216,9 +216,9 @@ mod tests {
         );
         assert!(cs.iter().all(|c| c.fact == cs[0].fact && c.grounding.page == 4));
         assert_eq!(cs[0].question, "Fill in the blank: The comment environment is provided by the _____.");
-        assert_eq!(cs[1].question, "The comment environment is provided by the verbatim package.");
-        assert_eq!(cs[2].question, "The comment environment is provided by the graphicx package.");
-        assert_eq!(cs[2].statement, cs[1].question, "a false item keeps the true statement it was made from");
+        assert_eq!(cs[1].question, "True or false: The comment environment is provided by the verbatim package.");
+        assert_eq!(cs[2].question, "True or false: The comment environment is provided by the graphicx package.");
+        assert_eq!(format!("True or false: {}", cs[2].statement), cs[1].question, "a false item keeps the true statement it was made from");
         assert_eq!(cs[4].grounding.sentence, passage().texts[1]);
         assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
     }

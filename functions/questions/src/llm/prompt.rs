@@ -12,15 +12,26 @@ use serde_json::{json, Value};
 use super::{ChatError, Item};
 use crate::passages::Passage;
 
-/// The instructions.
-pub const SYSTEM: &str = "You write exam questions for university students from one passage of their lecture.
+/// The instructions, with one worked example (from another subject, so that
+/// nothing of it can leak into a lecture's questions).
+pub const SYSTEM: &str = r#"You write exam questions for university students from one passage of their lecture.
 Each item tests one important fact that the passage states: a definition, a purpose, a cause or effect, a comparison, a property, a rule, a number. Never ask about the document itself, its layout, its examples' wording, or trivia.
 For each item write:
-- statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never \"it\", \"this\", \"they\", \"the passage\", \"the text\", \"the lecture\", \"the example\", \"above\".
+- statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never "it", "this", "they", "the passage", "the text", "the lecture", "the example", "above".
 - question: a question about that fact whose only correct answer is the answer. Do not use the answer's words in the question. End with a question mark.
-- answer: the short answer, 1 to 5 words, copied exactly from the statement.
-- distractors: wrong answers of the same kind as the answer (all commands, or all people, or all numbers, or all properties...), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never write \"all of the above\" or \"none of the above\".
-Use only facts the passage states. Different items must test different facts.";
+- answer: a short answer of 1 to 4 words (a term, a name, a number with its unit), copied exactly from the statement. Never a whole sentence.
+- distractors: wrong answers of the same kind as the answer (all terms of one kind, or all names, or all numbers with the same unit), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never "all of the above" or "none of the above".
+Use only facts the passage states. Different items must test different facts.
+
+Example passage:
+Enzymes are proteins that speed up chemical reactions in cells without being used up. Each enzyme binds one specific molecule, its substrate, at a region called the active site. Most human enzymes work best at about 37 °C; high temperatures change the shape of the active site.
+
+Example answer:
+{"items": [
+{"statement": "Enzymes are proteins that speed up chemical reactions in cells without being used up.", "question": "Which proteins speed up chemical reactions in cells without being used up?", "answer": "Enzymes", "distractors": ["Antibodies", "Hormones", "Collagens", "Histones"]},
+{"statement": "An enzyme binds its substrate at a region called the active site.", "question": "At which region of an enzyme does its substrate bind?", "answer": "active site", "distractors": ["allosteric site", "hydrophobic core", "peptide backbone", "signal sequence"]},
+{"statement": "Most human enzymes work best at about 37 °C.", "question": "At about which temperature do most human enzymes work best?", "answer": "37 °C", "distractors": ["25 °C", "50 °C", "65 °C", "15 °C"]}
+]}"#;
 
 /// The JSON schema of the answer, as JSON text whose keys come in the
 /// order to write them (`serde_json`'s maps sort their keys).
@@ -28,8 +39,8 @@ pub fn schema(n_items: usize, n_distractors: usize) -> String {
     format!(
         concat!(
             r#"{{"type":"object","properties":{{"items":{{"type":"array","minItems":{n},"maxItems":{n},"items":{{"type":"object","#,
-            r#""properties":{{"statement":{{"type":"string"}},"question":{{"type":"string"}},"answer":{{"type":"string"}},"#,
-            r#""distractors":{{"type":"array","items":{{"type":"string"}},"minItems":{d},"maxItems":{d}}}}},"#,
+            r#""properties":{{"statement":{{"type":"string","maxLength":240}},"question":{{"type":"string","maxLength":200}},"answer":{{"type":"string","maxLength":48}},"#,
+            r#""distractors":{{"type":"array","items":{{"type":"string","maxLength":60}},"minItems":{d},"maxItems":{d}}}}},"#,
             r#""required":["statement","question","answer","distractors"]}}}}}},"required":["items"]}}"#
         ),
         n = n_items,
