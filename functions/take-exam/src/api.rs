@@ -19,7 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use chrono::{DateTime, Utc};
 use examfn_domain::exam::{Exam, Question};
-use examfn_domain::grading::{grade, ExamName, GradingError};
+use examfn_domain::grading::{ExamName, GradingError};
 use examfn_domain::names::UPLOAD_PREFIX;
 use examfn_domain::upload::LectureFormat;
 use examfn_runtime::http::route_body_limit;
@@ -27,10 +27,10 @@ use examfn_runtime::FnError;
 
 use crate::auth::{bearer, AuthError, Identity, Role};
 use crate::exams::ExamError;
-use crate::attempts::new_attempt;
+use crate::attempts::{grade_partial, new_attempt};
 use crate::provenance;
 use crate::results::{request_fingerprint, Provenance};
-use crate::review::{validate_questions, Feedback, PubState, Review, Settings, Visibility};
+use crate::review::{validate_questions, Feedback, PubState, Review, Settings, Visibility, DEFAULT_PASS_PERCENTAGE};
 use crate::AppState;
 
 /// Header that makes a submit idempotent.
@@ -55,6 +55,9 @@ pub enum ApiError {
     Unsupported(String),
     /// The body could not be read (too large, too slow, broken).
     Body(BytesRejection),
+    /// A JSON error with its own status and fields (`{error, kind, status, …}`):
+    /// 409 conflicts, 422 `time_up` carrying the result.
+    Json(StatusCode, Value),
 }
 
 impl From<AuthError> for ApiError {
@@ -90,13 +93,14 @@ impl IntoResponse for ApiError {
                 Json(json!({"error": m, "kind": "bad_input", "status": 415})),
             )
                 .into_response(),
+            Self::Json(status, v) => (status, Json(v)).into_response(),
         }
     }
 }
 
 type ApiResult<T> = Result<T, ApiError>;
 
-fn exam_name(name: &str) -> Result<ExamName, ApiError> {
+pub(crate) fn exam_name(name: &str) -> Result<ExamName, ApiError> {
     ExamName::parse(name).map_err(|e| ApiError::Fn(FnError::bad_input(e.to_string())))
 }
 
@@ -150,48 +154,52 @@ pub struct ExamQuery {
 /// for educators). Students see only published exams: a draft is 404.
 async fn get_exam(State(st): State<AppState>, Caller(id): Caller, Query(q): Query<ExamQuery>) -> ApiResult<Response> {
     match (q.object_name, id.role) {
-        (None, Role::Educator) => Ok(Json(st.exams.list().await?).into_response()),
-        (None, Role::Student) => {
-            let (files, reviews, statuses) = tokio::join!(st.exams.list(), st.reviews.all(), st.results.statuses());
-            let (reviews, statuses) = (reviews?, statuses?);
-            let generated: std::collections::HashSet<&str> =
-                statuses.iter().filter_map(|d| d.get_str("_id").ok()).collect();
-            let visible: Vec<String> = files?
-                .into_iter()
-                .filter(|f| match reviews.get(f) {
-                    Some(r) => r.student_version().is_some(),
-                    None => {
-                        let base = f.strip_suffix(".json").unwrap_or(f);
-                        st.reviews.unreviewed_visible(generated.contains(base))
-                    }
-                })
-                .collect();
-            Ok(Json(visible).into_response())
+        (None, Role::Educator) => {
+            // The educator's own exams (and those shared with them).
+            let (files, owners) = tokio::join!(st.exams.list(), st.owners.all());
+            let owners = owners?;
+            let mine: Vec<String> =
+                files?.into_iter().filter(|f| st.owners.access_of(owners.get(f), &id.email).is_some()).collect();
+            Ok(Json(mine).into_response())
         }
+        (None, Role::Student) => Ok(Json(crate::student::visible_exams(&st, &id.email).await?).into_response()),
         (Some(n), Role::Educator) => {
             let name = exam_name(&n)?;
+            owned(&st, &name, &id).await?;
             Ok(json_bytes(st.exams.get(&name).await?.full_json.clone()))
         }
         (Some(n), Role::Student) => {
             let name = exam_name(&n)?;
-            Ok(json_bytes(student_exam(&st, &name).await?.1))
+            Ok(json_bytes(student_exam(&st, &name, &id.email).await?.1))
         }
     }
 }
 
 fn not_published(name: &ExamName) -> ApiError {
-    ApiError::NotFound(format!("no published exam named {name} (a draft or unpublished exam is not shown to students)"))
+    ApiError::NotFound(format!(
+        "no published exam named {} (a draft or unpublished exam is not shown to students, nor one for other students)",
+        name.base()
+    ))
+}
+
+/// 404 unless this educator owns the exam, is a co-owner, or the exam is
+/// shared by every educator (no owner and no `EXAM_ADMIN_EMAIL`): another
+/// educator's exam is answered as if it did not exist.
+pub(crate) async fn owned(st: &AppState, name: &ExamName, id: &Identity) -> ApiResult<crate::owners::Access> {
+    st.owners.access(name, &id.email).await?.ok_or_else(|| ApiError::NotFound(format!("no exam named {}", name.base())))
 }
 
 /// What a student takes of an exam: the version (0 = the exam file), its
-/// student view, its questions and the exam's settings. 404 when not published.
-async fn student_exam(st: &AppState, name: &ExamName) -> ApiResult<(i64, Bytes, Exam, Settings)> {
+/// student view, its questions and the exam's settings. 404 when not
+/// published, or when the exam has a list of students without them.
+pub(crate) async fn student_exam(st: &AppState, name: &ExamName, email: &str) -> ApiResult<(i64, Bytes, Exam, Settings)> {
     match st.reviews.visibility(name).await? {
         Visibility::Hidden => Err(not_published(name)),
         Visibility::File => {
             let e = st.exams.get(name).await?;
             Ok((0, e.student_json.clone(), e.questions.clone(), Settings::default()))
         }
+        Visibility::Version(_, settings) if !settings.admits(email) => Err(not_published(name)),
         Visibility::Version(v, settings) => {
             let ver = st.reviews.published(name, v).await?;
             Ok((v, ver.student_json.clone(), ver.questions.clone(), settings))
@@ -199,11 +207,32 @@ async fn student_exam(st: &AppState, name: &ExamName) -> ApiResult<(i64, Bytes, 
     }
 }
 
+/// 422 `time_up`: the attempt's time and grace ran out; it was closed with
+/// the answers saved by then, and `result` is what was stored (as the
+/// student may see it).
+pub(crate) async fn time_up(st: &AppState, email: &str, a: &crate::attempts::Attempt, doc: Option<mongodb::bson::Document>) -> ApiError {
+    let result = match &doc {
+        Some(d) => crate::results::attempt_json(d, crate::student::reveal_for(st, email, d).await),
+        None => Value::Null,
+    };
+    let due = a.deadline.map(|d| d.to_rfc3339()).unwrap_or_default();
+    ApiError::Json(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        json!({
+            "error": format!(
+                "time is up: this attempt had to be submitted by {due} (plus {} s grace); the answers saved by then were submitted automatically",
+                st.attempt_grace.num_seconds()
+            ),
+            "kind": "time_up", "status": 422, "deadline": a.deadline.map(|d| d.to_rfc3339()), "result": result,
+        }),
+    )
+}
+
 /// The questions of a version a student's attempt was started against.
 /// Version 0 is the exam file of an exam never reviewed; once it has been
 /// reviewed, that file is version 1 (imported as it was: the file may since
 /// have been rewritten by a publish).
-async fn attempt_questions(st: &AppState, name: &ExamName, version: i64) -> ApiResult<Exam> {
+pub(crate) async fn attempt_questions(st: &AppState, name: &ExamName, version: i64) -> ApiResult<Exam> {
     if version == 0 {
         if st.reviews.get(name).await?.is_none() {
             return Ok(st.exams.get(name).await?.questions.clone());
@@ -213,20 +242,20 @@ async fn attempt_questions(st: &AppState, name: &ExamName, version: i64) -> ApiR
     Ok(st.reviews.published(name, version).await?.questions.clone())
 }
 
-fn refuse(msg: String) -> ApiError {
+pub(crate) fn refuse(msg: String) -> ApiError {
     ApiError::Fn(FnError::permanent(msg))
 }
 
 /// Attempts may start (and plain submits arrive) only inside the window.
-fn check_window(name: &ExamName, s: &Settings, now: DateTime<Utc>) -> ApiResult<()> {
+pub(crate) fn check_window(name: &ExamName, s: &Settings, now: DateTime<Utc>) -> ApiResult<()> {
     if let Some(o) = s.opens_at {
         if now < o {
-            return Err(refuse(format!("{name} opens at {}; it cannot be taken before", o.to_rfc3339())));
+            return Err(refuse(format!("{} opens at {}; it cannot be taken before", name.base(), o.to_rfc3339())));
         }
     }
     if let Some(c) = s.closes_at {
         if now > c {
-            return Err(refuse(format!("{name} closed at {}; it can no longer be taken", c.to_rfc3339())));
+            return Err(refuse(format!("{} closed at {}; it can no longer be taken", name.base(), c.to_rfc3339())));
         }
     }
     Ok(())
@@ -238,17 +267,21 @@ fn check_window(name: &ExamName, s: &Settings, now: DateTime<Utc>) -> ApiResult<
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
-    answers: Vec<String>,
+    /// One per question; `null` (or "") for a question left unanswered, which scores zero.
+    answers: Vec<Option<String>>,
     /// The started attempt (`POST /exam/{name}/attempts/start`) these answers close;
     /// the answers are then in the order that attempt showed the questions.
     #[serde(default)]
     attempt_id: Option<String>,
+    /// Sent by the browser when it submits because the time ran out.
+    #[serde(default)]
+    automatic: bool,
 }
 
 /// Read a JSON request body: 413 past the limit, 408 when it arrived too
 /// slowly, 400 for malformed JSON or unknown fields (serde names the field
 /// and position), with `expected` showing the right shape.
-fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, expected: &str) -> Result<T, ApiError> {
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: Result<Bytes, BytesRejection>, expected: &str) -> Result<T, ApiError> {
     let body = body.map_err(ApiError::Body)?;
     serde_json::from_slice(&body).map_err(|e| FnError::bad_input(format!("expected {expected}: {e}")).into())
 }
@@ -288,49 +321,53 @@ async fn submit(
 ) -> ApiResult<Response> {
     let name = exam_name(&name)?;
     let key = idempotency_key(&headers)?;
-    let sub: Submission = json_body(body, r#"{"answers": ["<option>", ...], "attempt_id": "<optional>"}"#)?;
-    let fingerprint = request_fingerprint(&sub.answers);
+    let sub: Submission = json_body(body, r#"{"answers": ["<option>" or null, ...], "attempt_id": "<optional>"}"#)?;
+    let answers: Vec<Option<String>> = sub.answers.into_iter().map(|a| a.filter(|a| !a.is_empty())).collect();
+    let fingerprint = request_fingerprint(&answers);
     if let Some(rec) = st.results.earlier(&id.email, &name, &key, &fingerprint).await? {
-        return Ok(recorded(rec));
+        return Ok(recorded(&st, &id.email, rec).await);
     }
     let now = Utc::now();
     let grace = st.attempt_grace;
     let (graded, from, claim) = match &sub.attempt_id {
         Some(aid) => {
-            let a = st
-                .attempts
-                .get(aid)
-                .await?
-                .filter(|a| a.email == id.email && a.exam == name.as_str())
-                .ok_or_else(|| ApiError::NotFound(format!("you have no attempt {aid:?} at {name}")))?;
+            let a = crate::student::own_attempt(&st, &id.email, &name, aid).await?;
             if !a.submitted_key.is_empty() && a.submitted_key != key {
-                return Err(refuse(format!("attempt {aid} was already submitted; start a new attempt")));
+                if a.submitted_key == crate::attempts::auto_key(&a.id) {
+                    // The server closed it when its time ran out: answer with that result.
+                    let doc = match st.results.by_attempt(&name, &a.id).await? {
+                        Some(d) => Some(d),
+                        None => crate::closing::close(&st, &a).await?,
+                    };
+                    return Err(time_up(&st, &id.email, &a, doc).await);
+                }
+                return Err(refuse(format!("this attempt at {} was already submitted; start a new attempt", name.base())));
             }
             if !a.open_at(now, grace) {
-                let d = a.deadline.map(|d| d.to_rfc3339()).unwrap_or_default();
-                return Err(refuse(format!(
-                    "time is up: attempt {aid} had to be submitted by {d} (plus {} s grace); the answers were not graded",
-                    grace.num_seconds()
-                )));
+                // Too late even with the grace: closed with the answers saved by then.
+                let doc = crate::closing::close(&st, &a).await?;
+                return Err(time_up(&st, &id.email, &a, doc).await);
             }
             let questions = attempt_questions(&st, &name, a.version).await?;
-            let answers = a.canonical_answers(&sub.answers).ok_or_else(|| {
-                refuse(GradingError::WrongCount { expected: a.order.len(), got: sub.answers.len() }.to_string())
+            let answers = a.canonical_answers(&answers).ok_or_else(|| {
+                refuse(GradingError::WrongCount { expected: a.order.len(), got: answers.len() }.to_string())
             })?;
-            let graded = grade(&questions, &answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
-            let feedback = match st.reviews.get(&name).await? {
-                Some(r) => r.settings.feedback,
-                None => Feedback::Answers,
-            };
+            let settings = crate::student::settings_of(&st, &name).await?;
+            let graded = grade_partial(&questions, &answers, settings.pass_mark())
+                .map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
             let from = Provenance {
                 attempt_id: Some(a.id.clone()),
                 version: (a.version > 0).then_some(a.version),
-                feedback: (feedback != Feedback::Answers).then_some(feedback.as_str()),
+                feedback: (settings.feedback != Feedback::Answers).then_some(settings.feedback.as_str()),
+                automatic: sub.automatic,
+                shown_order: a.shown_order(),
+                pass_percentage: settings.pass_percentage.filter(|p| *p != DEFAULT_PASS_PERCENTAGE),
+                submitted_at: None,
             };
             (graded, from, Some(a.id))
         }
         None => {
-            let (version, _, questions, settings) = student_exam(&st, &name).await?;
+            let (version, _, questions, settings) = student_exam(&st, &name, &id.email).await?;
             if settings.needs_start() {
                 return Err(refuse(format!(
                     "{name} has a time limit or shuffled questions: start an attempt first \
@@ -338,80 +375,121 @@ async fn submit(
                 )));
             }
             check_window(&name, &settings, now)?;
-            if let Some(max) = settings.max_attempts {
-                let used = attempts_used(&st, &id.email, &name, now).await?;
-                if used >= u64::from(max) {
-                    return Err(refuse(format!("you have used all {max} attempt(s) allowed at {name}")));
+            let al = crate::student::allowance(&st, &id.email, &name, &settings, now).await?;
+            if let Some(max) = al.allowed {
+                if al.used >= max {
+                    return Err(refuse(format!("you have used all {max} attempt(s) allowed at {}", name.base())));
                 }
             }
-            let graded = grade(&questions, &sub.answers).map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
+            let graded = grade_partial(&questions, &answers, settings.pass_mark())
+                .map_err(|e: GradingError| FnError::permanent(e.to_string()))?;
             let from = Provenance {
                 attempt_id: None,
                 version: (version > 0).then_some(version),
                 feedback: (settings.feedback != Feedback::Answers).then_some(settings.feedback.as_str()),
+                automatic: sub.automatic,
+                shown_order: None,
+                pass_percentage: settings.pass_percentage.filter(|p| *p != DEFAULT_PASS_PERCENTAGE),
+                submitted_at: None,
             };
             (graded, from, None)
         }
     };
-    if let Some(aid) = claim {
-        if !st.attempts.claim(&aid, &key).await? {
-            return Err(refuse(format!("attempt {aid} was already submitted; start a new attempt")));
+    if let Some(aid) = &claim {
+        if !st.attempts.claim(aid, &key).await? {
+            return Err(refuse(format!("this attempt at {} was already submitted; start a new attempt", name.base())));
         }
     }
     let rec = st.results.record(&id.email, &name, &graded, &key, &fingerprint, &from).await?;
-    Ok(recorded(rec))
+    if let Some(aid) = &claim {
+        st.attempts.mark_stored(aid).await?;
+    }
+    Ok(recorded(&st, &id.email, rec).await)
 }
 
-fn recorded(rec: crate::results::Recorded) -> Response {
-    let mut resp = (StatusCode::CREATED, Json(rec.body)).into_response();
+async fn recorded(st: &AppState, email: &str, rec: crate::results::Recorded) -> Response {
+    let reveal = crate::student::reveal_for(st, email, &rec.doc).await;
+    let mut resp = (StatusCode::CREATED, Json(crate::results::attempt_json(&rec.doc, reveal))).into_response();
     if !rec.created {
         resp.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     }
     resp
 }
 
-/// Attempts a student has used: stored results plus started attempts that
-/// ran out without a submit (an open one is resumed, not counted twice).
-async fn attempts_used(st: &AppState, email: &str, name: &ExamName, now: DateTime<Utc>) -> ApiResult<u64> {
-    let (results, open) = tokio::join!(st.attempts.results(email, name), st.attempts.unsubmitted(email, name));
-    let expired = open?.iter().filter(|a| !a.open_at(now, st.attempt_grace)).count() as u64;
-    Ok(results? + expired)
-}
-
 /// `POST /exam/{name}/attempts/start`: start (or resume) an attempt. Returns
 /// its id, the version, the deadline (RFC 3339, null without a time limit or
 /// close), and the questions in this attempt's order with options in its
-/// order (201 new, 200 resumed). Refused (422) outside the window or over
-/// the attempt limit; 404 when the exam is not published.
+/// order (201 new, 200 resumed, with the answers and flags saved so far).
+/// Refused (422) outside the window or over the attempt limit (the exam's
+/// plus the student's extra attempts); 404 when the exam is not published
+/// or not for this student. Attempts of this student whose time ran out are
+/// closed first.
 async fn start_attempt(State(st): State<AppState>, Student(id): Student, Path(name): Path<String>) -> ApiResult<Response> {
     let name = exam_name(&name)?;
-    let (version, _, questions, settings) = student_exam(&st, &name).await?;
+    let (version, _, questions, settings) = student_exam(&st, &name, &id.email).await?;
+    let scope = crate::attempts::Scope::StudentExam(id.email.clone(), name.as_str().to_string());
+    if let Err(e) = crate::closing::close_overdue(&st, &scope).await {
+        tracing::warn!(error = %e, "overdue attempts not closed before a start");
+    }
     let now = Utc::now();
     let open = st.attempts.unsubmitted(&id.email, &name).await?;
-    if let Some(a) = open.iter().filter(|a| a.deadline.is_none_or(|d| now <= d)).max_by_key(|a| a.started_at) {
+    // Resume the open attempt, also in its grace period (the browser then submits it at once).
+    if let Some(a) = open.iter().filter(|a| a.open_at(now, st.attempt_grace)).max_by_key(|a| a.started_at) {
         let qs = attempt_questions(&st, &name, a.version).await?;
-        let used = attempts_used(&st, &id.email, &name, now).await? + 1;
-        let mut body = a.to_json(&qs, &settings, st.attempt_grace, used);
+        let al = crate::student::allowance(&st, &id.email, &name, &settings, now).await?;
+        let mut body = a.to_json(&qs, &settings, st.attempt_grace, al.used + 1);
+        body["max_attempts"] = json!(al.allowed);
         body["resumed"] = json!(true);
         return Ok((StatusCode::OK, Json(body)).into_response());
     }
     check_window(&name, &settings, now)?;
-    let used = attempts_used(&st, &id.email, &name, now).await?;
-    if let Some(max) = settings.max_attempts {
-        if used >= u64::from(max) {
-            return Err(refuse(format!("you have used all {max} attempt(s) allowed at {name}")));
+    let al = crate::student::allowance(&st, &id.email, &name, &settings, now).await?;
+    if let Some(max) = al.allowed {
+        if al.used >= max {
+            return Err(refuse(format!("you have used all {max} attempt(s) allowed at {}", name.base())));
         }
     }
-    let a = new_attempt(&id.email, &name, version, &questions, &settings, now);
+    let extra = if settings.time_limit_seconds.is_some() || settings.closes_at.is_some() {
+        i64::from(al.extra.extra_time_seconds)
+    } else {
+        0
+    };
+    let a = new_attempt(&id.email, &name, version, &questions, &settings, now, extra);
     st.attempts.insert(&a).await?;
-    let mut body = a.to_json(&questions, &settings, st.attempt_grace, used + 1);
+    let mut body = a.to_json(&questions, &settings, st.attempt_grace, al.used + 1);
+    body["max_attempts"] = json!(al.allowed);
     body["resumed"] = json!(false);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// `GET /me/attempts`: the student's own results.
+/// `GET /me/attempts`: the student's own results, newest first, each with
+/// the correct answers only where the exam shows them now. Attempts whose
+/// time ran out are closed (submitted automatically) first.
 async fn my_attempts(State(st): State<AppState>, Student(id): Student) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(st.results.for_student(&id.email).await?)))
+    if let Err(e) = crate::closing::close_overdue(&st, &crate::attempts::Scope::Student(id.email.clone())).await {
+        tracing::warn!(error = %e, "overdue attempts not closed before listing results");
+    }
+    let docs = st.results.for_student(&id.email).await?;
+    let mut out = Vec::with_capacity(docs.len());
+    let mut decided: std::collections::HashMap<String, bool> = Default::default();
+    for d in &docs {
+        let reveal = match crate::results::stored_reveal(d) {
+            Some(r) => r,
+            None => {
+                let k = format!("{}\n{}", d.get_str("exam").unwrap_or_default(), d.get_str("feedback").unwrap_or_default());
+                match decided.get(&k) {
+                    Some(r) => *r,
+                    None => {
+                        let r = crate::student::reveal_for(&st, &id.email, d).await;
+                        decided.insert(k, r);
+                        r
+                    }
+                }
+            }
+        };
+        out.push(crate::results::attempt_json(d, reveal));
+    }
+    Ok(Json(Value::Array(out)))
 }
 
 /// `GET /me`: who the token says the caller is.
@@ -427,18 +505,41 @@ fn bson_json(b: Option<&Bson>) -> Value {
     }
 }
 
-/// `GET /educator/exams`: every exam known from S3 and `exams.exams`, with its status.
-async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> ApiResult<Json<Value>> {
-    let (files, statuses, uploads, reviews) =
-        tokio::join!(st.exams.list(), st.results.statuses(), st.exams.keys(UPLOAD_PREFIX), st.reviews.all());
+/// `GET /educator/exams`: the caller's exams (owned, shared with them, or
+/// shared by every educator) known from S3 and `exams.exams`, with their
+/// status, newest first (by when the exam was created: its owner record,
+/// else its upload, else its file).
+async fn educator_exams(State(st): State<AppState>, Educator(id): Educator) -> ApiResult<Json<Value>> {
+    let (files, statuses, uploads, reviews, owners) = tokio::join!(
+        st.exams.objects(examfn_domain::names::QUESTIONS_PREFIX),
+        st.results.statuses(),
+        st.exams.objects(UPLOAD_PREFIX),
+        st.reviews.all(),
+        st.owners.all()
+    );
     let reviews = reviews?;
-    let files = files?;
+    let owners = owners?;
+    let mut created: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
+    let mut seen = |base: &str, t: Option<DateTime<Utc>>| {
+        if let Some(t) = t {
+            created.entry(base.to_string()).and_modify(|c| *c = (*c).min(t)).or_insert(t);
+        }
+    };
+    let files: Vec<String> = files?
+        .into_iter()
+        .filter_map(|(k, t)| {
+            let n = ExamName::from_key(&k)?;
+            seen(n.base(), t);
+            Some(n.as_str().to_string())
+        })
+        .collect();
     let statuses = statuses?;
     let uploads = uploads?;
     let mut rows: BTreeMap<String, Value> = BTreeMap::new();
-    for key in uploads {
+    for (key, t) in uploads {
         let Some((base, _)) = key.strip_prefix(UPLOAD_PREFIX).and_then(LectureFormat::split_name) else { continue };
         if let Ok(n) = ExamName::parse(&format!("{base}.json")) {
+            seen(n.base(), t);
             rows.insert(n.base().to_string(), json!({"name": n.as_str(), "state": "uploaded", "available": false}));
         }
     }
@@ -500,7 +601,25 @@ async fn educator_exams(State(st): State<AppState>, Educator(_): Educator) -> Ap
             row["needs_review"] = json!(n);
         }
     }
-    Ok(Json(Value::Array(rows.into_values().collect())))
+    // Only the caller's exams; newest first.
+    let mut out: Vec<(String, Value)> = Vec::new();
+    for (base, mut row) in rows {
+        let name = format!("{base}.json");
+        let o = owners.get(&name);
+        let Some(access) = st.owners.access_of(o, &id.email) else { continue };
+        let when = o
+            .and_then(|o| o.created_at.as_deref())
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .or_else(|| created.get(&base).copied());
+        row["access"] = json!(access.as_str());
+        row["owner"] = json!(st.owners.owner_of(o));
+        row["co_owners"] = json!(o.map(|o| o.co_owners.clone()).unwrap_or_default());
+        row["created_at"] = json!(when.map(|t| t.to_rfc3339()));
+        out.push((when.map(|t| t.to_rfc3339()).unwrap_or_default(), row));
+    }
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1["name"].as_str().cmp(&b.1["name"].as_str())));
+    Ok(Json(Value::Array(out.into_iter().map(|r| r.1).collect())))
 }
 
 /// exam-gen's `progress` of a generating exam, as the list shows it:
@@ -549,14 +668,17 @@ async fn needs_review_of(st: &AppState, name: &ExamName, review: Option<&Review>
 }
 
 /// `GET /educator/exams/{name}`: the complete exam.
-async fn educator_exam(State(st): State<AppState>, Educator(_): Educator, Path(name): Path<String>) -> ApiResult<Response> {
+async fn educator_exam(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Response> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     Ok(json_bytes(st.exams.get(&name).await?.full_json.clone()))
 }
 
 /// `GET /educator/exams/{name}/scoreboard`.
-async fn scoreboard(State(st): State<AppState>, Educator(_): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
+async fn scoreboard(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
+    crate::educator::close_for_exam(&st, &name).await;
     Ok(Json(st.results.scoreboard(&name).await?))
 }
 
@@ -593,6 +715,7 @@ async fn review_json(st: &AppState, name: &ExamName, r: &Review) -> ApiResult<Va
 /// and the draft's questions (or the latest version's when there is no draft).
 async fn get_review(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     if st.reviews.get(&name).await?.is_none() {
         // Not reviewed yet: shown as it counts, nothing written.
         let file = st.exams.get(&name).await?;
@@ -666,6 +789,7 @@ async fn put_draft(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let edit: EditBody = json_body(body, EDIT_SHAPE)?;
     let (questions, sent) = edit.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
@@ -705,6 +829,7 @@ async fn put_version(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let edit: EditBody = json_body(body, EDIT_SHAPE)?;
     let (questions, sent) = edit.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
@@ -730,10 +855,11 @@ async fn put_version(
 /// `GET /educator/exams/{name}/versions/{v}`: one version's questions.
 async fn get_version(
     State(st): State<AppState>,
-    Educator(_): Educator,
+    Educator(id): Educator,
     Path((name, v)): Path<(String, i64)>,
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let ver = st.reviews.version(&name, v).await?.ok_or_else(|| ApiError::NotFound(format!("{name} has no version {v}")))?;
     Ok(Json(json!({"exam": name.as_str(), "version": v, "questions": ver.questions})))
 }
@@ -743,6 +869,7 @@ async fn get_version(
 /// `questions_bank/<name>.json` is rewritten with it (the AWS format).
 async fn publish(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let r = reviewed(&st, &name, &id.email).await?;
     let v = r.draft_version.or(r.published_version).ok_or_else(|| refuse(format!("{name} has no version to publish")))?;
     let ver = st.reviews.version(&name, v).await?.ok_or_else(|| FnError::unavailable(format!("version {v} not readable")))?;
@@ -756,6 +883,7 @@ async fn publish(State(st): State<AppState>, Educator(id): Educator, Path(name):
 /// `POST /educator/exams/{name}/unpublish`: students no longer list or open it.
 async fn unpublish(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let r = reviewed(&st, &name, &id.email).await?;
     st.reviews.unpublish(&r).await?;
     tracing::info!(exam = %name, educator = %id.email, "exam unpublished");
@@ -773,6 +901,7 @@ async fn replace_question(
     Path((name, number)): Path<(String, usize)>,
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let r = reviewed(&st, &name, &id.email).await?;
     let copy = st.reviews.working_copy(&r).await?;
     if number == 0 || number > copy.questions.len() {
@@ -826,9 +955,10 @@ async fn put_settings(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     let name = exam_name(&name)?;
-    let settings: Settings = json_body(
+    owned(&st, &name, &id).await?;
+    let mut settings: Settings = json_body(
         body,
-        r#"{"time_limit_seconds": 600, "opens_at": "<RFC 3339>", "closes_at": "<RFC 3339>", "max_attempts": 1, "shuffle_questions": true, "shuffle_options": true, "feedback": "answers"|"score"}"#,
+        r#"{"time_limit_seconds": 600, "opens_at": "<RFC 3339>", "closes_at": "<RFC 3339>", "max_attempts": 1, "shuffle_questions": true, "shuffle_options": true, "feedback": "answers"|"after_last_attempt"|"after_close"|"score", "pass_percentage": 50, "students": ["ann@school.edu", "@school.edu"]}"#,
     )?;
     settings.validate()?;
     let r = reviewed(&st, &name, &id.email).await?;
@@ -844,6 +974,8 @@ pub struct UploadQuery {
     n_mcq_options: Option<String>,
     /// The OCR language of a scanned PDF (Tesseract's code: `eng`, `deu`, `eng+fra`).
     lang: Option<String>,
+    /// `true`: the name is the caller's existing exam and the new lecture replaces its draft questions.
+    replace: Option<String>,
 }
 
 fn count(name: &str, v: Option<&str>, default: u32, min: u32, max: u32) -> Result<u32, ApiError> {
@@ -919,6 +1051,30 @@ async fn upload(
     if let Err(why) = format.sniff(&body) {
         return Err(FnError::bad_input(format!("the body is not a {format}: {why}")).into());
     }
+    // The name is the educator's own, or free; reusing one of theirs must be meant.
+    let owner = st.owners.get(&name).await?;
+    let exists = exam_exists(&st, &name).await?;
+    // A name no exam has is free; an exam from before ownership is its admin's (or everyone's).
+    if (owner.is_some() || exists) && st.owners.access_of(owner.as_ref(), &id.email).is_none() {
+        return Err(ApiError::Json(
+            StatusCode::CONFLICT,
+            json!({"error": format!("The name {:?} is taken by another educator's exam: choose another name.", name.base()),
+                "kind": "name_taken", "status": 409}),
+        ));
+    }
+    let replace = q.replace.as_deref().is_some_and(|r| matches!(r.trim(), "true" | "1" | "yes"));
+    if !replace && exists {
+        return Err(ApiError::Json(
+            StatusCode::CONFLICT,
+            json!({"error": format!(
+                "You already have an exam named {:?}. Uploading again replaces its draft questions with ones written from the new lecture \
+                 (the published version stays what students take until you publish again). Choose another name, or confirm the replacement (replace=true).",
+                name.base()), "kind": "exists", "status": 409, "exam": name.as_str()}),
+        ));
+    }
+    if owner.is_none() {
+        st.owners.claim(&name, &id.email).await?;
+    }
     let key = format!("{UPLOAD_PREFIX}{}.{}", name.base(), format.extension());
     let mut put = st.exams.client().put_object();
     if let Some(l) = &lang {
@@ -944,6 +1100,21 @@ async fn upload(
         })),
     )
         .into_response())
+}
+
+/// Whether an exam of this name exists in any form: its file, exam-gen's
+/// status, or a lecture uploaded under it.
+async fn exam_exists(st: &AppState, name: &ExamName) -> ApiResult<bool> {
+    if st.exams.exists(name).await? || st.reviews.generated(name).await? {
+        return Ok(true);
+    }
+    let prefix = format!("{UPLOAD_PREFIX}{}.", name.base());
+    Ok(st
+        .exams
+        .keys(&prefix)
+        .await?
+        .iter()
+        .any(|k| k.strip_prefix(UPLOAD_PREFIX).and_then(LectureFormat::split_name).is_some_and(|(b, _)| b == name.base())))
 }
 
 /// `GET /auth/config`: how the UI signs in.
@@ -1011,7 +1182,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/config", get(auth_config))
         .route("/dev/token", post(dev_token))
         .with_state(state.clone());
-    let api = api.merge(crate::reports::router(state.clone()));
+    let api = api
+        .merge(crate::reports::router(state.clone()))
+        .merge(crate::student::router(state.clone()))
+        .merge(crate::educator::router(state.clone()));
     let mut api = security_headers(api, "no-store");
     if !state.cors_allowed_origins.is_empty() {
         let origins: Vec<HeaderValue> =

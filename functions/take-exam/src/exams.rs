@@ -109,6 +109,30 @@ impl ExamStore {
         Ok(names)
     }
 
+    /// Object keys under a prefix with their last-modified times.
+    pub async fn objects(&self, prefix: &str) -> Result<Vec<(String, Option<chrono::DateTime<chrono::Utc>>)>, FnError> {
+        let mut out = Vec::new();
+        let mut pages = self.s3.list_objects_v2().bucket(&self.bucket).prefix(prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| examfn_runtime::s3::classify("list objects", e))?;
+            for o in page.contents() {
+                let Some(k) = o.key() else { continue };
+                let t = o.last_modified().and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
+                out.push((k.to_string(), t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the exam file exists (HeadObject).
+    pub async fn exists(&self, name: &ExamName) -> Result<bool, FnError> {
+        match self.s3.head_object().bucket(&self.bucket).key(name.key()).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+            Err(e) => Err(examfn_runtime::s3::classify("head exam", e)),
+        }
+    }
+
     /// Object keys under a prefix (for uploads without a status yet).
     pub async fn keys(&self, prefix: &str) -> Result<Vec<String>, FnError> {
         let mut keys = Vec::new();

@@ -10,12 +10,17 @@
 pub mod api;
 pub mod attempts;
 pub mod auth;
+pub mod closing;
 pub mod devauth;
+pub mod educator;
 pub mod exams;
+pub mod overrides;
+pub mod owners;
 pub mod provenance;
 pub mod reports;
 pub mod results;
 pub mod review;
+pub mod student;
 pub mod ui;
 
 use std::path::PathBuf;
@@ -32,6 +37,8 @@ use crate::auth::{JwksSource, Verifier};
 use crate::devauth::DevKeys;
 use crate::exams::ExamStore;
 use crate::attempts::Attempts;
+use crate::overrides::Overrides;
+use crate::owners::Owners;
 use crate::results::Results;
 use crate::review::Reviews;
 
@@ -61,6 +68,13 @@ pub struct Config {
     pub publish_on_generation: bool,
     /// `ATTEMPT_GRACE_SECONDS`: how long after an attempt's deadline a submit is still accepted.
     pub attempt_grace: Duration,
+    /// `EXAM_ADMIN_EMAIL`: the educator who owns exams without an owner
+    /// (uploaded before ownership, or put straight into the bucket); None:
+    /// such exams stay shared by every educator.
+    pub exam_admin_email: Option<String>,
+    /// `ATTEMPT_SWEEP_SECONDS`: how often the process closes attempts whose
+    /// time ran out unsubmitted (0: only when they are read).
+    pub attempt_sweep: Duration,
 }
 
 impl Config {
@@ -116,6 +130,16 @@ impl Config {
         if grace > 600 {
             return Err(ConfigError::invalid("ATTEMPT_GRACE_SECONDS", grace.to_string(), "must be at most 600"));
         }
+        let exam_admin_email = env.optional("EXAM_ADMIN_EMAIL").map(|e| owners::normal_email(&e)).filter(|e| !e.is_empty());
+        if let Some(e) = &exam_admin_email {
+            if !owners::valid_email(e) {
+                return Err(ConfigError::invalid("EXAM_ADMIN_EMAIL", e.clone(), "must be an email address"));
+            }
+        }
+        let sweep: u64 = env.parse_or("ATTEMPT_SWEEP_SECONDS", 60u64)?;
+        if sweep > 86_400 {
+            return Err(ConfigError::invalid("ATTEMPT_SWEEP_SECONDS", sweep.to_string(), "must be at most 86400 (0 turns the sweep off)"));
+        }
         Ok(Self {
             mongo: MongoConfig::from_env(env)?,
             s3: S3Config::from_env(env)?,
@@ -125,6 +149,8 @@ impl Config {
             exam_cache_ttl: Duration::from_millis(ttl_ms),
             publish_on_generation: env.flag("EXAM_PUBLISH_ON_GENERATION", false)?,
             attempt_grace: Duration::from_secs(grace),
+            exam_admin_email,
+            attempt_sweep: Duration::from_secs(sweep),
         })
     }
 }
@@ -135,6 +161,8 @@ pub struct Inner {
     pub results: Results,
     pub reviews: Reviews,
     pub attempts: Attempts,
+    pub owners: Owners,
+    pub overrides: Overrides,
     /// Accepted lateness of a submit after its attempt's deadline.
     pub attempt_grace: chrono::Duration,
     pub verifier: Verifier,
@@ -166,7 +194,9 @@ impl Inner {
             exams: ExamStore::new(s3, cfg.s3.bucket.clone(), cfg.exam_cache_ttl),
             results: Results::new(db.clone()),
             reviews: Reviews::new(db.clone(), cfg.publish_on_generation, cfg.exam_cache_ttl),
-            attempts: Attempts::new(db),
+            attempts: Attempts::new(db.clone()),
+            owners: Owners::new(db.clone(), cfg.exam_admin_email.clone()),
+            overrides: Overrides::new(db),
             attempt_grace: chrono::Duration::from_std(cfg.attempt_grace).unwrap_or_else(|_| chrono::Duration::seconds(30)),
             verifier,
             dev,
@@ -224,6 +254,27 @@ pub fn main() -> anyhow::Result<()> {
             }
             if let Err(e) = warm.verifier.refresh(true).await {
                 tracing::warn!(error = %e, "cannot load the JWKS yet; will retry on the first request");
+            }
+        });
+        if config.exam_admin_email.is_none() {
+            tracing::warn!("EXAM_ADMIN_EMAIL is not set: exams without an owner (uploaded before ownership, or put straight into the bucket) are shared by every educator");
+        }
+        // Close attempts whose time ran out unsubmitted: once at start (an instance
+        // scaled from zero catches up), then every ATTEMPT_SWEEP_SECONDS.
+        let sweep = state.clone();
+        let every = config.attempt_sweep;
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            loop {
+                match closing::close_overdue(&sweep, &attempts::Scope::All).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(closed = n, "attempts whose time ran out were submitted automatically"),
+                    Err(e) => tracing::warn!(error = %e, "closing overdue attempts failed; will try again"),
+                }
+                if every.is_zero() {
+                    break;
+                }
+                tokio::time::sleep(every).await;
             }
         });
         examfn_runtime::serve(&common, service(state)).await?;

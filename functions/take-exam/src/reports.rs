@@ -14,20 +14,26 @@ use mongodb::bson::{doc, Document};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use examfn_domain::analysis::{item_analysis, results_csv, Attempt};
+use examfn_domain::analysis::{csv_field, item_analysis, match_answers, Attempt};
 use examfn_domain::export::{content_disposition, export as export_exam, file_stem, Format};
 use examfn_domain::grading::{Detail, ExamName};
 use examfn_domain::names::SCORE_COLLECTION;
 use examfn_runtime::mongo::classify;
 use examfn_runtime::FnError;
 
-use crate::api::{ApiError, Educator};
+use crate::api::{owned, ApiError, Educator};
 use crate::exams::LoadedExam;
 use crate::results::attempt_json;
 use crate::AppState;
 
 /// Content-Type of the attempts CSV (RFC 4180 with its optional `header` parameter).
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=present";
+/// A question's flags (too easy, too hard, negative discrimination) are
+/// given once this many attempts had it; with fewer they say little, and
+/// are returned as `tentative_flags` instead.
+pub const MIN_ATTEMPTS_FOR_FLAGS: usize = 5;
+/// The CSV's `submitted_by` for an attempt submitted when the time ran out.
+pub const SUBMITTED_AUTOMATICALLY: &str = "automatically (time ran out)";
 
 /// The educator UI's reports page (`#/reports/<exam>`), loaded by `index.html` after `app.js`.
 pub const REPORTS_JS: &str = include_str!("../ui/reports.js");
@@ -80,11 +86,12 @@ fn bad_format(message: String) -> Response {
 /// `GET /educator/exams/{name}/export?format=moodle|gift|qti12|qti21`.
 async fn export(
     State(st): State<AppState>,
-    Educator(_): Educator,
+    Educator(id): Educator,
     Path(name): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let name = exam_name(&name)?;
+    owned(&st, &name, &id).await?;
     let format = match q.format.as_deref().map(str::trim) {
         None | Some("") => {
             return Ok(bad_format(format!(
@@ -105,8 +112,8 @@ async fn export(
 }
 
 /// A stored attempt for the reports (through the same reading as `GET /me/attempts`).
-fn attempt_of(d: &Document) -> Attempt {
-    let v = attempt_json(d);
+fn attempt_of(d: &Document) -> (Attempt, bool) {
+    let v = attempt_json(d, true);
     let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let details = v["details"]
         .as_array()
@@ -121,7 +128,8 @@ fn attempt_of(d: &Document) -> Attempt {
                 .collect()
         })
         .unwrap_or_default();
-    Attempt {
+    let automatic = v["submission"] == "automatic";
+    (Attempt {
         student: s(&v["email"]),
         attempt_id: s(&v["attempt_id"]),
         submitted_at: s(&v["submitted_at"]),
@@ -129,13 +137,20 @@ fn attempt_of(d: &Document) -> Attempt {
         percentage: v["percentage"].as_u64().unwrap_or(0).min(100) as u32,
         result: s(&v["result"]),
         details,
-    }
+    }, automatic)
 }
 
-/// The exam and all its attempts, oldest first.
-async fn exam_and_attempts(st: &AppState, name: &str) -> Result<(ExamName, std::sync::Arc<LoadedExam>, Vec<Attempt>), ApiError> {
+/// The exam and all its attempts, oldest first (with whether each was
+/// submitted automatically); attempts whose time ran out are closed first.
+async fn exam_and_attempts(
+    st: &AppState,
+    id: &crate::auth::Identity,
+    name: &str,
+) -> Result<(ExamName, std::sync::Arc<LoadedExam>, Vec<(Attempt, bool)>), ApiError> {
     let name = exam_name(name)?;
+    owned(st, &name, id).await?;
     let exam = st.exams.get(&name).await?;
+    crate::educator::close_for_exam(st, &name).await;
     let docs: Vec<Document> = st
         .results
         .db()
@@ -150,18 +165,72 @@ async fn exam_and_attempts(st: &AppState, name: &str) -> Result<(ExamName, std::
     Ok((name, exam, docs.iter().map(attempt_of).collect()))
 }
 
+/// The attempts as CSV (RFC 4180: CRLF, a header row, the domain's quoting
+/// and formula guard): student, attempt id, submission time, score, number
+/// of questions, percentage, result, who submitted it (`student`, or
+/// [`SUBMITTED_AUTOMATICALLY`]), then one column per exam question (`Q1:
+/// <text>`) holding the answer given (empty when unanswered or when the
+/// attempt did not have the question).
+pub fn attempts_csv(exam: &[examfn_domain::exam::Question], attempts: &[(Attempt, bool)]) -> String {
+    let mut header: Vec<String> = ["student", "attempt_id", "submitted_at", "score", "total", "percentage", "result", "submitted_by"]
+        .map(String::from)
+        .to_vec();
+    header.extend(exam.iter().enumerate().map(|(i, q)| format!("Q{}: {}", i + 1, q.question)));
+    let mut out = String::new();
+    let mut row = |cells: Vec<String>| {
+        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    };
+    row(header);
+    for (a, automatic) in attempts {
+        let mut cells = vec![
+            a.student.clone(),
+            a.attempt_id.clone(),
+            a.submitted_at.clone(),
+            a.score.to_string(),
+            a.details.len().to_string(),
+            a.percentage.to_string(),
+            a.result.clone(),
+            if *automatic { SUBMITTED_AUTOMATICALLY.to_string() } else { "student".to_string() },
+        ];
+        cells.extend(match_answers(exam, a).into_iter().map(|d| d.map(|d| d.user_answer.clone()).unwrap_or_default()));
+        row(cells);
+    }
+    out
+}
+
 /// `GET /educator/exams/{name}/results.csv`: one row per attempt.
-async fn csv(State(st): State<AppState>, Educator(_): Educator, Path(name): Path<String>) -> Result<Response, ApiError> {
-    let (name, exam, attempts) = exam_and_attempts(&st, &name).await?;
-    let body = results_csv(&exam.questions, &attempts);
+async fn csv(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> Result<Response, ApiError> {
+    let (name, exam, attempts) = exam_and_attempts(&st, &id, &name).await?;
+    let body = attempts_csv(&exam.questions, &attempts);
     Ok(download(CSV_CONTENT_TYPE, &format!("{}-results.csv", file_stem(name.base())), body.into_bytes()))
 }
 
-/// `GET /educator/exams/{name}/analysis`: the item analysis as JSON.
-async fn analysis(State(st): State<AppState>, Educator(_): Educator, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
-    let (name, exam, attempts) = exam_and_attempts(&st, &name).await?;
+/// `GET /educator/exams/{name}/analysis`: the item analysis as JSON. A
+/// question's flags come once [`MIN_ATTEMPTS_FOR_FLAGS`] attempts had it
+/// (before, they are `tentative_flags`); `automatic` counts the attempts
+/// submitted when the time ran out.
+async fn analysis(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
+    let (name, exam, attempts) = exam_and_attempts(&st, &id, &name).await?;
+    let automatic = attempts.iter().filter(|a| a.1).count();
+    let attempts: Vec<Attempt> = attempts.into_iter().map(|a| a.0).collect();
     let mut v = serde_json::to_value(item_analysis(&exam.questions, &attempts))
         .map_err(|e| FnError::permanent(format!("analysis: {e}")))?;
     v["exam"] = json!(name.as_str());
+    v["automatic"] = json!(automatic);
+    v["thresholds"]["min_attempts_for_flags"] = json!(MIN_ATTEMPTS_FOR_FLAGS);
+    if let Some(qs) = v["questions"].as_array_mut() {
+        for q in qs {
+            let n = q["attempts"].as_u64().unwrap_or(0) as usize;
+            let flags = q["flags"].take();
+            if n >= MIN_ATTEMPTS_FOR_FLAGS {
+                q["flags"] = flags;
+                q["tentative_flags"] = json!([]);
+            } else {
+                q["flags"] = json!([]);
+                q["tentative_flags"] = flags;
+            }
+        }
+    }
     Ok(Json(v))
 }

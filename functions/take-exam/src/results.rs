@@ -28,17 +28,18 @@ pub struct Results {
     indexes: OnceCell<()>,
 }
 
-/// A stored attempt as returned to clients.
+/// A stored attempt (the result document) for the caller to answer with.
 pub struct Recorded {
-    pub body: Value,
+    pub doc: Document,
     /// False when an earlier submit with the same idempotency key was returned.
     pub created: bool,
 }
 
-/// The fingerprint of a submit's payload (SHA-256 of its answers as JSON),
-/// stored beside the idempotency key so that the key reused with other
-/// answers is refused instead of answered with the first result.
-pub fn request_fingerprint(answers: &[String]) -> String {
+/// The fingerprint of a submit's payload (SHA-256 of its answers as JSON;
+/// an unanswered question is `null`, so a complete submit fingerprints as it
+/// always did), stored beside the idempotency key so that the key reused with
+/// other answers is refused instead of answered with the first result.
+pub fn request_fingerprint(answers: &[Option<String>]) -> String {
     let json = serde_json::to_vec(answers).unwrap_or_default();
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &json);
     digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
@@ -89,7 +90,7 @@ fn replay(first: &Document, idempotency_key: &str, fingerprint: &str) -> Result<
             "Idempotency-Key {idempotency_key:?} was already used for this exam with other answers; \
              send a new key for a new attempt"
         ))),
-        _ => Ok(Recorded { body: attempt_json(first), created: false }),
+        _ => Ok(Recorded { doc: first.clone(), created: false }),
     }
 }
 
@@ -102,13 +103,49 @@ fn percentage_of(d: &Document) -> u32 {
     percentage(int_of(d, "score").unwrap_or(0).max(0) as u32, n)
 }
 
-/// A result document as JSON for clients: the AWS fields plus ours. When the
-/// exam's settings said "score only" at submit time (`feedback: "score"`),
-/// each detail keeps only the question and the answer given.
-pub fn attempt_json(d: &Document) -> Value {
+/// Whether a stored result's correct answers may be shown to its student:
+/// Some(true) for results shown with answers (and every result from before
+/// settings), Some(false) for "score only", None when it depends on the
+/// exam's closing time and the student's attempts left (decided by the caller).
+pub fn stored_reveal(d: &Document) -> Option<bool> {
+    match str_of(d, "feedback").as_deref().map(crate::review::Feedback::parse) {
+        None | Some(Some(crate::review::Feedback::Answers)) | Some(None) => Some(true),
+        Some(Some(crate::review::Feedback::Score)) => Some(false),
+        Some(Some(_)) => None,
+    }
+}
+
+/// The shown order stored with a result (`shown_order[k]` = index in
+/// `details` of the k-th question shown), when it is a permutation of them.
+fn shown_order(d: &Document, n: usize) -> Option<Vec<usize>> {
+    let a = d.get_array("shown_order").ok()?;
+    let order: Vec<usize> = a
+        .iter()
+        .filter_map(|x| match x {
+            Bson::Int32(v) => usize::try_from(*v).ok(),
+            Bson::Int64(v) => usize::try_from(*v).ok(),
+            _ => None,
+        })
+        .collect();
+    let mut seen = vec![false; n];
+    if order.len() != n || !order.iter().all(|&i| i < n && !std::mem::replace(&mut seen[i], true)) {
+        return None;
+    }
+    Some(order)
+}
+
+/// A result document as JSON for clients: the AWS fields plus ours, the
+/// details in the order the student saw the questions. Without `reveal`
+/// each detail keeps only the question and the answer given (the exam shows
+/// the score only, or not yet). `submission` is `student` or `automatic`
+/// (the time ran out: what was saved was submitted).
+pub fn attempt_json(d: &Document, reveal: bool) -> Value {
     let mut details = details_of(d);
+    if let Some(order) = shown_order(d, details.len()) {
+        details = order.iter().map(|&i| details[i].clone()).collect();
+    }
     let feedback = str_of(d, "feedback");
-    if feedback.as_deref() == Some("score") {
+    if !reveal {
         for x in &mut details {
             if let Some(o) = x.as_object_mut() {
                 o.remove("correct_answer");
@@ -116,6 +153,7 @@ pub fn attempt_json(d: &Document) -> Value {
             }
         }
     }
+    let unanswered = details.iter().filter(|x| x["user_answer"] == "").count();
     let mut out = json!({
         "email": str_of(d, "email"),
         "exam": str_of(d, "exam"),
@@ -126,6 +164,10 @@ pub fn attempt_json(d: &Document) -> Value {
         "percentage": percentage_of(d),
         "result": str_of(d, "result"),
         "details": details,
+        "submission": if str_of(d, "submission").as_deref() == Some("automatic") { "automatic" } else { "student" },
+        "unanswered": unanswered,
+        "pass_percentage": int_of(d, "pass_percentage").unwrap_or(i64::from(PASS_PERCENTAGE)),
+        "answers_shown": reveal,
     });
     if let Some(v) = int_of(d, "exam_version") {
         out["exam_version"] = json!(v);
@@ -143,8 +185,68 @@ pub struct Provenance {
     pub attempt_id: Option<String>,
     /// The exam version graded against (absent: the exam file, no review yet).
     pub version: Option<i64>,
-    /// `answers` or `score` (absent: answers).
+    /// When the correct answers are shown (absent: after each attempt).
     pub feedback: Option<&'static str>,
+    /// Submitted at the time limit (by the student's browser or the server), not by the student.
+    pub automatic: bool,
+    /// The order the questions were shown in, when not the version's.
+    pub shown_order: Option<Vec<usize>>,
+    /// The exam's pass mark when not the default.
+    pub pass_percentage: Option<u32>,
+    /// The time to record as `submitted_at` (default: now).
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The result document of a graded attempt as `exams.score` stores it (also
+/// built, not stored, for an educator's preview).
+pub fn result_document(
+    email: &str,
+    exam: &ExamName,
+    graded: &Graded,
+    idempotency_key: &str,
+    fingerprint: &str,
+    from: &Provenance,
+) -> Document {
+    let details: Vec<Bson> = graded
+        .details
+        .iter()
+        .map(|d| {
+            Bson::Document(doc! {
+                "question": &d.question,
+                "user_answer": &d.user_answer,
+                "correct_answer": &d.correct_answer,
+                "is_correct": d.is_correct,
+            })
+        })
+        .collect();
+    let mut document = doc! {
+        "email": email,
+        "score": i64::from(graded.score),
+        "result": graded.result.as_str(),
+        "details": details,
+        "exam": exam.as_str(),
+        "attempt_id": from.attempt_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        "submitted_at": from.submitted_at.map(|t| mongodb::bson::DateTime::from_millis(t.timestamp_millis())).unwrap_or_else(mongodb::bson::DateTime::now),
+        "idempotency_key": idempotency_key,
+        "request_fingerprint": fingerprint,
+        "percentage": i64::from(graded.percentage),
+    };
+    if let Some(v) = from.version {
+        document.insert("exam_version", v);
+    }
+    if let Some(f) = from.feedback {
+        document.insert("feedback", f);
+    }
+    if from.automatic {
+        document.insert("submission", "automatic");
+    }
+    if let Some(o) = &from.shown_order {
+        document.insert("shown_order", o.iter().map(|&i| Bson::Int64(i as i64)).collect::<Vec<_>>());
+    }
+    if let Some(p) = from.pass_percentage {
+        document.insert("pass_percentage", i64::from(p));
+    }
+    document
 }
 
 impl Results {
@@ -189,38 +291,9 @@ impl Results {
         from: &Provenance,
     ) -> Result<Recorded, FnError> {
         self.ensure_indexes().await?;
-        let details: Vec<Bson> = graded
-            .details
-            .iter()
-            .map(|d| {
-                Bson::Document(doc! {
-                    "question": &d.question,
-                    "user_answer": &d.user_answer,
-                    "correct_answer": &d.correct_answer,
-                    "is_correct": d.is_correct,
-                })
-            })
-            .collect();
-        let mut document = doc! {
-            "email": email,
-            "score": i64::from(graded.score),
-            "result": graded.result.as_str(),
-            "details": details,
-            "exam": exam.as_str(),
-            "attempt_id": from.attempt_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            "submitted_at": mongodb::bson::DateTime::now(),
-            "idempotency_key": idempotency_key,
-            "request_fingerprint": fingerprint,
-            "percentage": i64::from(graded.percentage),
-        };
-        if let Some(v) = from.version {
-            document.insert("exam_version", v);
-        }
-        if let Some(f) = from.feedback {
-            document.insert("feedback", f);
-        }
+        let document = result_document(email, exam, graded, idempotency_key, fingerprint, from);
         match self.score().insert_one(&document).await {
-            Ok(_) => Ok(Recorded { body: attempt_json(&document), created: true }),
+            Ok(_) => Ok(Recorded { doc: document, created: true }),
             Err(e) if is_duplicate_key(&e) => {
                 let first = self
                     .score()
@@ -253,10 +326,9 @@ impl Results {
         first.map(|d| replay(&d, idempotency_key, fingerprint)).transpose()
     }
 
-    /// The student's own attempts, newest first.
-    pub async fn for_student(&self, email: &str) -> Result<Vec<Value>, FnError> {
-        let docs: Vec<Document> = self
-            .score()
+    /// The student's own result documents, newest first.
+    pub async fn for_student(&self, email: &str) -> Result<Vec<Document>, FnError> {
+        self.score()
             .find(doc! {"email": email})
             .sort(doc! {"submitted_at": -1})
             .limit(MAX_ATTEMPTS_LISTED)
@@ -264,8 +336,28 @@ impl Results {
             .map_err(classify)?
             .try_collect()
             .await
-            .map_err(classify)?;
-        Ok(docs.iter().map(attempt_json).collect())
+            .map_err(classify)
+    }
+
+    /// The result documents of one exam, oldest first (one student's when `email` is given).
+    pub async fn for_exam(&self, exam: &ExamName, email: Option<&str>) -> Result<Vec<Document>, FnError> {
+        let mut filter = doc! {"exam": exam.as_str()};
+        if let Some(e) = email {
+            filter.insert("email", e);
+        }
+        self.score()
+            .find(filter)
+            .sort(doc! {"submitted_at": 1, "_id": 1})
+            .await
+            .map_err(classify)?
+            .try_collect()
+            .await
+            .map_err(classify)
+    }
+
+    /// The result stored for a started attempt, if any.
+    pub async fn by_attempt(&self, exam: &ExamName, attempt_id: &str) -> Result<Option<Document>, FnError> {
+        self.score().find_one(doc! {"exam": exam.as_str(), "attempt_id": attempt_id}).await.map_err(classify)
     }
 
     /// Generation status documents (`exams.exams`), keyed by base name.
@@ -330,7 +422,7 @@ impl Results {
         let docs: Vec<Document> = self
             .score()
             .find(doc! {"exam": exam.as_str()})
-            .projection(doc! {"email": 1, "score": 1, "percentage": 1, "details": 1})
+            .projection(doc! {"email": 1, "score": 1, "percentage": 1, "details": 1, "result": 1})
             .await
             .map_err(classify)?
             .try_collect()
@@ -343,7 +435,12 @@ impl Results {
             let p = percentage_of(d);
             histogram[histogram_bucket(p)] += 1;
             sum += i64::from(p);
-            if p >= PASS_PERCENTAGE {
+            // The verdict as graded (the exam's pass mark), else the default rule.
+            let passed = match str_of(d, "result") {
+                Some(r) => r == "passed",
+                None => p >= PASS_PERCENTAGE,
+            };
+            if passed {
                 passes += 1;
             }
             let email = str_of(d, "email").unwrap_or_default();

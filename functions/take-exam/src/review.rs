@@ -47,14 +47,19 @@ pub const MAX_OPTIONS: usize = 12;
 /// Longest question or option text (bytes).
 pub const MAX_TEXT: usize = 2000;
 
-/// What a student sees after submitting.
+/// When a student sees the correct answers of an attempt (the score and
+/// their own answers are always shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Feedback {
-    /// Score and, per question, the answer given, whether it was right and the correct answer (as before settings existed).
+    /// After each attempt: per question whether it was right and the correct answer (as before settings existed).
     #[default]
     Answers,
-    /// Score only: per question the answer given, nothing about what was right.
+    /// Once the student has used every attempt allowed (or the exam has closed).
+    AfterLastAttempt,
+    /// Once the exam has closed (its closing time has passed).
+    AfterClose,
+    /// Never: score only, per question the answer given, nothing about what was right.
     Score,
 }
 
@@ -62,17 +67,37 @@ impl Feedback {
     pub fn as_str(self) -> &'static str {
         match self {
             Feedback::Answers => "answers",
+            Feedback::AfterLastAttempt => "after_last_attempt",
+            Feedback::AfterClose => "after_close",
             Feedback::Score => "score",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "answers" => Some(Self::Answers),
+            "after_last_attempt" => Some(Self::AfterLastAttempt),
+            "after_close" => Some(Self::AfterClose),
             "score" => Some(Self::Score),
             _ => None,
         }
     }
+    /// Whether the correct answers are shown now, given the exam's closing
+    /// time and whether the student has attempts left.
+    pub fn reveals(self, closes_at: Option<DateTime<Utc>>, no_attempts_left: bool, now: DateTime<Utc>) -> bool {
+        let closed = closes_at.is_some_and(|c| now > c);
+        match self {
+            Feedback::Answers => true,
+            Feedback::Score => false,
+            Feedback::AfterClose => closed,
+            Feedback::AfterLastAttempt => closed || no_attempts_left,
+        }
+    }
 }
+
+/// The pass mark when an exam sets none (the AWS original's rule).
+pub const DEFAULT_PASS_PERCENTAGE: u32 = examfn_domain::grading::PASS_PERCENTAGE;
+/// Most entries of a roster.
+pub const MAX_ROSTER: usize = 5000;
 
 /// Per-exam settings. The default is the behaviour before settings existed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -94,27 +119,72 @@ pub struct Settings {
     pub shuffle_questions: bool,
     #[serde(default)]
     pub shuffle_options: bool,
+    /// When the correct answers are shown to students.
     #[serde(default)]
     pub feedback: Feedback,
+    /// The percentage needed to pass (default 50).
+    #[serde(default)]
+    pub pass_percentage: Option<u32>,
+    /// Who may take the exam: None (or empty) every signed-in student; else
+    /// these emails and email domains (`@school.edu`).
+    #[serde(default)]
+    pub students: Option<Vec<String>>,
 }
 
 impl Settings {
-    /// Refuse settings that make no sense (400 with the reason).
-    pub fn validate(&self) -> Result<(), FnError> {
+    /// Refuse settings that make no sense (400 with the reason, in the
+    /// educator's words), and normalise the roster (trimmed, lower case,
+    /// `school.edu` as `@school.edu`, duplicates and blanks dropped).
+    pub fn validate(&mut self) -> Result<(), FnError> {
         if let Some(t) = self.time_limit_seconds {
             if !(10..=7 * 24 * 3600).contains(&t) {
-                return Err(FnError::bad_input("time_limit_seconds must be between 10 and 604800 (a week)"));
+                return Err(FnError::bad_input(
+                    "The time limit must be between 10 seconds and 7 days (time_limit_seconds 10 to 604800).",
+                ));
             }
         }
         if let (Some(o), Some(c)) = (self.opens_at, self.closes_at) {
             if c <= o {
-                return Err(FnError::bad_input("closes_at must be after opens_at"));
+                return Err(FnError::bad_input("The closing time must be after the opening time (closes_at after opens_at)."));
             }
         }
         if let Some(m) = self.max_attempts {
             if !(1..=1000).contains(&m) {
-                return Err(FnError::bad_input("max_attempts must be between 1 and 1000"));
+                return Err(FnError::bad_input("Attempts allowed must be between 1 and 1000 (max_attempts)."));
             }
+        }
+        if let Some(p) = self.pass_percentage {
+            if !(1..=100).contains(&p) {
+                return Err(FnError::bad_input("The pass mark must be between 1 % and 100 % (pass_percentage)."));
+            }
+        }
+        if self.feedback == Feedback::AfterClose && self.closes_at.is_none() {
+            return Err(FnError::bad_input(
+                "To show the correct answers after the exam closes, set a closing time (closes_at).",
+            ));
+        }
+        if let Some(list) = self.students.take() {
+            let mut out: Vec<String> = Vec::new();
+            for raw in list.iter().flat_map(|e| e.split([',', ';', '\n', ' '])) {
+                let e = raw.trim().trim_matches(['<', '>']).to_lowercase();
+                if e.is_empty() {
+                    continue;
+                }
+                let entry = if e.contains('@') { e } else { format!("@{e}") };
+                let (local, domain) = entry.split_once('@').unwrap_or(("", ""));
+                if domain.is_empty() || !domain.contains('.') || domain.contains('@') || local.contains(char::is_whitespace) {
+                    return Err(FnError::bad_input(format!(
+                        "{raw:?} is neither an email address nor an email domain such as @school.edu (students)"
+                    )));
+                }
+                if !out.contains(&entry) {
+                    out.push(entry);
+                }
+            }
+            if out.len() > MAX_ROSTER {
+                return Err(FnError::bad_input(format!("A list of students holds at most {MAX_ROSTER} entries.")));
+            }
+            self.students = (!out.is_empty()).then_some(out);
         }
         Ok(())
     }
@@ -123,6 +193,19 @@ impl Settings {
     /// its start time or its order).
     pub fn needs_start(&self) -> bool {
         self.time_limit_seconds.is_some() || self.shuffle_questions || self.shuffle_options
+    }
+
+    /// The pass mark in percent.
+    pub fn pass_mark(&self) -> u32 {
+        self.pass_percentage.unwrap_or(DEFAULT_PASS_PERCENTAGE)
+    }
+
+    /// Whether this student may take the exam (the roster, when there is one).
+    pub fn admits(&self, email: &str) -> bool {
+        let Some(list) = self.students.as_ref().filter(|l| !l.is_empty()) else { return true };
+        let email = email.trim().to_lowercase();
+        let domain = email.rsplit_once('@').map(|(_, d)| format!("@{d}")).unwrap_or_default();
+        list.iter().any(|e| *e == email || (e.starts_with('@') && *e == domain))
     }
 
     fn to_bson(&self) -> Document {
@@ -135,6 +218,8 @@ impl Settings {
             "shuffle_questions": self.shuffle_questions,
             "shuffle_options": self.shuffle_options,
             "feedback": self.feedback.as_str(),
+            "pass_percentage": self.pass_percentage.map(|v| Bson::Int64(v.into())).unwrap_or(Bson::Null),
+            "students": self.students.as_ref().map(|l| Bson::Array(l.iter().cloned().map(Bson::String).collect())).unwrap_or(Bson::Null),
         }
     }
 
@@ -148,6 +233,12 @@ impl Settings {
             shuffle_questions: bool_of(d, "shuffle_questions"),
             shuffle_options: bool_of(d, "shuffle_options"),
             feedback: d.get_str("feedback").ok().and_then(Feedback::parse).unwrap_or_default(),
+            pass_percentage: int_of(d, "pass_percentage").map(|v| v.clamp(0, 100) as u32),
+            students: d
+                .get_array("students")
+                .ok()
+                .map(|a| a.iter().filter_map(Bson::as_str).map(str::to_string).collect::<Vec<_>>())
+                .filter(|l| !l.is_empty()),
         }
     }
 }

@@ -435,14 +435,17 @@ async fn educator_upload_status_and_scoreboard() {
         .iter()
         .map(|r| (r["name"].as_str().unwrap().into(), r["state"].as_str().unwrap().into(), r["available"].as_bool().unwrap()))
         .collect();
+    // Newest first: the upload just made, the exam file, then exam-gen's status without a file or upload.
     assert_eq!(
         rows,
         vec![
+            ("lecture3.json".into(), "uploaded".into(), false),
             ("lecture1.json".into(), "ready".into(), true),
             ("lecture2.json".into(), "generating".into(), false),
-            ("lecture3.json".into(), "uploaded".into(), false),
         ]
     );
+    assert_eq!((v[0]["access"].as_str(), v[0]["owner"].as_str()), (Some("owner"), Some("ed@example.org")), "{v}");
+    assert_eq!(v[1]["access"], "shared", "an exam without an owner and no EXAM_ADMIN_EMAIL: {v}");
 
     // Scoreboard before score-calc ran: aggregated from exams.score.
     f.submit("lecture1.json", &st, json!(["4", "False", "Paris", "False"]), None).await; // 100

@@ -202,7 +202,7 @@ async fn results_csv_and_item_analysis_from_real_attempts() {
     assert_eq!(rows.len(), 6, "{csv}");
     assert_eq!(
         rows[0],
-        "student,attempt_id,submitted_at,score,total,percentage,result,Q1: 2+2?,Q2: The sky is green.,\
+        "student,attempt_id,submitted_at,score,total,percentage,result,submitted_by,Q1: 2+2?,Q2: The sky is green.,\
          \"Q3: Capital of France, <really>?\",Q4: Rust has a GC."
     );
     let row = |student: &str| -> Vec<String> {
@@ -210,14 +210,14 @@ async fn results_csv_and_item_analysis_from_real_attempts() {
         r.split(',').map(str::to_string).collect()
     };
     // The attempt in the AWS shape: no id, no time; its percentage is computed.
-    assert_eq!(row("old@example.org").join(","), "old@example.org,,,2,4,50,passed,22,False,Oslo,False");
+    assert_eq!(row("old@example.org").join(","), "old@example.org,,,2,4,50,passed,student,22,False,Oslo,False");
     let a = row("a@example.org");
     assert_eq!(a[1].len(), 36, "a uuid attempt id");
     assert!(a[2].starts_with("20") && a[2].ends_with('Z'), "RFC 3339 time: {}", a[2]);
-    assert_eq!(a[3..].join(","), "4,4,100,passed,4,False,Paris,False");
-    assert_eq!(row("b@example.org")[3..].join(","), "3,4,75,passed,4,False,Paris,True");
-    assert_eq!(row("c@example.org")[3..].join(","), "1,4,25,failed,'=2+2,True,Paris,True", "formula guarded");
-    assert_eq!(row("d@example.org")[3..].join(","), "0,4,0,failed,3,True,Rome,True");
+    assert_eq!(a[3..].join(","), "4,4,100,passed,student,4,False,Paris,False");
+    assert_eq!(row("b@example.org")[3..].join(","), "3,4,75,passed,student,4,False,Paris,True");
+    assert_eq!(row("c@example.org")[3..].join(","), "1,4,25,failed,student,'=2+2,True,Paris,True", "formula guarded");
+    assert_eq!(row("d@example.org")[3..].join(","), "0,4,0,failed,student,3,True,Rome,True");
     // The four timed attempts come in the order they were submitted.
     let timed: Vec<&str> = rows[1..].iter().filter(|r| !r.starts_with("old@")).map(|r| &r[..1]).collect();
     assert_eq!(timed, vec!["a", "b", "c", "d"]);
@@ -228,7 +228,7 @@ async fn results_csv_and_item_analysis_from_real_attempts() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["exam"], "lecture 1.json");
     assert_eq!((v["attempts"].as_u64(), v["group_size"].as_u64()), (Some(5), Some(1)));
-    assert_eq!(v["thresholds"], json!({"too_easy_above": 0.9, "too_hard_below": 0.2, "group_fraction": 0.27, "min_attempts_for_discrimination": 4}));
+    assert_eq!(v["thresholds"], json!({"too_easy_above": 0.9, "too_hard_below": 0.2, "group_fraction": 0.27, "min_attempts_for_discrimination": 4, "min_attempts_for_flags": 5}));
     // (100 + 75 + 50 + 25 + 0) / 5
     assert_eq!(v["mean_percentage"], json!(50.0));
     let q = &v["questions"];

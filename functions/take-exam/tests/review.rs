@@ -151,7 +151,7 @@ async fn a_generated_exam_is_a_draft_students_cannot_see_until_published() {
     assert_eq!(f.student_list().await, vec!["lecture1.json"]);
     let (s, v) = f.get("/exam?object_name=lecture2.json", &stu).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
-    assert!(msg(&v).contains("no published exam named lecture2.json"), "{v}");
+    assert!(msg(&v).contains("no published exam named lecture2 "), "{v}");
     let (s, _) = f.submit("lecture2.json", &stu, json!({"answers": ["4", "False", "Paris"]}), "k1").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = f.start("lecture2.json", &stu).await;
@@ -167,7 +167,8 @@ async fn a_generated_exam_is_a_draft_students_cannot_see_until_published() {
         .iter()
         .map(|r| (r["name"].as_str().unwrap().into(), r["publication"].as_str().unwrap().into()))
         .collect();
-    assert_eq!(pubs, vec![("lecture1.json".into(), "published".into()), ("lecture2.json".into(), "draft".into())]);
+    // Newest first: lecture2 was written into the bucket after lecture1.
+    assert_eq!(pubs, vec![("lecture2.json".into(), "draft".into()), ("lecture1.json".into(), "published".into())]);
     let (s, r) = f.get("/educator/exams/lecture2.json/review", &ed).await;
     assert_eq!(s, StatusCode::OK, "{r}");
     assert_eq!((r["state"].as_str(), r["reviewed"].as_bool()), (Some("draft"), Some(false)));
@@ -380,7 +381,8 @@ async fn a_submit_after_the_time_limit_and_grace_is_refused() {
     let (s, v) = f.submit("lecture2.json", &stu, json!({"answers": ["4", "False", "Paris"], "attempt_id": a["attempt_id"]}), "in-time").await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
 
-    // Late: the attempt's deadline was 31 s ago (grace 30 s): refused, nothing stored.
+    // Late: the attempt's deadline was 31 s ago (grace 30 s): refused; the attempt is closed
+    // with the answers saved by then (none: every question unanswered, score 0), stored once.
     let (_, late) = f.start("lecture2.json", &stu).await;
     let past = (chrono::Utc::now() - chrono::Duration::seconds(31)).to_rfc3339();
     f.db.collection::<Document>("attempts")
@@ -390,7 +392,13 @@ async fn a_submit_after_the_time_limit_and_grace_is_refused() {
     let (s, v) = f.submit("lecture2.json", &stu, json!({"answers": ["4", "False", "Paris"], "attempt_id": late["attempt_id"]}), "late").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(msg(&v).contains("time is up") && msg(&v).contains("30 s grace"), "{v}");
-    assert_eq!(f.docs("score").await.len(), 1);
+    assert_eq!((v["kind"].as_str(), v["result"]["submission"].as_str(), v["result"]["score"].as_i64()), (Some("time_up"), Some("automatic"), Some(0)), "{v}");
+    assert_eq!(v["result"]["unanswered"], 3, "{v}");
+    assert_eq!(f.docs("score").await.len(), 2);
+    // Sending it again changes nothing: the same stored result.
+    let (s, again) = f.submit("lecture2.json", &stu, json!({"answers": ["4", "False", "Paris"], "attempt_id": late["attempt_id"]}), "late").await;
+    assert_eq!((s, &again["result"]), (StatusCode::UNPROCESSABLE_ENTITY, &v["result"]), "{again}");
+    assert_eq!(f.docs("score").await.len(), 2);
     // Within the grace (deadline 10 s ago): accepted.
     let (_, within) = f.start("lecture2.json", &stu).await;
     assert_ne!(within["attempt_id"], late["attempt_id"], "an expired attempt is not resumed");
@@ -411,8 +419,12 @@ async fn a_submit_after_the_time_limit_and_grace_is_refused() {
     for (bad, why) in [
         (json!({"time_limit_seconds": 5}), "time_limit_seconds"),
         (json!({"max_attempts": 0}), "max_attempts"),
-        (json!({"opens_at": "2030-01-02T00:00:00Z", "closes_at": "2030-01-01T00:00:00Z"}), "closes_at must be after opens_at"),
+        (json!({"opens_at": "2030-01-02T00:00:00Z", "closes_at": "2030-01-01T00:00:00Z"}), "The closing time must be after the opening time"),
         (json!({"feedback": "everything"}), "feedback"),
+        (json!({"feedback": "after_close"}), "set a closing time"),
+        (json!({"pass_percentage": 0}), "The pass mark must be between 1 % and 100 %"),
+        (json!({"pass_percentage": 101}), "pass_percentage"),
+        (json!({"students": ["ann@school.edu", "not an email"]}), "neither an email address nor an email domain"),
         (json!({"time_limit": 60}), "unknown field `time_limit`"),
     ] {
         let (s, v) = f.put_json("/educator/exams/lecture2.json/settings", &f.ed(), bad).await;
@@ -517,8 +529,15 @@ async fn shuffled_attempts_keep_their_order_and_are_graded_by_option_text() {
         let answers = correct_for(&a, &exam);
         let (s, v) = f.submit("lecture2.json", &stu, json!({"answers": answers, "attempt_id": a["attempt_id"]}), &format!("s{k}")).await;
         assert_eq!((s, v["score"].as_i64()), (StatusCode::CREATED, Some(8)), "{v}");
-        // Details come back in the exam's own order.
-        assert_eq!(v["details"][0]["question"], "Q0?");
+        // Details come back in the order the student saw the questions.
+        let seen: Vec<&Value> = v["details"].as_array().unwrap().iter().map(|d| &d["question"]).collect();
+        let shown_q: Vec<&Value> = shown.iter().map(|q| &q["question"]).collect();
+        assert_eq!(seen, shown_q);
+        // Stored in the exam's own order, with the order shown beside it.
+        let stored = f.docs("score").await.into_iter().find(|d| d.get_str("attempt_id").ok() == a["attempt_id"].as_str()).unwrap();
+        let first = stored.get_array("details").unwrap()[0].as_document().unwrap().get_str("question").unwrap().to_string();
+        assert_eq!(first, "Q0?");
+        assert_eq!(stored.get_array("shown_order").unwrap().len(), 8);
     }
     assert!(orders.len() > 1, "three attempts showed one order");
 }

@@ -70,7 +70,7 @@ async function reports(page) {
   const csv = await download(page, "csv");
   check(csv.name.endsWith("-results.csv"), "csv file name " + csv.name);
   const lines = csv.bytes.toString("utf8").split("\r\n").filter((l) => l);
-  check(lines[0].startsWith("student,attempt_id,submitted_at,score,total,percentage,result,Q1: "), "csv header " + lines[0]);
+  check(lines[0].startsWith("student,attempt_id,submitted_at,score,total,percentage,result,submitted_by,Q1: "), "csv header " + lines[0]);
   check(lines.length === expect.attempts + 1, "one csv row per attempt, got " + (lines.length - 1));
   for (const s of expect.students || []) check(lines.some((l) => l.startsWith(s + ",")), "csv row for " + s);
   await shot(page, "reports-02-downloaded");

@@ -53,6 +53,8 @@ pub fn test_config(
         exam_cache_ttl,
         publish_on_generation,
         attempt_grace: Duration::from_secs(30),
+        exam_admin_email: None,
+        attempt_sweep: Duration::from_secs(60),
     };
     TestConfig {
         cfg,
