@@ -2,13 +2,17 @@
 # Offline validation of examfn's deployment artefacts (issue 8).
 #
 #   bash knative/check.sh
+#   bash knative/check.sh --update-func-yaml   (also rewrite functions/*/func.yaml from the chart)
+#   bash knative/check.sh --print-tools        (install the tools, print their paths, check nothing)
 #
 # Renders every local chart through helmfile for dev and prod (remote charts
 # are skipped: `-l tier=examfn --skip-deps`; their values are rendered with
-# `helmfile write-values`), then runs helm lint, yamllint, kubernetes-validate
+# `helmfile write-values`; prod also with the language model on GPU nodes,
+# hosted and off), then runs helm lint, yamllint, kubernetes-validate
 # --strict (core kinds), the Knative/Istio schemas, examfn's own checks
 # (knative/tools/checks.py: names and env vars against the code, Kafka
-# delivery and DLQs, secrets, image pins, the public entry) and their negative
+# delivery and DLQs, secrets, image pins, the public entry, the model server
+# exam-gen calls and exam-gen's timeouts) and their negative
 # self-test. Exits non-zero when anything fails.
 #
 # Tools live in a per-user cache outside the clone, keyed by version, and are
@@ -39,10 +43,15 @@ K8S_VERSION=1.30.0
 RENDER_DIGEST=sha256:$(printf 'examfn offline render' | sha256sum | cut -d' ' -f1)
 
 UPDATE_FUNC_YAML=false
+PRINT_TOOLS=false
 case "${1:-}" in
   --update-func-yaml) UPDATE_FUNC_YAML=true ;;
+  # Install the tools (if missing) and print helm's, helmfile's and the
+  # venv's python's paths, one `name=path` a line; nothing is checked
+  # (tests/llm_chart_parity.rs renders the chart with them).
+  --print-tools) PRINT_TOOLS=true ;;
   "") ;;
-  *) echo "usage: bash knative/check.sh [--update-func-yaml]" >&2; exit 2 ;;
+  *) echo "usage: bash knative/check.sh [--update-func-yaml | --print-tools]" >&2; exit 2 ;;
 esac
 
 START=$(date +%s)
@@ -109,6 +118,10 @@ install_venv() {
 install_helm_tools
 install_venv
 if command -v flock >/dev/null 2>&1; then flock -u 9; fi
+if $PRINT_TOOLS; then
+  printf 'helm=%s\nhelmfile=%s\npython=%s\n' "$HELM_DIR/helm" "$HELMFILE_DIR/helmfile" "$VENV/bin/python"
+  exit 0
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/examfn-check.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -172,6 +185,46 @@ render() {
   ls "$WORK/third-party-$env"/*.yaml >/dev/null
 }
 
+# The language model variants of prod, rendered whole and checked like the
+# environments: GPU nodes (vLLM, a model image pinned by RENDER_DIGEST), a
+# hosted provider, and no model at all.
+VARIANTS=(prod-gpu prod-hosted prod-off)
+variant_values() {
+  case $1 in
+    prod-gpu) echo "llm.profile=gpu,llm.server.model.image.digest=$RENDER_DIGEST" ;;
+    prod-hosted) echo "llm.mode=hosted" ;;
+    prod-off) echo "llm.mode=off" ;;
+  esac
+}
+
+render_variants() {
+  local v
+  for v in "${VARIANTS[@]}"; do
+    helmfile -e prod template --skip-deps -l tier=examfn \
+      --state-values-set image.digest="$RENDER_DIGEST" --state-values-set "$(variant_values "$v")" \
+      >"$WORK/rendered-$v.yaml" || return 1
+    [[ -s $WORK/rendered-$v.yaml ]] || { echo "helmfile rendered nothing for $v"; return 1; }
+  done
+}
+
+llm_model_is_pinned() {
+  # examfn-llm must refuse to render a model it cannot check: no sha256 for
+  # a download, no digest for a model image, an unknown profile.
+  local c=knative/charts/examfn-llm out=$WORK/llm-unpinned.out
+  if helm template t "$c" --set profiles.cpu.model.sha256= >"$out" 2>&1; then
+    echo "examfn-llm rendered a pypi model without sha256"; return 1
+  fi
+  grep -q "model.sha256 is required" "$out" || { cat "$out"; return 1; }
+  if helm template t "$c" --set profile=gpu >"$out" 2>&1; then
+    echo "examfn-llm rendered a model image without digest"; return 1
+  fi
+  grep -q "model.image.digest is required" "$out" || { cat "$out"; return 1; }
+  if helm template t "$c" --set profile=tpu >"$out" 2>&1; then
+    echo "examfn-llm rendered an unknown profile"; return 1
+  fi
+  grep -q 'profile "tpu" is not under profiles' "$out" || { cat "$out"; return 1; }
+}
+
 digest_is_required() {
   # Without a digest the functions chart must refuse to render.
   if helmfile -e prod template --skip-deps -l name=examfn-functions >"$WORK/nodigest.out" 2>&1; then
@@ -182,7 +235,7 @@ digest_is_required() {
 }
 
 yaml_lint() {
-  local files=("$WORK/rendered-dev.yaml" "$WORK/rendered-prod.yaml" helmfile.yaml func.yaml
+  local files=("$WORK/rendered-dev.yaml" "$WORK/rendered-prod.yaml" "${VARIANT_FILES[@]}" helmfile.yaml func.yaml
                functions/*/func.yaml knative/environments/*.yaml knative/charts/*/values.yaml knative/charts/*/Chart.yaml
                knative/.yamllint.yaml)
   yamllint --strict -c knative/.yamllint.yaml "${files[@]}"
@@ -193,7 +246,7 @@ k8s_validate_cli() {
   # library in process and names object and field on failure).
   local dir=$WORK/core
   rm -rf "$dir" && mkdir -p "$dir"
-  "$PY" - "$dir" "$WORK/rendered-dev.yaml" "$WORK/rendered-prod.yaml" <<'PY'
+  "$PY" - "$dir" "$WORK/rendered-dev.yaml" "$WORK/rendered-prod.yaml" "${VARIANT_FILES[@]}" <<'PY'
 import pathlib, sys, yaml
 out = pathlib.Path(sys.argv[1])
 core = {"v1", "apps/v1", "batch/v1", "rbac.authorization.k8s.io/v1", "networking.k8s.io/v1", "policy/v1"}
@@ -208,11 +261,16 @@ PY
   kubernetes-validate --strict --quiet -k "$K8S_VERSION" "$dir"/*.yaml
 }
 
+VARIANT_FILES=()
+for v in "${VARIANTS[@]}"; do VARIANT_FILES+=("$WORK/rendered-$v.yaml"); done
 CHECK_ARGS=(--repo "$REPO"
             --rendered "dev=$WORK/rendered-dev.yaml" --rendered "prod=$WORK/rendered-prod.yaml"
             --third-party "dev=$WORK/third-party-dev" --third-party "prod=$WORK/third-party-prod"
             --extra-yaml helmfile.yaml --extra-yaml func.yaml
             --k8s-version "$K8S_VERSION")
+for v in "${VARIANTS[@]}"; do
+  CHECK_ARGS+=(--rendered "$v=$WORK/rendered-$v.yaml" --third-party "$v=$WORK/third-party-prod")
+done
 for f in knative/environments/*.yaml knative/values/*.gotmpl functions/*/func.yaml; do
   CHECK_ARGS+=(--extra-yaml "$f")
 done
@@ -225,7 +283,9 @@ step "helmfile -e prod template -l tier=examfn + write-values" render prod
 if $UPDATE_FUNC_YAML; then
   "$PY" knative/tools/funcyaml.py --repo "$REPO" --rendered "$WORK/rendered-prod.yaml"
 fi
+step "helmfile -e prod template: LLM on GPU (vLLM), hosted, off" render_variants
 step "examfn-functions refuses to render without image.digest" digest_is_required
+step "examfn-llm refuses an unpinned model or an unknown profile" llm_model_is_pinned
 step "yamllint --strict (rendered + repository YAML)" yaml_lint
 step "kubernetes-validate --strict -k $K8S_VERSION (core kinds, CLI)" k8s_validate_cli
 step "checks.py (schemas, names and env vs code, Kafka, secrets, images)" "$PY" knative/tools/checks.py "${CHECK_ARGS[@]}"

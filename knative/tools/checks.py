@@ -1108,6 +1108,258 @@ def check_kratos(env: str, kratos: dict, svcs: dict[str, Obj], rep: Report, func
 
 
 # --------------------------------------------------------------------------
+# The language model: exam-gen's LLM_* against the examfn-llm release
+# --------------------------------------------------------------------------
+
+#: exam-gen's defaults (functions/exam-gen/src/lib.rs Config::from_env).
+LLM_DEFAULT_BUDGET_MS = 240_000
+#: Time an exam needs besides the model's budget (extraction and OCR up to
+#: PDF_EXTRACT_TIMEOUT_MS, analysis, selection, storage): the least margin
+#: exam-gen's timeoutSeconds must leave above LLM_BUDGET_MS.
+LLM_MIN_MARGIN_S = 120
+#: Knative Serving's max-revision-timeout-seconds when config-defaults sets none.
+KNATIVE_MAX_REVISION_TIMEOUT_S = 600
+CLUSTER_URL = re.compile(r"^http://([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local(?::(\d+))?/v1/?$")
+LLM_SERVED_NAME_FLAGS = ("--alias", "-a", "--served-model-name")
+
+
+def iso_seconds(v: Any) -> float | None:
+    """Seconds of an ISO 8601 duration (PT10M, PT660S), None if it is none."""
+    m = ISO8601_DURATION.match(v) if isinstance(v, str) else None
+    if not m or m.group(1) or m.group(2) or m.group(3):
+        return None  # years, months and weeks are no delivery timeouts
+    days = int((m.group(4) or "0D")[:-1])
+    h = int((m.group(6) or "0H")[:-1])
+    mi = int((m.group(7) or "0M")[:-1])
+    sec = float((m.group(8) or "0S")[:-1])
+    return days * 86400 + h * 3600 + mi * 60 + sec
+
+
+def cpu_cores(v: Any) -> float | None:
+    s = str(v) if v is not None else ""
+    if re.fullmatch(r"\d+(\.\d+)?", s):
+        return float(s)
+    if re.fullmatch(r"\d+m", s):
+        return int(s[:-1]) / 1000
+    return None
+
+
+def selects(selector: dict, labels: dict) -> bool:
+    """Whether a matchLabels selector (no expressions) selects pods with `labels`."""
+    if not isinstance(selector, dict) or selector.get("matchExpressions"):
+        return False
+    ml = selector.get("matchLabels") or {}
+    return bool(ml) and all(labels.get(k) == v for k, v in ml.items())
+
+
+def flag_value(args: list[str], *flags: str) -> str | None:
+    for i, a in enumerate(args):
+        if a in flags and i + 1 < len(args):
+            return str(args[i + 1])
+        for f in flags:
+            if f.startswith("--") and a.startswith(f + "="):
+                return a.split("=", 1)[1]
+    return None
+
+
+def llm_server_kind(c: dict) -> str:
+    line = " ".join(str(x) for x in (c.get("command") or []) + (c.get("args") or []))
+    if "llama-server" in line:
+        return "llama.cpp"
+    if "vllm" in line:
+        return "vllm"
+    return "?"
+
+
+def check_exam_gen_timing(objs: list[Obj], rep: Report) -> None:
+    """exam-gen's request timeout fits an exam (LLM_BUDGET_MS + margin), its
+    KafkaSource waits at least as long, and Knative allows that timeout."""
+    for env in sorted({o.env for o in objs}):
+        eo = [o for o in objs if o.env == env]
+        gen = next((o for o in ksvcs(eo) if o.name == "exam-gen"), None)
+        if gen is None:
+            continue
+        c = (get(gen.body, "spec.template.spec.containers") or [{}])[0]
+        env_ = container_env(c)
+        tfield = "spec.template.spec.timeoutSeconds"
+        timeout = get(gen.body, tfield)
+        if not isinstance(timeout, int):
+            rep.fail(gen.ref, tfield, f"must be set (an exam takes minutes), got {timeout!r}")
+            continue
+        if "LLM_BASE_URL" in env_:
+            raw = (env_.get("LLM_BUDGET_MS") or {}).get("value", LLM_DEFAULT_BUDGET_MS)
+            try:
+                budget_s = -(-int(raw) // 1000)
+            except (TypeError, ValueError):
+                rep.fail(gen.ref, "spec.template.spec.containers[0].env[LLM_BUDGET_MS]", f"not a number: {raw!r}")
+                continue
+            if timeout < budget_s + LLM_MIN_MARGIN_S:
+                rep.fail(gen.ref, tfield, f"{timeout} s leaves no room for an exam: LLM_BUDGET_MS is {budget_s} s, "
+                                          f"the timeout must be at least {budget_s + LLM_MIN_MARGIN_S} s "
+                                          f"(budget + {LLM_MIN_MARGIN_S} s for extraction, analysis, selection, storage)")
+        for s in (o for o in eo if o.kind == "KafkaSource" and get(o.body, "spec.sink.ref.name") == "exam-gen"):
+            d = iso_seconds(get(s.body, "spec.delivery.timeout"))
+            if d is None or d < timeout:
+                rep.fail(s.ref, "spec.delivery.timeout",
+                         f"{get(s.body, 'spec.delivery.timeout')!r}: must be at least exam-gen's timeoutSeconds "
+                         f"({timeout} s), or the event is delivered again while the exam is still being written")
+        for ks in (o for o in eo if o.kind == "KnativeServing"):
+            mx = get(ks.body, "spec.config.defaults.max-revision-timeout-seconds", KNATIVE_MAX_REVISION_TIMEOUT_S)
+            if not str(mx).isdigit() or int(str(mx)) < timeout:
+                rep.fail(ks.ref, "spec.config.defaults.max-revision-timeout-seconds",
+                         f"{mx!r} is below exam-gen's timeoutSeconds {timeout}: Knative would refuse the revision")
+
+
+def check_llm(objs: list[Obj], rep: Report) -> None:
+    """exam-gen's LLM_BASE_URL is served: a Service, a Deployment serving
+    LLM_MODEL with probes, resources and a pinned model, a NetworkPolicy
+    that admits exam-gen only, a PodDisruptionBudget with several replicas;
+    or a hosted https endpoint with its key from a Secret."""
+    for env in sorted({o.env for o in objs}):
+        eo = [o for o in objs if o.env == env]
+        gen = next((o for o in ksvcs(eo) if o.name == "exam-gen"), None)
+        llm_deps = [o for o in eo if o.kind == "Deployment"
+                    and (get(o.body, "metadata.labels") or {}).get("app.kubernetes.io/component") == "llm"]
+        if gen is None:
+            continue
+        base = "spec.template.spec.containers[0].env"
+        c = (get(gen.body, "spec.template.spec.containers") or [{}])[0]
+        env_ = container_env(c)
+        url = (env_.get("LLM_BASE_URL") or {}).get("value")
+        model = (env_.get("LLM_MODEL") or {}).get("value")
+        if url is None:
+            for d in llm_deps:
+                rep.fail(d.ref, "metadata.name", "a model server renders but exam-gen has no LLM_BASE_URL")
+            continue
+        m = CLUSTER_URL.match(url)
+        if not m:
+            if not url.startswith("https://"):
+                rep.fail(gen.ref, f"{base}[LLM_BASE_URL]", f"{url}: a hosted provider is reached over https")
+            key = get(env_.get("LLM_API_KEY") or {}, "valueFrom.secretKeyRef")
+            if not key:
+                rep.fail(gen.ref, f"{base}[LLM_API_KEY]", "a hosted provider needs its key from a Secret (secretKeyRef)")
+            elif key.get("optional"):
+                rep.fail(gen.ref, f"{base}[LLM_API_KEY].valueFrom.secretKeyRef.optional",
+                         "must not be optional with a hosted provider (exam-gen would call it without a key)")
+            for d in llm_deps:
+                rep.fail(d.ref, "metadata.name", f"a model server renders but exam-gen calls {url}")
+            continue
+        svc_name, ns, port = m.group(1), m.group(2), int(m.group(3) or 80)
+        svc = next((o for o in eo if o.kind == "Service" and o.api == "v1" and o.name == svc_name and o.ns == ns), None)
+        if svc is None:
+            rep.fail(gen.ref, f"{base}[LLM_BASE_URL]", f"{url}: no Service {ns}/{svc_name} renders (nothing serves it)")
+            continue
+        sport = next((p for p in svc.spec.get("ports") or [] if p.get("port") == port), None)
+        if sport is None:
+            rep.fail(svc.ref, "spec.ports", f"no port {port} (exam-gen calls {url})")
+            continue
+        sel = svc.spec.get("selector") or {}
+        deps = [o for o in eo if o.kind == "Deployment" and o.ns == ns and sel
+                and all((get(o.body, "spec.template.metadata.labels") or {}).get(k) == v for k, v in sel.items())]
+        if len(deps) != 1:
+            rep.fail(svc.ref, "spec.selector", f"selects {len(deps)} Deployments, one model server expected")
+            continue
+        dep = deps[0]
+        for other in llm_deps:
+            if other is not dep:
+                rep.fail(other.ref, "metadata.name", "a second model server renders that exam-gen does not call")
+        pod = get(dep.body, "spec.template.spec") or {}
+        labels = get(dep.body, "spec.template.metadata.labels") or {}
+        cs = pod.get("containers") or []
+        if len(cs) != 1:
+            rep.fail(dep.ref, "spec.template.spec.containers", "one container (the server) expected")
+            continue
+        srv = cs[0]
+        cbase = "spec.template.spec.containers[0]"
+        target = sport.get("targetPort", port)
+        cport = next((p for p in srv.get("ports") or [] if target in (p.get("name"), p.get("containerPort"))), None)
+        if cport is None:
+            rep.fail(svc.ref, "spec.ports[].targetPort", f"{target!r} is no port of {dep.name}'s server container")
+            continue
+        args = [str(a) for a in srv.get("args") or []]
+        kind = llm_server_kind(srv)
+        if kind == "?":
+            rep.fail(dep.ref, f"{cbase}.command", "neither llama-server (llama.cpp) nor vllm")
+        served = flag_value(args, *LLM_SERVED_NAME_FLAGS)
+        if served is None or model not in served.split(","):
+            rep.fail(gen.ref, f"{base}[LLM_MODEL]", f"{model!r} is not the name {dep.name} serves ({served!r})")
+        if flag_value(args, "--port") != str(cport.get("containerPort")):
+            rep.fail(dep.ref, f"{cbase}.args", f"--port must be the container port {cport.get('containerPort')}")
+        if flag_value(args, "--host") != "0.0.0.0":
+            rep.fail(dep.ref, f"{cbase}.args", "--host must be 0.0.0.0 (the Service reaches the pod's address)")
+        for probe in ("startupProbe", "readinessProbe"):
+            pr = srv.get(probe) or {}
+            if get(pr, "httpGet.path") != "/health" or get(pr, "httpGet.port") not in (cport.get("name"), cport.get("containerPort")):
+                rep.fail(dep.ref, f"{cbase}.{probe}.httpGet", "must ask the server's /health on its port")
+        st = srv.get("startupProbe") or {}
+        if (st.get("periodSeconds") or 10) * (st.get("failureThreshold") or 3) < 120:
+            rep.fail(dep.ref, f"{cbase}.startupProbe", "must allow the model at least 120 s to load")
+        res = srv.get("resources") or {}
+        for f in ("requests.cpu", "requests.memory", "limits.memory"):
+            if get(res, f) in (None, ""):
+                rep.fail(dep.ref, f"{cbase}.resources.{f}", "missing")
+        if kind == "vllm":
+            gpus = (res.get("limits") or {}).get("nvidia.com/gpu")
+            if not str(gpus or "").isdigit() or int(str(gpus)) < 1:
+                rep.fail(dep.ref, f"{cbase}.resources.limits[nvidia.com/gpu]", "vLLM needs a GPU (nvidia.com/gpu >= 1)")
+        if kind == "llama.cpp":
+            t, cores = flag_value(args, "-t", "--threads"), cpu_cores(get(res, "requests.cpu"))
+            if t is None or not t.isdigit() or int(t) < 1:
+                rep.fail(dep.ref, f"{cbase}.args", "-t must give llama-server its threads (one per requested core)")
+            elif cores is not None and int(t) > max(1, int(cores)):
+                rep.fail(dep.ref, f"{cbase}.args", f"-t {t} is more threads than the {cores:g} cores requested")
+        # The model: on a volume an init step filled and checked.
+        mpath = flag_value(args, "-m", "--model") if kind == "llama.cpp" else (args[0] if args and not args[0].startswith("-") else flag_value(args, "--model"))
+        mounts = {vm.get("mountPath"): vm.get("name") for vm in srv.get("volumeMounts") or []}
+        mvol = next((n for mp, n in mounts.items() if mpath and (mpath == mp or mpath.startswith(mp.rstrip("/") + "/"))), None)
+        if mvol is None:
+            rep.fail(dep.ref, f"{cbase}.args", f"the model {mpath!r} is on no mounted volume")
+        inits = pod.get("initContainers") or []
+        fetch = next((ic for ic in inits if "MODEL_SOURCE" in container_env(ic)
+                      and any(vm.get("name") == mvol for vm in ic.get("volumeMounts") or [])), None)
+        if fetch is None:
+            rep.fail(dep.ref, "spec.template.spec.initContainers", "no init step fills and checks the model volume")
+        else:
+            fenv = {k: (v or {}).get("value") for k, v in container_env(fetch).items()}
+            src = fenv.get("MODEL_SOURCE")
+            i = inits.index(fetch)
+            if src in ("pypi", "url"):
+                if not re.fullmatch(r"[0-9a-f]{64}", fenv.get("MODEL_SHA256") or ""):
+                    rep.fail(dep.ref, f"spec.template.spec.initContainers[{i}].env[MODEL_SHA256]",
+                             f"source {src}: the model must be pinned by its sha256")
+            elif src == "image":
+                imgs = [ic.get("image", "") for ic in inits[:i]]
+                if not any(re.search(r"@sha256:[0-9a-f]{64}$", im) for im in imgs):
+                    rep.fail(dep.ref, "spec.template.spec.initContainers", "source image: the model image must be pinned by digest")
+            else:
+                rep.fail(dep.ref, f"spec.template.spec.initContainers[{i}].env[MODEL_SOURCE]", f"unknown source {src!r}")
+        # Only exam-gen may connect.
+        gen_labels = get(gen.body, "spec.template.metadata.labels") or {}
+        pols = [o for o in eo if o.kind == "NetworkPolicy" and o.ns == ns
+                and selects(o.spec.get("podSelector") or {}, labels) and "Ingress" in (o.spec.get("policyTypes") or [])]
+        if not pols:
+            rep.fail(dep.ref, "spec.template.metadata.labels", "no NetworkPolicy restricts who reaches the model server")
+        for pol in pols:
+            for ri, rule in enumerate(pol.spec.get("ingress") or []):
+                peers = rule.get("from")
+                if not peers:
+                    rep.fail(pol.ref, f"spec.ingress[{ri}].from", "empty: admits every pod and address")
+                for pi, peer in enumerate(peers or []):
+                    if set(peer) != {"podSelector"} or not selects(peer.get("podSelector") or {}, gen_labels):
+                        rep.fail(pol.ref, f"spec.ingress[{ri}].from[{pi}]",
+                                 "must be a podSelector of exam-gen's pods (in this namespace) only")
+                ports = [p.get("port") for p in rule.get("ports") or []]
+                if ports and cport.get("containerPort") not in ports and cport.get("name") not in ports:
+                    rep.fail(pol.ref, f"spec.ingress[{ri}].ports", f"does not admit the server's port {cport.get('containerPort')}")
+        # Drains take one replica at a time.
+        replicas = dep.spec.get("replicas", 1)
+        if isinstance(replicas, int) and replicas > 1:
+            pdbs = [o for o in eo if o.kind == "PodDisruptionBudget" and o.ns == ns and selects(o.spec.get("selector") or {}, labels)]
+            if not pdbs:
+                rep.fail(dep.ref, "spec.replicas", f"{replicas} replicas and no PodDisruptionBudget")
+
+
+# --------------------------------------------------------------------------
 # func.yaml
 # --------------------------------------------------------------------------
 
@@ -1335,6 +1587,9 @@ check("referenced Secrets are created by docs/deploy.md")(
 check("images pinned")(lambda i, r: check_images(i.objs, r))
 check("public entry: Gateway -> Oathkeeper only; id_token; Kratos web_hook")(
     lambda i, r: check_gateway(i.objs, i.third_by_env, r, i.ory_ns, i.functions_dir))
+check("exam-gen: timeout fits LLM_BUDGET_MS; KafkaSource and Knative allow it")(
+    lambda i, r: check_exam_gen_timing(i.objs, r))
+check("LLM: Service, server, probes, resources, pinned model, NetworkPolicy, PDB")(lambda i, r: check_llm(i.objs, r))
 check("func.yaml files")(lambda i, r: check_func_yaml(i.repo, i.objs, r, i.functions_dir))
 check("Dockerfile")(lambda i, r: check_dockerfile(i.repo, r))
 
@@ -1342,7 +1597,11 @@ check("Dockerfile")(lambda i, r: check_dockerfile(i.repo, r))
 @check("helmfile.yaml: remote charts pinned, tiers, local charts present")
 def _helmfile(i: Inputs, r: Report) -> None:
     path = i.repo / "helmfile.yaml"
-    docs = [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+    # helmfile.yaml is a template: a value that is a bare {{ … }} (installed:
+    # {{ eq … }}) is read as the string it stands for.
+    text = re.sub(r"^(\s*[\w.-]+:\s*)(\{\{.*\}\})\s*$", lambda m: m.group(1) + json.dumps(m.group(2)),
+                  path.read_text(), flags=re.M)
+    docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
     repos = {rp.get("name") for d in docs for rp in d.get("repositories") or []}
     envs = {e for d in docs for e in (d.get("environments") or {})}
     if not {"dev", "prod"} <= envs:

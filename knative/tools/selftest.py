@@ -349,6 +349,138 @@ def _(c: Ctx) -> None:
     c.expect(c.run(inp, "public entry"), "values/kratos [prod]", "user_type.enum")
 
 
+# --- the language model (examfn-llm) and exam-gen's timing -----------------
+
+def llm_server(c: Ctx, inp: checks.Inputs, env: str = "prod") -> dict:
+    return c.find(inp, "Deployment", "llm", env).body["spec"]["template"]["spec"]["containers"][0]
+
+
+def set_env(o: checks.Obj, name: str, value: str) -> None:
+    for e in env_of(o):
+        if e["name"] == name:
+            e.clear()
+            e.update({"name": name, "value": value})
+            return
+    env_of(o).append({"name": name, "value": value})
+
+
+@case("exam-gen's LLM_MODEL that the server does not serve fails naming env[LLM_MODEL]")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    set_env(c.find(inp, "Service", "exam-gen"), "LLM_MODEL", "static")
+    c.expect(c.run(inp, "LLM:"), "Service/examfn/exam-gen [prod]", "env[LLM_MODEL]", "serves")
+
+
+@case("LLM_BASE_URL naming a Service that does not render fails")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    set_env(c.find(inp, "Service", "exam-gen"), "LLM_BASE_URL", "http://llama.examfn.svc.cluster.local/v1")
+    c.expect(c.run(inp, "LLM:"), "Service/examfn/exam-gen [prod]", "env[LLM_BASE_URL]", "no Service examfn/llama")
+
+
+@case("a NetworkPolicy peer that admits other namespaces fails naming spec.ingress[0].from[0]")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    c.find(inp, "NetworkPolicy", "llm").body["spec"]["ingress"][0]["from"][0]["namespaceSelector"] = {}
+    c.expect(c.run(inp, "LLM:"), "NetworkPolicy/examfn/llm [prod]", "spec.ingress[0].from[0]", "exam-gen")
+
+
+@case("a NetworkPolicy admitting every pod, or none at all, fails")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    del c.find(inp, "NetworkPolicy", "llm").body["spec"]["ingress"][0]["from"]
+    c.expect(c.run(inp, "LLM:"), "NetworkPolicy/examfn/llm [prod]", "spec.ingress[0].from", "every pod")
+    inp = c.inputs()
+    inp.objs = [o for o in inp.objs if not (o.kind == "NetworkPolicy" and o.env == "prod")]
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod]", "labels", "NetworkPolicy")
+
+
+@case("a downloaded model without sha256 fails naming MODEL_SHA256")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    init = c.find(inp, "Deployment", "llm").body["spec"]["template"]["spec"]["initContainers"][0]
+    for e in init["env"]:
+        if e["name"] == "MODEL_SHA256":
+            e["value"] = ""
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod]", "env[MODEL_SHA256]", "sha256")
+
+
+@case("a model image without digest (GPU profile) fails")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    init = c.find(inp, "Deployment", "llm", "prod-gpu").body["spec"]["template"]["spec"]["initContainers"][0]
+    init["image"] = init["image"].split("@")[0]
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod-gpu]", "initContainers", "digest")
+
+
+@case("vLLM without a GPU fails naming resources.limits[nvidia.com/gpu]")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    res = llm_server(c, inp, "prod-gpu")["resources"]
+    del res["limits"]["nvidia.com/gpu"]
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod-gpu]", "resources.limits[nvidia.com/gpu]")
+
+
+@case("a model server without startup probe, or more threads than cores, fails")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    srv = llm_server(c, inp)
+    del srv["startupProbe"]
+    srv["args"][srv["args"].index("-t") + 1] = "16"
+    rep = c.run(inp, "LLM:")
+    c.expect(rep, "Deployment/examfn/llm [prod]", "startupProbe.httpGet", "/health")
+    c.expect(rep, "Deployment/examfn/llm [prod]", "containers[0].args", "more threads")
+
+
+@case("two replicas without PodDisruptionBudget fail naming spec.replicas")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    inp.objs = [o for o in inp.objs if not (o.kind == "PodDisruptionBudget" and o.env == "prod")]
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod]", "spec.replicas", "PodDisruptionBudget")
+
+
+@case("a hosted provider whose key Secret is optional fails naming LLM_API_KEY")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    for e in env_of(c.find(inp, "Service", "exam-gen", "prod-hosted")):
+        if e["name"] == "LLM_API_KEY":
+            e["valueFrom"]["secretKeyRef"]["optional"] = True
+    c.expect(c.run(inp, "LLM:"), "Service/examfn/exam-gen [prod-hosted]", "env[LLM_API_KEY]", "optional")
+
+
+@case("a model server that exam-gen does not call fails (mode off)")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    dep = copy.deepcopy(c.find(inp, "Deployment", "llm"))
+    dep.env = "prod-off"
+    inp.objs.append(dep)
+    c.expect(c.run(inp, "LLM:"), "Deployment/examfn/llm [prod-off]", "metadata.name", "no LLM_BASE_URL")
+
+
+@case("exam-gen's timeout below LLM_BUDGET_MS + margin fails naming timeoutSeconds")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    c.find(inp, "Service", "exam-gen").body["spec"]["template"]["spec"]["timeoutSeconds"] = 300
+    c.expect(c.run(inp, "exam-gen: timeout"), "Service/examfn/exam-gen [prod]", "spec.template.spec.timeoutSeconds",
+             "at least 360")
+
+
+@case("exam-gen's KafkaSource giving up before the Service's timeout fails naming delivery.timeout")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    c.find(inp, "KafkaSource", "exam-gen-source").body["spec"]["delivery"]["timeout"] = "PT5M"
+    c.expect(c.run(inp, "exam-gen: timeout"), "KafkaSource/examfn/exam-gen-source [prod]", "spec.delivery.timeout")
+
+
+@case("a timeout above Knative's max-revision-timeout-seconds fails naming it")
+def _(c: Ctx) -> None:
+    inp = c.inputs()
+    c.find(inp, "Service", "exam-gen").body["spec"]["template"]["spec"]["timeoutSeconds"] = 900
+    c.find(inp, "KafkaSource", "exam-gen-source").body["spec"]["delivery"]["timeout"] = "PT16M"
+    c.expect(c.run(inp, "exam-gen: timeout"), "KnativeServing/knative-serving/knative-serving [prod]",
+             "max-revision-timeout-seconds", "900")
+
+
 @case("an unpinned remote chart in helmfile.yaml fails naming the release's version")
 def _(c: Ctx) -> None:
     import shutil
