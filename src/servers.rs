@@ -102,6 +102,17 @@ impl ServerSpec {
         }
         Proc::spawn(&self.name, cmd, &self.log, self.port)
     }
+
+    /// The arguments it is started with (tests/llm_chart_parity.rs holds the
+    /// cluster's model server to them).
+    pub fn argv(&self) -> &[OsString] {
+        &self.args
+    }
+
+    /// The variables set for it beyond the inherited environment.
+    pub fn env_vars(&self) -> &[(String, String)] {
+        &self.envs
+    }
 }
 
 /// What [`Servers::supervise`] did about a server that had exited.
