@@ -209,7 +209,9 @@ async fn csv(State(st): State<AppState>, Educator(id): Educator, Path(name): Pat
 /// `GET /educator/exams/{name}/analysis`: the item analysis as JSON. A
 /// question's flags come once [`MIN_ATTEMPTS_FOR_FLAGS`] attempts had it
 /// (before, they are `tentative_flags`); `automatic` counts the attempts
-/// submitted when the time ran out.
+/// submitted when the time ran out; per question `unanswered` counts the
+/// attempts that left it unanswered (scored wrong, not counted in
+/// `other_answers`).
 async fn analysis(State(st): State<AppState>, Educator(id): Educator, Path(name): Path<String>) -> Result<Json<Value>, ApiError> {
     let (name, exam, attempts) = exam_and_attempts(&st, &id, &name).await?;
     let automatic = attempts.iter().filter(|a| a.1).count();
@@ -219,8 +221,20 @@ async fn analysis(State(st): State<AppState>, Educator(id): Educator, Path(name)
     v["exam"] = json!(name.as_str());
     v["automatic"] = json!(automatic);
     v["thresholds"]["min_attempts_for_flags"] = json!(MIN_ATTEMPTS_FOR_FLAGS);
+    // A question left unanswered is not an answer that is "no longer an option".
+    let mut unanswered = vec![0usize; exam.questions.len()];
+    for a in &attempts {
+        for (i, d) in match_answers(&exam.questions, a).into_iter().enumerate() {
+            if d.is_some_and(|d| d.user_answer.is_empty()) {
+                unanswered[i] += 1;
+            }
+        }
+    }
     if let Some(qs) = v["questions"].as_array_mut() {
-        for q in qs {
+        for (i, q) in qs.iter_mut().enumerate() {
+            let blank = unanswered.get(i).copied().unwrap_or(0);
+            q["unanswered"] = json!(blank);
+            q["other_answers"] = json!((q["other_answers"].as_u64().unwrap_or(0) as usize).saturating_sub(blank));
             let n = q["attempts"].as_u64().unwrap_or(0) as usize;
             let flags = q["flags"].take();
             if n >= MIN_ATTEMPTS_FOR_FLAGS {

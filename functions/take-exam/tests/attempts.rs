@@ -233,6 +233,10 @@ async fn a_timed_attempt_that_runs_out_is_submitted_with_the_saved_answers_exact
     assert!(csv.lines().nth(1).unwrap().contains(",passed,automatically (time ran out),"), "{csv}");
     let (_, an) = f.get("/educator/exams/quiz.json/analysis", &f.ed()).await;
     assert_eq!((an["attempts"].as_u64(), an["automatic"].as_u64()), (Some(1), Some(1)), "{an}");
+    // Left unanswered is not "no longer an option"; below 5 attempts flags are only tentative.
+    let q1 = an["questions"].as_array().unwrap().iter().find(|q| q["question"] == shown[0]["question"]).unwrap();
+    assert_eq!((q1["unanswered"].as_u64(), q1["other_answers"].as_u64()), (Some(1), Some(0)), "{q1}");
+    assert_eq!((q1["flags"].clone(), q1["tentative_flags"].clone()), (json!([]), json!(["too_hard"])), "the first question shown was left unanswered: {q1}");
     // The educator's list of attempts and the attempt itself, in the order seen.
     let (_, list) = f.get("/educator/exams/quiz.json/attempts", &f.ed()).await;
     assert_eq!((list["attempts"][0]["submission"].as_str(), list["attempts"][0]["email"].as_str()), (Some("automatic"), Some("ann@example.org")));

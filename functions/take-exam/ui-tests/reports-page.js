@@ -1,7 +1,7 @@
-// Browser test of the educator's reports page (#/reports/<exam>): headless
+// Browser test of the educator's results page (#/reports/<exam>): headless
 // Debian chromium driven by playwright-core. The educator opens the page from
-// the exam table, reads the item analysis (charts and flags) and downloads
-// the Moodle XML, QTI 1.2 and QTI 2.1 exports and the results CSV.
+// the exam table ("Results"), reads the item analysis (charts and flags) and
+// downloads the Moodle XML, QTI 1.2 and QTI 2.1 exports and the results CSV.
 //
 //   node reports-page.js <base-url>
 //
@@ -32,8 +32,8 @@ async function reports(page) {
   await signIn(page, "ui-educator@example.org", "educator");
   const row = page.locator('tr[data-exam="' + exam + '"]');
   await row.waitFor();
-  await row.getByRole("link", { name: "Reports" }).click();
-  await page.getByRole("heading", { name: "Reports " + exam.replace(/\.json$/, "") }).waitFor();
+  await row.getByRole("link", { name: "Results of " + exam.replace(/\.json$/, "") }).click();
+  await page.getByRole("heading", { name: "Results " + exam.replace(/\.json$/, "") }).waitFor();
   await page.getByTestId("analysis").waitFor();
   await shot(page, "reports-01-analysis");
 

@@ -37,44 +37,83 @@ async function noPlaceholders(page, where) {
   check(!/\bundefined\b|\bnull\b/.test(text), "no undefined or null on " + where + ": " + text.slice(0, 300));
 }
 
+// The focus ring is the dark blue one (7.9:1 on white), not the yellow one (1.8:1).
+async function focusRingIsVisible(page, where) {
+  const ring = await page.evaluate(() => {
+    const el = document.activeElement;
+    const cs = getComputedStyle(el);
+    return { color: cs.outlineColor, width: cs.outlineWidth, style: cs.outlineStyle, tag: el.tagName };
+  });
+  check(ring.color === "rgb(26, 79, 160)" && ring.style === "solid" && parseFloat(ring.width) >= 2,
+    "a visible focus ring on " + where + ": " + JSON.stringify(ring));
+}
+
 async function student(page) {
   await signIn(page, "ui-student@example.org", "student");
   await page.getByTestId("exam-list").waitFor();
+  const short = exam.replace(/\.json$/, "");
+  const facts = await page.locator('[data-exam="' + exam + '"]').getByTestId("exam-facts").textContent();
+  check(facts.startsWith(answers.length + " questions · no time limit"), "the list says what the exam is: " + facts);
+  await noPlaceholders(page, "the exam list");
   await shot(page, "01-student-exams");
-  await page.getByRole("link", { name: "Take exam " + exam }).click();
+  await page.getByRole("link", { name: "Open " + short }).click();
+  // The intro: nothing starts until "Start".
+  await page.getByTestId("intro").waitFor();
+  const intro = await page.getByTestId("intro").textContent();
+  check(intro.includes("Questions" + answers.length) && intro.includes("No time limit") && intro.includes("Pass mark50 %"), "the intro's facts: " + intro);
+  await noPlaceholders(page, "the intro");
+  await shot(page, "01b-intro");
+  await page.getByTestId("start").click();
 
-  for (let i = 0; i < answers.length; i++) {
-    await page.getByText("Question " + (i + 1) + " of " + answers.length).waitFor();
-    if (i === 0) {
-      // Keyboard only: the first option has focus; arrows move within the group,
-      // Space selects, Enter submits the form (Next).
-      const labels = await page.locator("fieldset label").allTextContents();
-      const target = labels.findIndex((l) => l.trim() === answers[i]);
-      check(target >= 0, "answer " + answers[i] + " is an option");
-      for (let k = 0; k < target; k++) await page.keyboard.press("ArrowDown");
-      await page.keyboard.press("Space");
-      check(await page.getByLabel(answers[i], { exact: true }).isChecked(), "keyboard selected the answer");
-      if (i === 0) {
-        await noPlaceholders(page, "the question page");
-        await shot(page, "02-question-1");
-      }
-      await page.keyboard.press("Enter");
-    } else {
-      await page.getByLabel(answers[i], { exact: true }).check();
-      if (i === 1) {
-        // Back keeps the earlier answer.
-        await page.getByRole("button", { name: "Back" }).click();
-        check(await page.getByLabel(answers[0], { exact: true }).isChecked(), "back keeps answer 1");
-        await page.getByRole("button", { name: "Next" }).click();
-        check(await page.getByLabel(answers[1], { exact: true }).isChecked(), "next keeps answer 2");
-      }
-      await page.getByRole("button", { name: i === answers.length - 1 ? "Review" : "Next" }).click();
-    }
+  const n = answers.length;
+  // Question 1 by keyboard only: the first option has focus; arrows move within
+  // the group, Space selects, Enter submits the form (Next).
+  await page.getByText("Question 1 of " + n).waitFor();
+  const labels = await page.locator("fieldset label").allTextContents();
+  const target = labels.findIndex((l) => l.trim() === answers[0]);
+  check(target >= 0, "answer " + answers[0] + " is an option");
+  for (let k = 0; k < target; k++) await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("Space");
+  check(await page.getByLabel(answers[0], { exact: true }).isChecked(), "keyboard selected the answer");
+  await noPlaceholders(page, "the question page");
+  await focusRingIsVisible(page, "the chosen option");
+  await shot(page, "02-question-1");
+  await page.keyboard.press("Enter");
+  // Skip question 2 (Next works without an answer), flag it, answer the rest.
+  await page.getByText("Question 2 of " + n).waitFor();
+  await page.getByTestId("flag").check();
+  await page.getByRole("button", { name: "Next" }).click();
+  for (let i = 2; i < n; i++) {
+    await page.getByText("Question " + (i + 1) + " of " + n).waitFor();
+    await page.getByLabel(answers[i], { exact: true }).check();
+    await page.getByRole("button", { name: i === n - 1 ? "Review answers" : "Next" }).click();
   }
+  // The review page: question 2 flagged and not answered; the panel says so.
   await page.getByRole("heading", { name: "Review your answers" }).waitFor();
+  check((await page.getByTestId("unanswered").textContent()).startsWith("1 question is not answered"), "one unanswered");
+  check(await page.getByTestId("panel-2").getAttribute("data-state") === "flagged", "question 2 is flagged in the panel");
+  check(await page.getByTestId("panel-1").getAttribute("data-state") === "answered", "question 1 is answered in the panel");
+  await page.getByTestId("save-state").filter({ hasText: "All answers saved." }).waitFor();
+  await shot(page, "03a-review-with-a-skipped-question");
+  // Submitting now asks first; "Keep answering" goes back.
+  await page.getByTestId("submit").click();
+  await page.getByTestId("confirm").waitFor();
+  await shot(page, "03b-submit-unanswered-dialog");
+  await page.getByTestId("confirm-no").click();
+  // Come back to question 2 from the panel, answer it, unflag it.
+  await page.getByTestId("panel-2").click();
+  await page.getByText("Question 2 of " + n).waitFor();
+  await page.getByLabel(answers[1], { exact: true }).check();
+  await page.getByTestId("flag").uncheck();
+  // Back keeps the earlier answer.
+  await page.getByRole("button", { name: "Back" }).click();
+  check(await page.getByLabel(answers[0], { exact: true }).isChecked(), "back keeps answer 1");
+  await page.getByTestId("panel-review").click();
+  await page.getByRole("heading", { name: "Review your answers" }).waitFor();
+  await page.getByTestId("save-state").filter({ hasText: "All answers saved." }).waitFor();
   await shot(page, "03-review");
   // A double click must still store one attempt (same Idempotency-Key, button disabled).
-  await page.getByRole("button", { name: "Submit answers" }).dblclick();
+  await page.getByTestId("submit").dblclick();
   const score = page.getByTestId("score");
   await score.waitFor();
   const text = await score.textContent();
@@ -86,9 +125,12 @@ async function student(page) {
 
   await page.getByRole("link", { name: "All my results" }).click();
   await page.getByRole("heading", { name: "My results" }).waitFor();
-  await page.locator("ul.list li").first().waitFor();
-  const rows = await page.locator("ul.list li").count();
+  await page.getByTestId("my-results").locator("li").first().waitFor();
+  const rows = await page.getByTestId("my-results").locator(":scope > li").count();
   check(rows === 1, "one stored attempt after a double click, got " + rows);
+  const line = await page.getByTestId("my-results").locator(":scope > li").first().textContent();
+  check(!/\d{4}-\d\d-\d\dT/.test(line) && !line.includes(".json"), "a local time and the exam's name as people say it: " + line);
+  await noPlaceholders(page, "my results");
   await shot(page, "05-my-results");
   await page.getByRole("button", { name: "Sign out" }).click();
 }
@@ -103,7 +145,8 @@ async function educator(page) {
   await page.fill("#n_tfq", "2");
   await page.fill("#n_mcq_options", "3");
   await page.getByRole("button", { name: "Upload" }).click();
-  await page.getByText("Uploaded exams/" + uploadName + ".pdf").waitFor();
+  await page.getByTestId("notice").filter({ hasText: "Uploaded lecture.pdf as “" + uploadName + "”" }).waitFor();
+  check(!(await page.locator("main").textContent()).includes("exams/"), "no storage key on the page");
   const row = page.locator('tr[data-exam="' + uploadName + '.json"]');
   await row.waitFor();
   await shot(page, "07-uploaded");
@@ -116,17 +159,39 @@ async function educator(page) {
     if (signalDir) fs.writeFileSync(path.join(signalDir, "progress-seen"), "");
   }
   // exam-gen (simulated by the test) marks it ready.
-  await row.locator(".state-ready").waitFor({ timeout: 30000 });
+  await row.getByTestId("state").filter({ hasText: /^ready/ }).waitFor({ timeout: 30000 });
   if (flagged) {
     const note = await row.getByTestId("needs-review").textContent();
     check(note.trim() === "— 1 needs review", "the ready row says a question needs review: " + note);
   }
+  // 4 multiple-choice were asked for and none could be written: said in words, not a green "ready".
+  const state = (await row.getByTestId("state").textContent()).trim();
+  check(state === "ready, fewer questions", "a short exam is not a plain ready: " + state);
+  const short = await row.getByTestId("shortfall").textContent();
+  check(short.includes("0 of 4 multiple-choice"), "the shortfall in words: " + short);
+  // The newest upload comes first.
+  check(await page.locator("tr[data-exam]").first().getAttribute("data-exam") === uploadName + ".json", "the new upload is first");
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 390, "the exam list fits a 390 px phone: " + wide);
+  await noPlaceholders(page, "the educator's list");
   await shot(page, "08-ready");
 
-  await page.locator('tr[data-exam="' + exam + '"]').getByRole("link", { name: "Preview" }).click();
+  // Uploading again under the same name asks first; keeping the exam uploads nothing.
+  await page.setInputFiles("#pdf", pdf);
+  await page.fill("#lecture", uploadName);
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByTestId("confirm").waitFor();
+  check((await page.getByTestId("confirm").textContent()).includes("You already have an exam named “" + uploadName + "”"), "the replace question");
+  await shot(page, "08b-replace-dialog");
+  await page.getByTestId("confirm-no").click();
+  await page.getByTestId("notice").filter({ hasText: "Nothing was uploaded" }).waitFor();
+
+  await page.locator('tr[data-exam="' + exam + '"]').getByRole("link", { name: "Review " + exam.replace(/\.json$/, ""), exact: true }).click();
+  await page.getByRole("link", { name: "Answer key" }).click();
   await page.getByText("(correct)").first().waitFor();
-  await shot(page, "09-preview");
-  await page.getByRole("link", { name: "Scoreboard" }).click();
+  await shot(page, "09-answer-key");
+  await page.goto(base + "/#/");
+  await page.locator('tr[data-exam="' + exam + '"]').getByRole("link", { name: "Scoreboard" }).click();
   await page.getByTestId("stats").waitFor();
   const stats = await page.getByTestId("stats").textContent();
   check(/1\s*attempts/.test(stats), "scoreboard counts the student's attempt: " + stats);
@@ -140,7 +205,7 @@ async function reviewAndTimedAttempt(page) {
   await page.goto(base + "/#/");
   const row = page.locator('tr[data-exam="' + uploadName + '.json"]');
   await row.getByTestId("publication").filter({ hasText: "draft" }).waitFor();
-  await row.getByRole("link", { name: "Review " + uploadName + ".json" }).click();
+  await row.getByRole("link", { name: "Review " + uploadName, exact: true }).click();
   await page.getByTestId("pub-state").filter({ hasText: "draft" }).waitFor();
   const question = page.getByTestId("edit-question").first();
   if (flagged) {
@@ -166,8 +231,17 @@ async function reviewAndTimedAttempt(page) {
   await text.fill("Was the lecture uploaded and reviewed?");
   // Make "False" the option text "No" and keep "True" correct.
   await page.getByLabel("Question 1 option 2").fill("No");
+  // Leaving with unsaved edits asks first.
+  await page.getByRole("link", { name: "Back to your exams" }).click();
+  await page.getByTestId("confirm").waitFor();
+  await shot(page, "10b-unsaved-changes-dialog");
+  await page.getByTestId("confirm-no").click();
+  check(await page.getByTestId("question-text").first().inputValue() === "Was the lecture uploaded and reviewed?", "staying keeps the edit");
   await page.getByTestId("save-draft").click();
   await page.getByText("Editing the draft, version 1.").waitFor();
+  // A visible confirmation, and the keyboard focus back on the button.
+  await page.getByTestId("review-message").getByText("Draft saved (version 1)").waitFor();
+  check(await page.evaluate(() => document.activeElement && document.activeElement.dataset.testid) === "save-draft", "focus stays on Save draft");
   check(await page.getByTestId("question-text").first().inputValue() === "Was the lecture uploaded and reviewed?", "the edit was saved");
   if (flagged) {
     // Edited: the same origin, marked edited; the doubt is kept as a note, no longer counted.
@@ -178,19 +252,51 @@ async function reviewAndTimedAttempt(page) {
     check(await page.getByTestId("needs-review-count").count() === 0, "nothing left to review");
     await noPlaceholders(page, "the review page after the edit");
   }
-  await page.fill("#time-limit", "5");
+  // The settings come before the questions; a mistake is said in the teacher's words.
+  const order = await page.evaluate(() => {
+    const s = document.querySelector('[data-testid="settings"]'), q = document.querySelector('[data-testid="editor"]');
+    return !!(s.compareDocumentPosition(q) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  check(order, "the settings are above the questions");
+  await page.fill("#opens-at", "2030-01-02T10:00");
+  await page.fill("#closes-at", "2030-01-01T10:00");
   await page.getByTestId("save-settings").click();
-  await page.getByTestId("settings").getByText("Settings saved.").waitFor();
+  await page.getByTestId("settings-message").getByText("The closing time must be after the opening time.").waitFor();
+  await page.fill("#opens-at", "");
+  await page.fill("#closes-at", "");
+  await page.getByTestId("save-settings").click();
+  await page.getByTestId("settings-message").getByText(/^Settings saved at/).waitFor();
+  // Publish takes unsaved settings with it: the time limit typed but not saved.
+  await page.fill("#time-limit", "5");
   await shot(page, "11-review-draft");
   await page.getByTestId("publish").click();
   await page.getByTestId("pub-state").filter({ hasText: "published" }).waitFor();
+  await page.getByTestId("review-message").getByText("Saved the settings, then published version 1").waitFor();
   check(await page.locator("#time-limit").inputValue() === "5", "the time limit is kept");
+  check(await page.evaluate(() => document.activeElement && document.activeElement.dataset.testid) === "publish", "focus stays on Publish");
+  await noPlaceholders(page, "the published review");
   await shot(page, "12-published");
+  // Unpublish and Replace ask first; keeping changes nothing.
+  await page.getByTestId("unpublish").click();
+  await page.getByTestId("confirm").filter({ hasText: "Students will no longer see it" }).waitFor();
+  await shot(page, "12b-unpublish-dialog");
+  await page.getByTestId("confirm-no").click();
+  check((await page.getByTestId("pub-state").textContent()) === "published", "still published");
+  await page.getByTestId("replace-question").first().click();
+  await page.getByTestId("confirm").filter({ hasText: "spare question written from the same lecture" }).waitFor();
+  await page.getByTestId("confirm-no").click();
+  check(await page.getByTestId("question-text").first().inputValue() === "Was the lecture uploaded and reviewed?", "the question is kept");
   await page.getByRole("button", { name: "Sign out" }).click();
 
   await signIn(page, "ui-student2@example.org", "student");
   await page.getByTestId("exam-list").waitFor();
-  await page.getByRole("link", { name: "Take exam " + uploadName + ".json" }).click();
+  const facts = await page.locator('[data-exam="' + uploadName + '.json"]').getByTestId("exam-facts").textContent();
+  check(facts === "1 question · 5 minutes", "the list shows the time limit: " + facts);
+  await page.getByRole("link", { name: "Open " + uploadName }).click();
+  await page.getByTestId("intro").waitFor();
+  check((await page.getByTestId("intro").textContent()).includes("Time limit5 minutes"), "the intro shows the time limit");
+  check(await page.getByTestId("countdown").count() === 0, "no clock before Start");
+  await page.getByTestId("start").click();
   const clock = page.getByTestId("countdown");
   await clock.waitFor();
   const first = await clock.textContent();
@@ -201,9 +307,10 @@ async function reviewAndTimedAttempt(page) {
   check(later !== first, "the countdown runs: " + first + " then " + later);
   await shot(page, "13-timed-question");
   await page.getByLabel("True", { exact: true }).check();
-  await page.getByRole("button", { name: "Review" }).click();
+  await page.getByRole("button", { name: "Review answers" }).click();
   await page.getByRole("heading", { name: "Review your answers" }).waitFor();
   check(await page.getByTestId("countdown").isVisible(), "the countdown stays on the review page");
+  await page.getByTestId("save-state").filter({ hasText: "All answers saved." }).waitFor();
   await page.getByRole("button", { name: "Submit answers" }).click();
   const score = page.getByTestId("score");
   await score.waitFor();
