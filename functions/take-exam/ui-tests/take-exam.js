@@ -228,6 +228,10 @@ async function reviewAndTimedAttempt(page) {
     await shot(page, "11a-review-needs-review");
   }
   const text = page.getByTestId("question-text").first();
+  // A long question is shown whole: the box grows with its text (no hidden part to scroll).
+  await text.fill("Which of the following statements about the lecture, its slides, the readings assigned for this week and the examples discussed in the tutorial on Thursday afternoon is supported by the evidence presented, assuming the definitions given at the start of the course?");
+  const box = await text.evaluate((t) => ({ scroll: t.scrollHeight, client: t.clientHeight }));
+  check(box.scroll <= box.client + 2, "the question box shows the whole text: " + JSON.stringify(box));
   await text.fill("Was the lecture uploaded and reviewed?");
   // Make "False" the option text "No" and keep "True" correct.
   await page.getByLabel("Question 1 option 2").fill("No");
