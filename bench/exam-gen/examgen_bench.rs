@@ -181,14 +181,18 @@ fn main() {
                 Some(dir) => examfn_exam_gen::Ranker::load(std::path::Path::new(&dir)).expect("model"),
                 None => examfn_exam_gen::Ranker::lexical("no model"),
             };
+            // The path exam-gen takes without a language model: analysis, the
+            // rule-based source, the verifier and the selector.
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             let t = Instant::now();
-            let g = ranker.generate(&text.pages, &req);
+            let (g, _) = rt.block_on(examfn_exam_gen::writer::write_exam(text.pages.clone(), req, &ranker, None, &|_| {})).expect("write");
             let gen = t.elapsed();
             println!(
-                "pages={} words={} questions={} ranking={} extract_ms={:.1} generate_ms={:.1} total_ms={:.1}",
+                "pages={} words={} questions={} needs_review={} ranking={} extract_ms={:.1} generate_ms={:.1} total_ms={:.1}",
                 text.page_count(),
                 text.word_count(),
                 g.questions.len(),
+                g.needs_review(),
                 g.ranking,
                 ex.as_secs_f64() * 1e3,
                 gen.as_secs_f64() * 1e3,

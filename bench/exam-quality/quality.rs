@@ -49,6 +49,19 @@ fn main() {
         }
         return;
     }
+    if args.get(1).map(String::as_str) == Some("passages") {
+        // quality passages FILE.pdf: the passages a language model reads, in
+        // reading order, with page, score and words.
+        let pages = read_pages(&args[2]);
+        let (sentences, _) = generator::analysis::text::sentences(&pages);
+        let terms = generator::analysis::terms::Terms::collect(&sentences);
+        let ps = generator::passages::passages(&sentences, &terms);
+        for (rank, i) in generator::passages::reading_order(&ps, 12).into_iter().enumerate() {
+            let p = &ps[i];
+            println!("#{rank:<3} p{:<3} score {:.2} {} words [{}]\n{}\n", p.page, p.score, p.words, p.title, p.text);
+        }
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("explain") {
         // quality explain FILE.pdf: every prose sentence, whether questions may
         // use it (and why not), its subject and key terms. FILE.txt: its text

@@ -69,6 +69,7 @@ async fn main() {
             api_key: None,
             timeout: Duration::from_secs(180),
             budget: Duration::from_millis(num("--budget-ms", 240_000) as u64),
+            parallel: num("--parallel", 1),
         })
         .expect("http client")
     });

@@ -109,12 +109,17 @@ impl Config {
                 if !(1_000..=3_600_000).contains(&budget_ms) {
                     return Err(ConfigError::invalid("LLM_BUDGET_MS", budget_ms.to_string(), "must be between 1000 and 3600000"));
                 }
+                let parallel: usize = env.parse_or("LLM_PARALLEL", 1usize)?;
+                if !(1..=16).contains(&parallel) {
+                    return Err(ConfigError::invalid("LLM_PARALLEL", parallel.to_string(), "must be between 1 and 16"));
+                }
                 Some(LlmConfig {
                     base_url,
                     model: env.string_or("LLM_MODEL", "qwen2.5-coder-1.5b-instruct"),
                     api_key: env.secret_optional("LLM_API_KEY"),
                     timeout: Duration::from_millis(timeout_ms),
                     budget: Duration::from_millis(budget_ms),
+                    parallel,
                 })
             }
         };
@@ -172,41 +177,69 @@ pub fn extract_and_generate_with(pdf: &[u8], req: &Request, ranker: &Ranker) -> 
 
 /// How questions are ranked: with the sentence-embedding model when one is
 /// installed, else lexically; the reason goes into the sidecar.
+///
+/// exam-gen loads the model for each exam and drops it after
+/// ([`Ranker::on_demand`]): its weights (≈90 MB) would otherwise be most of
+/// an idle function's memory. Benchmarks keep it loaded ([`Ranker::load`]).
 #[derive(Clone)]
 pub struct Ranker {
+    /// A model kept loaded.
     pub model: Option<Arc<Model>>,
+    /// A model loaded when an exam needs it.
+    pub dir: Option<std::path::PathBuf>,
     /// Why there is no model (for the sidecar's `ranking`).
     pub without: String,
 }
 
 impl std::fmt::Debug for Ranker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ranker").field("model", &self.model.is_some()).field("without", &self.without).finish()
+        f.debug_struct("Ranker").field("model", &self.model.is_some()).field("dir", &self.dir).field("without", &self.without).finish()
     }
+}
+
+fn load_model(dir: &std::path::Path) -> anyhow::Result<Model> {
+    let embedder = examfn_embed::Embedder::load(dir)
+        .map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: {e}", dir.display()))?
+        .with_threads(2);
+    Ok(Model(embedder))
 }
 
 impl Ranker {
     /// No model: lexical ranking, saying why.
     pub fn lexical(why: impl Into<String>) -> Self {
-        Self { model: None, without: why.into() }
+        Self { model: None, dir: None, without: why.into() }
     }
-    /// Load the model from `dir` (at start-up; a configured model that
-    /// cannot be loaded stops the function with the reason).
+    /// Load the model from `dir` and keep it (a configured model that cannot
+    /// be loaded stops the function with the reason).
     pub fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
-        let embedder = examfn_embed::Embedder::load(dir)
-            .map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: {e}", dir.display()))?
-            .with_threads(2);
-        Ok(Self { model: Some(Arc::new(Model(embedder))), without: String::new() })
+        Ok(Self { model: Some(Arc::new(load_model(dir)?)), dir: None, without: String::new() })
     }
-    /// The model as the writer's embedding model, if there is one.
-    pub fn embed(&self) -> Option<Arc<dyn generator::analysis::semantic::Embed>> {
-        self.model.clone().map(|m| m as Arc<dyn generator::analysis::semantic::Embed>)
+    /// Check at start-up that the model in `dir` loads, then load it again
+    /// for each exam.
+    pub fn on_demand(dir: &std::path::Path) -> anyhow::Result<Self> {
+        drop(load_model(dir)?);
+        Ok(Self { model: None, dir: Some(dir.to_path_buf()), without: String::new() })
+    }
+    /// The model as the writer's embedding model, if there is one (loaded
+    /// now when it is loaded on demand; a model that no longer loads ranks
+    /// lexically, saying why).
+    pub fn embed(&self) -> (Option<Arc<dyn generator::analysis::semantic::Embed>>, String) {
+        if let Some(m) = &self.model {
+            return (Some(m.clone() as Arc<dyn generator::analysis::semantic::Embed>), String::new());
+        }
+        match &self.dir {
+            Some(dir) => match load_model(dir) {
+                Ok(m) => (Some(Arc::new(m) as Arc<dyn generator::analysis::semantic::Embed>), String::new()),
+                Err(e) => (None, format!("the embedding model could not be loaded: {e}")),
+            },
+            None => (None, self.without.clone()),
+        }
     }
     /// Generate with the built-in generator, ranked by this.
     pub fn generate(&self, pages: &[String], req: &Request) -> Generation {
-        match &self.model {
-            Some(m) => generator::generate_with(pages, req, Some(m.as_ref() as &dyn generator::analysis::semantic::Embed), ""),
-            None => generator::generate_with(pages, req, None, &self.without),
+        match self.embed() {
+            (Some(m), _) => generator::generate_with(pages, req, Some(m.as_ref()), ""),
+            (None, why) => generator::generate_with(pages, req, None, &why),
         }
     }
 }
@@ -252,7 +285,7 @@ impl ExamGen {
             llm,
             pdf: PdfExtractor::current_process(cfg.pdf)?,
             ranker: match &cfg.embed_model_dir {
-                Some(dir) => Ranker::load(dir)?,
+                Some(dir) => Ranker::on_demand(dir)?,
                 None => Ranker::lexical("no embedding model configured (EMBED_MODEL_DIR unset)"),
             },
         })

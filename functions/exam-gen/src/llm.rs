@@ -25,6 +25,8 @@ pub struct LlmConfig {
     /// The time the model may spend on one exam (`LLM_BUDGET_MS`); then
     /// the exam is completed from what is verified and the rule-based source.
     pub budget: Duration,
+    /// Requests in flight at once (`LLM_PARALLEL`; the server's slots, llama-server `-np`).
+    pub parallel: usize,
 }
 
 impl std::fmt::Debug for LlmConfig {
@@ -34,6 +36,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("model", &self.model)
             .field("timeout", &self.timeout)
             .field("budget", &self.budget)
+            .field("parallel", &self.parallel)
             .finish_non_exhaustive()
     }
 }

@@ -69,9 +69,9 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
     progress: &(dyn Fn(Update) + Send + Sync),
 ) -> Result<(Writing, Notes), String> {
     let total = req.n_mcq + req.n_tfq;
-    let embed = ranker.embed();
-    let without = ranker.without.clone();
+    let ranker = ranker.clone();
     let (lecture, mut writer) = blocking(move || {
+        let (embed, without) = ranker.embed();
         let lecture = Arc::new(Lecture::analyse(pages, embed, &without));
         let mut writer = Writer::new(lecture.clone(), req);
         let far = Instant::now() + CPU_DEADLINE;
@@ -92,6 +92,7 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
                 let deadline = started + backend.config.budget;
                 let mut settings = Settings::new(backend.config.model.clone());
                 settings.request_timeout = backend.config.timeout;
+                settings.parallel = backend.config.parallel;
                 let source = LlmSource::new(chat.clone(), settings);
                 progress(Update { stage: "writing", written: rules_fill, total, eta_seconds: None });
                 // The model reads passages until the exam is filled with verified

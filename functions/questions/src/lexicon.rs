@@ -40,7 +40,7 @@ pub const POINTING_PHRASES: &[&str] = &[
     "the passage", "this passage", "the text", "the author", "the authors", "the above", "above", "below",
     "the figure", "this figure", "the table", "this table", "the example", "this example", "this section",
     "this chapter", "the chapter", "mentioned", "the slide", "this slide", "the paragraph", "this document",
-    "the document", "as shown", "see ", "the excerpt", "provided text", "given text", "the sentence",
+    "the document", "as shown", "see ", "the excerpt", "provided text", "given text", "the sentence", "here",
 ];
 
 /// First words that make a stem depend on what came before.
@@ -49,7 +49,14 @@ pub const POINTING_OPENERS: &[&str] =
 
 /// Words that address the reader or speak for the author: a question with
 /// them is about the course, not its content ("What have you learned?").
-pub const PERSONAL: &[&str] = &["you", "your", "yours", "we", "our", "ours", "us", "i", "my", "me", "let's"];
+pub const PERSONAL: &[&str] = &["you", "your", "yours", "we", "our", "ours", "us", "my", "let's"];
+
+/// Words of a section title about the course rather than its subject.
+pub const META_TITLES: &[&str] = &[
+    "conclusion", "summary", "outline", "agenda", "contents", "overview", "acknowledg", "reference", "bibliograph",
+    "practical session", "exercise", "homework", "assignment", "questions", "thank", "about this", "preface", "foreword",
+    "further reading", "license", "licence", "copyright", "appendix",
+];
 
 /// Nouns that, followed by a number, point at a part of the document
 /// ("Table 16.2", "Figure 3", "Section 2.1").

@@ -56,10 +56,10 @@ pub struct Settings {
     pub facts_per_passage: usize,
     /// The longest one request may take.
     pub request_timeout: Duration,
-    /// Stop once this many facts passed the verifier per question asked (×10).
-    pub enough_per_question_x10: usize,
     /// Consecutive failed requests after which the source gives up.
     pub max_failures: usize,
+    /// Requests in flight at once (the server's slots: llama-server `-np`).
+    pub parallel: usize,
 }
 
 impl Settings {
@@ -68,8 +68,8 @@ impl Settings {
             model: model.into(),
             facts_per_passage: 3,
             request_timeout: Duration::from_secs(90),
-            enough_per_question_x10: 13,
             max_failures: 3,
+            parallel: 1,
         }
     }
 }
@@ -92,10 +92,12 @@ impl<C: Chat> LlmSource<C> {
         Self { chat, settings }
     }
 
-    /// Read `passages` in `order` until `deadline`, handing each passage's
-    /// candidates to `take` (which verifies them and says whether to go on).
-    /// Returns what the source did; a server that fails `max_failures` times
-    /// in a row ends it with the reason.
+    /// Read `passages` in `order` until `deadline`, `parallel` requests at a
+    /// time (a server with as many slots decodes them together: on a CPU
+    /// nearly as fast as one), handing each passage's candidates to `take` in
+    /// order (it verifies them and says whether to go on). Returns what the
+    /// source did; a server that fails `max_failures` times in a row ends it
+    /// with the reason.
     pub async fn read_passages(
         &self,
         title: &str,
@@ -105,24 +107,31 @@ impl<C: Chat> LlmSource<C> {
         deadline: Instant,
         take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
     ) -> SourceReport {
+        use futures::StreamExt;
         let started = Instant::now();
         let mut report = SourceReport { name: format!("llm:{}", self.settings.model), ..Default::default() };
         let mut failures = 0;
         let mut last_error = None;
-        for &i in order {
+        let ask = |i: usize| async move {
             let now = Instant::now();
             if now >= deadline {
+                return (i, None);
+            }
+            let timeout = self.settings.request_timeout.min(deadline - now);
+            let body = prompt::request(&self.settings.model, title, &passages[i], self.settings.facts_per_passage, req.n_options);
+            (i, Some(self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content))))
+        };
+        let mut answers = futures::stream::iter(order.iter().copied()).map(ask).buffered(self.settings.parallel.max(1));
+        while let Some((i, answer)) = answers.next().await {
+            let Some(answer) = answer else {
                 report.stopped = Some("the time for the language model was used up".into());
                 break;
-            }
-            let p = &passages[i];
-            let timeout = self.settings.request_timeout.min(deadline - now);
-            let body = prompt::request(&self.settings.model, title, p, self.settings.facts_per_passage, req.n_options);
+            };
             report.passages += 1;
-            match self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content)) {
+            match answer {
                 Ok(items) => {
                     failures = 0;
-                    let cands = facts::candidates(&items, p, &self.settings.model);
+                    let cands = facts::candidates(&items, &passages[i], &self.settings.model);
                     report.candidates += cands.len();
                     if take(cands) == Flow::Stop {
                         break;

@@ -134,7 +134,16 @@ fn make(sentences: &[Sentence], terms: &Terms, idx: Vec<usize>, title: &str, tot
     }
     let prose = idx.iter().filter(|&&i| sentences[i].class == Class::Prose).count() as f64 / idx.len().max(1) as f64;
     let content = lexicon::content_stems(&text).len() as f64 / words.max(1) as f64;
-    let score = weight / (words.max(1) as f64).sqrt() * (0.5 + prose) * (0.5 + content);
+    // Text about the course rather than its subject: the reader addressed
+    // ("you will need …", "we fit …"), slide labels ("Goal: …"), a title such
+    // as "Conclusions" or "Practical session".
+    let all_words = lexicon::words(&text);
+    let personal = all_words.iter().filter(|w| lexicon::PERSONAL.contains(&w.as_str())).count() as f64 / words.max(1) as f64;
+    let labels = idx.iter().filter(|&&i| sentences[i].text.contains(':')).count() as f64 / idx.len().max(1) as f64;
+    let lower_title = title.to_lowercase();
+    let meta_title = lexicon::META_TITLES.iter().any(|m| lower_title.contains(m));
+    let score = weight / (words.max(1) as f64).sqrt() * (0.5 + prose) * (0.5 + content) * (1.0 - (personal * 8.0).min(0.8)) * (1.0 - 0.5 * labels)
+        * if meta_title { 0.3 } else { 1.0 };
     Passage {
         page: sentences[idx[0]].page,
         title: title.to_string(),
@@ -150,7 +159,7 @@ fn make(sentences: &[Sentence], terms: &Terms, idx: Vec<usize>, title: &str, tot
 /// The order in which to read passages: the lecture is cut into `bands`
 /// stretches of equal length; the best passage of each stretch comes first,
 /// then the second best of each, and so on, so that any prefix of the order
-/// covers the lecture. Passages scoring under a fifth of the median are left
+/// covers the lecture. Passages scoring under half the median are left
 /// out.
 pub fn reading_order(passages: &[Passage], bands: usize) -> Vec<usize> {
     if passages.is_empty() {
@@ -158,7 +167,7 @@ pub fn reading_order(passages: &[Passage], bands: usize) -> Vec<usize> {
     }
     let mut scores: Vec<f64> = passages.iter().map(|p| p.score).collect();
     scores.sort_by(f64::total_cmp);
-    let floor = scores[scores.len() / 2] * 0.2;
+    let floor = scores[scores.len() / 2] * 0.5;
     let bands = bands.clamp(1, passages.len());
     let mut per_band: Vec<Vec<usize>> = vec![Vec::new(); bands];
     for (i, p) in passages.iter().enumerate() {

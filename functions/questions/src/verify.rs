@@ -18,8 +18,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::analysis::prose::{classify, Class};
 use crate::analysis::semantic::{cos, Embed};
-use crate::candidate::Candidate;
+use crate::candidate::{Candidate, Origin};
 use crate::lexicon::{self, content_stems, coverage, is_negation, stem, words};
 use crate::QuestionType;
 
@@ -116,6 +117,17 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
 
     if let Err(why) = stem_ok(candidate) {
         return Verdict::Rejected { reason: why };
+    }
+    // A model's statement must be a sentence: the classifier that keeps
+    // fragments, code, tables, references and boilerplate out of the
+    // rule-based source judges it too. (Its "dependent" and "heading" calls
+    // are tuned to refuse more than a model's well-formed sentence deserves;
+    // pointing back is checked above.)
+    if candidate.origin != Origin::Rules && !candidate.statement.is_empty() {
+        let class = classify(&candidate.statement);
+        if matches!(class, Class::Fragment | Class::Code | Class::Table | Class::Reference | Class::Caption | Class::Boilerplate | Class::Footnote) {
+            return Verdict::Rejected { reason: format!("its statement is not plain prose ({})", class.label()) };
+        }
     }
     // The fact itself: its statement must be what the passage says.
     let statement = if candidate.statement.is_empty() { candidate.question.clone() } else { candidate.statement.clone() };

@@ -161,7 +161,10 @@ impl Writer {
             let verdict = verify::verify(&mut c, &self.lecture.check, &self.settings);
             match &verdict {
                 Verdict::Rejected { reason } => {
-                    let class = reason.split([':', '(']).next().unwrap_or(reason).trim().to_string();
+                    if std::env::var_os("EXAMFN_DEBUG_VERIFY").is_some() {
+                        eprintln!("REJECT [{}] {} || {} || {:?} || {}", c.form, c.question, c.answer, c.distractors, reason);
+                    }
+                    let class = reason.split(['(', '"']).next().unwrap_or(reason).trim().to_string();
                     *self.rejected.entry(class).or_default() += 1;
                     continue;
                 }

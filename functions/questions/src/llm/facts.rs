@@ -25,7 +25,8 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
     let origin = Origin::Llm { model: model.to_string() };
     let mut out = Vec::new();
     for item in items {
-        let statement = sentence(&item.statement);
+        let statement = sentence(&without_pointers(&item.statement));
+        let item = &Item { question: without_pointers(&item.question), ..item.clone() };
         let fact = fnv(lexicon::norm_option(&statement).as_bytes());
         let grounding = Grounding {
             page: passage.page,
@@ -83,6 +84,26 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
         out.push(base);
     }
     out
+}
+
+/// `s` without the phrases a model adds that point at its passage
+/// ("According to the passage, …", "… mentioned in the text?").
+fn without_pointers(s: &str) -> String {
+    let mut t = s.trim().to_string();
+    for lead in ["according to the passage,", "according to the text,", "according to the lecture,", "in the passage,", "in the text,", "based on the passage,", "based on the text,"] {
+        if t.len() > lead.len() && t[..lead.len()].eq_ignore_ascii_case(lead) {
+            t = capitalize(t[lead.len()..].trim_start());
+        }
+    }
+    for tail in [", according to the passage", " according to the passage", ", according to the text", " according to the text", " in the passage", " in the text", " mentioned in the passage"] {
+        for end in ["?", "."] {
+            let with = format!("{tail}{end}");
+            if t.to_lowercase().ends_with(&with) {
+                t = format!("{}{end}", &t[..t.len() - with.len()]);
+            }
+        }
+    }
+    t
 }
 
 /// A sentence: trimmed, first letter capital, a full stop at the end.
@@ -221,6 +242,14 @@ mod tests {
         assert_eq!(format!("True or false: {}", cs[2].statement), cs[1].question, "a false item keeps the true statement it was made from");
         assert_eq!(cs[4].grounding.sentence, passage().texts[1]);
         assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
+    }
+
+    #[test]
+    fn phrases_pointing_at_the_passage_are_taken_out() {
+        assert_eq!(without_pointers("According to the passage, which package provides it?"), "Which package provides it?");
+        assert_eq!(without_pointers("Which package is mentioned in the passage?"), "Which package is mentioned?");
+        assert_eq!(without_pointers("Which tool builds packages, according to the text?"), "Which tool builds packages?");
+        assert_eq!(without_pointers("What does the passage imply?"), "What does the passage imply?");
     }
 
     #[test]

@@ -21,6 +21,7 @@ For each item write:
 - question: a question about that fact whose only correct answer is the answer. Do not use the answer's words in the question. End with a question mark.
 - answer: a short answer of 1 to 4 words (a term, a name, a number with its unit), copied exactly from the statement. Never a whole sentence.
 - distractors: wrong answers of the same kind as the answer (all terms of one kind, or all names, or all numbers with the same unit), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never "all of the above" or "none of the above".
+Write in the third person about the subject: never "you", "we", "our", and never mention the passage, the text, the author or the document.
 Use only facts the passage states. Different items must test different facts.
 
 Example passage:

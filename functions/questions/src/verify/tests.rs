@@ -89,16 +89,27 @@ fn a_stem_pointing_at_the_passage_is_rejected() {
 
 #[test]
 fn a_distractor_the_lecture_also_states_is_dropped_and_too_few_left_is_a_rejection() {
-    // The passage says % also serves to write notes (in the sentence after the one that names %).
+    // Another sentence of the lecture says the comment package provides it too.
+    let mut sentences: Vec<String> = PASSAGE.split(". ").map(|x| format!("{}.", x.trim_end_matches('.'))).collect();
+    sentences.push("The comment environment is also provided by the comment package.".into());
+    let l = Lecture::new(sentences, None);
     let mut c = mcq(
-        "What happens to the rest of a line after a percent sign?",
-        "ignores the rest of the present line",
-        &["write notes into the input file", "prints the line twice", "starts a new page"],
-        "When LaTeX encounters a % character, it ignores the rest of the present line.",
+        "Which package provides the comment environment for longer comments?",
+        "verbatim package",
+        &["comment package", "graphicx package", "amsmath package"],
+        STATEMENT,
     );
-    c.form = "definition".into();
-    let why = rejected(&verify(&mut c, &lecture(), &Settings::new(4)));
-    assert!(why.contains("may also be correct"), "{why}");
+    let why = rejected(&verify(&mut c, &l, &Settings::new(4)));
+    assert!(why.contains("may also be correct") && why.contains("comment package"), "{why}");
+    // With a fourth distractor, the three good ones remain.
+    let mut c = mcq(
+        "Which package provides the comment environment for longer comments?",
+        "verbatim package",
+        &["comment package", "graphicx package", "amsmath package", "hyperref package"],
+        STATEMENT,
+    );
+    assert!(matches!(verify(&mut c, &l, &Settings::new(4)), Verdict::Verified { .. }));
+    assert!(!c.distractors.contains(&"comment package".to_string()), "{:?}", c.distractors);
 }
 
 #[test]
@@ -126,7 +137,7 @@ fn true_false_items_are_false_through_a_fact_never_through_not_alone() {
 
 #[test]
 fn numbers_must_be_in_the_passage() {
-    let mut c = tf("LaTeX ignores the rest of the line after 3 % characters.", "True", "LaTeX ignores the rest of the line after 3 % characters.");
+    let mut c = tf("LaTeX ignores the rest of the line after 3 percent signs.", "True", "LaTeX ignores the rest of the line after 3 percent signs.");
     assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("number 3"));
 }
 
@@ -135,9 +146,10 @@ fn a_statement_half_supported_needs_review_and_unsupported_is_rejected() {
     let half = "The verbatim package provides the comment environment for poetry and lyrics in novels.";
     let mut c = tf(half, "True", half);
     assert!(matches!(verify(&mut c, &lecture(), &Settings::new(4)), Verdict::Review { .. }), "{:?}", verify(&mut c.clone(), &lecture(), &Settings::new(4)));
-    let none = "Photosynthesis turns light into sugar in the chloroplasts of green plants.";
+    let none = "Photosynthesis is the process by which green plants make sugar in their chloroplasts.";
     let mut c = tf(none, "True", none);
-    assert!(rejected(&verify(&mut c, &lecture(), &Settings::new(4))).contains("does not state"));
+    let why = rejected(&verify(&mut c, &lecture(), &Settings::new(4)));
+    assert!(why.contains("does not state"), "{why}");
 }
 
 #[test]
