@@ -123,7 +123,7 @@ async fn main() {
             "extract_ms": extract_ms, "generate_ms": generate_ms,
             "generator": w.generator, "ranking": w.ranking, "shortfall": w.shortfall, "stats": w.stats,
             "sources": w.sources, "llm_fallback_reason": notes.llm_fallback,
-            "rejections": notes.rejections, "needs_review": w.needs_review(),
+            "rejections": notes.rejections, "rejected": notes.rejected, "needs_review": w.needs_review(),
             "questions": w.questions, "spares": w.spares.len(),
             "progress_updates": updates.lock().unwrap().len(),
         }));

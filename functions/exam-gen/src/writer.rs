@@ -41,6 +41,8 @@ pub struct Notes {
     pub llm_fallback: Option<String>,
     /// Why candidates were rejected, most common first.
     pub rejections: Vec<(String, usize)>,
+    /// Examples of rejected candidates (for the benchmark).
+    pub rejected: Vec<examfn_questions::write::Rejected>,
 }
 
 /// Longest time the CPU phases (analysis + rules, selection) may take.
@@ -130,6 +132,7 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
     let p = writer.progress();
     progress(Update { stage: "selecting", written: p.written, total, eta_seconds: Some(1) });
     notes.rejections = writer.rejections();
+    notes.rejected = writer.rejected_samples().to_vec();
     let writing = blocking(move || writer.finish()).await?;
     if notes.llm_fallback.is_none() && llm.is_some() && !writing.generator.starts_with("llm:") {
         notes.llm_fallback = Some("no question of the language model passed the checks".into());

@@ -456,6 +456,76 @@ pub(crate) const HEDGES: &[&str] = &[
 /// Negations already in a sentence.
 pub(crate) const NEGATIONS: &[&str] = &["not", "never", "no", "cannot", "none", "nothing", "nor", "neither", "without"];
 
+// ------------------------------------------------------------------
+// The verifier's and the selector's lists (crate::verify, crate::select,
+// crate::passages, through crate::lexicon).
+
+/// Function words: never content.
+pub const CHECK_STOPWORDS: &[&str] = &[
+    "a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into",
+    "onto", "over", "under", "about", "as", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does",
+    "did", "done", "has", "have", "had", "having", "it", "its", "this", "that", "these", "those", "there", "their",
+    "they", "them", "he", "she", "his", "her", "we", "our", "you", "your", "i", "my", "me", "which", "what", "who",
+    "whom", "whose", "when", "where", "why", "how", "than", "then", "so", "such", "can", "could", "may", "might",
+    "must", "shall", "should", "will", "would", "if", "also", "only", "very", "more", "most", "other", "some", "any",
+    "each", "every", "all", "both", "either", "neither", "one", "ones", "not", "no", "yes", "into", "within", "via",
+    "per", "while", "because", "since", "though", "although", "up", "down", "out", "off", "just", "own", "same",
+    "many", "much", "few", "several", "used", "use", "uses", "using", "called", "known", "following", "according",
+    "lecture", "true", "false", "statement", "statements", "following", "fill", "blank", "between", "among",
+    "through", "during", "without", "after", "before", "again", "further", "here", "s", "etc", "e.g", "i.e",
+];
+
+/// Words that make a statement negative.
+pub const CHECK_NEGATIONS: &[&str] = &[
+    "not", "no", "never", "cannot", "can't", "don't", "doesn't", "isn't", "aren't", "wasn't", "weren't", "won't",
+    "wouldn't", "shouldn't", "couldn't", "hasn't", "haven't", "hadn't", "didn't", "none", "nothing", "nobody",
+    "neither", "nor", "without", "n't",
+];
+
+/// Options that answer by the exam's form, not by the lecture.
+pub const CHECK_FORM_ANSWERS: &[&str] = &[
+    "all of the above", "none of the above", "both of the above", "all of these", "none of these", "both",
+    "neither", "all the above", "none", "all", "both a and b", "a and b", "not given", "cannot be determined",
+];
+
+/// Words in a stem that point at something the student cannot see.
+pub const CHECK_POINTING_PHRASES: &[&str] = &[
+    "the passage", "this passage", "the text", "the author", "the authors", "the above", "above", "below",
+    "the figure", "this figure", "the table", "this table", "the example", "this example", "this section",
+    "this chapter", "the chapter", "mentioned", "the slide", "this slide", "the paragraph", "this document",
+    "the document", "as shown", "see ", "the excerpt", "provided text", "given text", "the sentence", "here",
+];
+
+/// Words that address the reader or speak for the author: a question with
+/// them is about the course, not its content ("What have you learned?").
+pub const CHECK_PERSONAL: &[&str] = &["you", "your", "yours", "we", "our", "ours", "us", "my", "let's"];
+
+/// Words of a section title about the course rather than its subject.
+pub const CHECK_META_TITLES: &[&str] = &[
+    "conclusion", "summary", "outline", "agenda", "contents", "overview", "acknowledg", "reference", "bibliograph",
+    "practical session", "exercise", "homework", "assignment", "questions", "thank", "about this", "preface", "foreword",
+    "further reading", "license", "licence", "copyright", "appendix",
+];
+
+/// Verbs that open an instruction ("Find the …", "Use …"): an exercise or a
+/// step, not a fact.
+pub const CHECK_IMPERATIVES: &[&str] = &[
+    "find", "use", "compute", "calculate", "plot", "consider", "show", "let", "suppose", "assume", "write", "read",
+    "see", "note", "try", "run", "type", "click", "open", "select", "enter", "install", "add", "create", "make",
+    "go", "check", "compare", "draw", "explain", "describe", "list", "give", "repeat", "fit", "estimate", "apply",
+    "press", "choose", "navigate", "copy", "paste", "save", "download", "edit", "remember", "recall", "look",
+];
+
+
+/// First words that make a stem depend on what came before.
+pub const CHECK_POINTING_OPENERS: &[&str] =
+    &["it", "its", "this", "these", "that", "those", "they", "them", "he", "she", "such", "here", "thus", "hence", "therefore", "however", "also", "then"];
+
+/// Nouns that, followed by a number, point at a part of the document
+/// ("Table 16.2", "Figure 3", "Section 2.1").
+pub const CHECK_PART_NOUNS: &[&str] =
+    &["table", "figure", "fig", "section", "chapter", "equation", "eq", "page", "slide", "listing", "exercise", "example", "appendix", "line", "step", "lab", "task"];
+
 #[cfg(test)]
 mod tests {
     use super::VERB_BASES;

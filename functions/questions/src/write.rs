@@ -134,7 +134,21 @@ pub struct Writer {
     /// Facts with a verified candidate, by source (`rules`, `llm`).
     verified_by_origin: HashMap<&'static str, HashSet<u64>>,
     rejected: HashMap<String, usize>,
+    rejected_samples: Vec<Rejected>,
     stats: Stats,
+}
+
+/// Rejected candidates kept as examples (for the benchmark's report).
+const MAX_REJECTED_SAMPLES: usize = 400;
+
+/// A rejected candidate and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    pub origin: &'static str,
+    pub form: String,
+    pub question: String,
+    pub answer: String,
+    pub reason: String,
 }
 
 impl Writer {
@@ -150,6 +164,7 @@ impl Writer {
             verified_facts: HashMap::new(),
             verified_by_origin: HashMap::new(),
             rejected: HashMap::new(),
+            rejected_samples: Vec::new(),
         }
     }
 
@@ -161,8 +176,8 @@ impl Writer {
             let verdict = verify::verify(&mut c, &self.lecture.check, &self.settings);
             match &verdict {
                 Verdict::Rejected { reason } => {
-                    if std::env::var_os("EXAMFN_DEBUG_VERIFY").is_some() {
-                        eprintln!("REJECT [{}] {} || {} || {:?} || {}", c.form, c.question, c.answer, c.distractors, reason);
+                    if self.rejected_samples.len() < MAX_REJECTED_SAMPLES {
+                        self.rejected_samples.push(Rejected { origin: c.origin.label(), form: c.form.clone(), question: c.question.clone(), answer: c.answer.clone(), reason: reason.clone() });
                     }
                     let class = reason.split(['(', '"']).next().unwrap_or(reason).trim().to_string();
                     *self.rejected.entry(class).or_default() += 1;
@@ -261,6 +276,11 @@ impl Writer {
             ranking: self.lecture.ranking.clone(),
             sources: reports,
         }
+    }
+
+    /// Examples of rejected candidates with their reasons (the first few hundred).
+    pub fn rejected_samples(&self) -> &[Rejected] {
+        &self.rejected_samples
     }
 
     /// Why candidates were rejected, most common first (for logs and the bench).
