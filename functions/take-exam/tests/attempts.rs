@@ -228,6 +228,13 @@ async fn a_timed_attempt_that_runs_out_is_submitted_with_the_saved_answers_exact
     for k in ["email", "score", "result", "details", "exam", "submitted_at", "percentage"] {
         assert!(d.contains_key(k), "{k} in {d:?}");
     }
+    // score-calc and the score card read it as any result (the new fields are extra).
+    let as_json = mongodb::bson::Bson::Document(d.clone()).into_relaxed_extjson();
+    let summary = examfn_domain::scorecard::ResultSummary::from_doc(&as_json);
+    assert_eq!((summary.exam.as_str(), summary.score, summary.percentage, summary.passed), ("quiz.json", 2.0, 50, true));
+    let card = examfn_domain::scorecard::score_card(&as_json);
+    assert!(card.starts_with("Exam-Generator - Score Card\n\nStudent: ann@example.org\nScore: 2\nResult: PASSED\n"), "{card}");
+    assert!(card.contains("  Your Answer:  (Incorrect)\n"), "an unanswered question: {card}");
     // The CSV says who submitted it; the analysis counts it.
     let csv = csv.as_str().unwrap().to_string();
     assert!(csv.lines().nth(1).unwrap().contains(",passed,automatically (time ran out),"), "{csv}");

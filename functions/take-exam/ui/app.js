@@ -388,6 +388,9 @@ async function takeExam(name, preview) {
     // One Idempotency-Key per attempt: a retry, double click or reload re-sends the same key.
     att = { key: newKey(), attemptId: started.attempt_id, answers: (started.answers || []).slice(), flagged: (started.flagged || []).slice(), index: 0, pending: {} };
   }
+  // A copy kept by an older version of this page lacks flags and pending saves.
+  att.pending = att.pending || {};
+  att.flagged = Array.isArray(att.flagged) ? att.flagged : [];
   // What the server saved wins, except answers this page has not sent yet.
   const saved = started.answers || [];
   const savedFlags = started.flagged || [];
@@ -660,10 +663,17 @@ function showResultPage(name, r, note) {
   $main().focus({ preventScroll: false });
 }
 
+const PREVIEW_FEEDBACK = {
+  answers: "Students see their score and the correct answers after each attempt.",
+  after_last_attempt: "Students see their score; the correct answers after their last attempt (or once the exam closes).",
+  after_close: "Students see their score; the correct answers once the exam closes.",
+  score: "Students see their score and their own answers only, never the correct answers.",
+};
+
 function showPreviewResult(name, r) {
   show(h("h1", {}, "Preview result: " + title(name)),
-    h("p", { class: "notice", "data-testid": "preview-banner" }, "Preview: this result was not recorded. Students see it " +
-      (FEEDBACK_TEXT[r.feedback] ? "with the correct answers " + FEEDBACK_TEXT[r.feedback].replace("your", "their") : "with the correct answers after each attempt") + "."),
+    h("p", { class: "notice", "data-testid": "preview-banner" }, "Preview: this result was not recorded. " +
+      (PREVIEW_FEEDBACK[r.feedback] || PREVIEW_FEEDBACK.answers)),
     ...resultView(Object.assign({}, r, { answers_shown: true })),
     h("p", {}, h("a", { href: "#/review/" + encodeURIComponent(name) }, "Back to the review"), " · ",
       h("a", { href: "#/preview/" + encodeURIComponent(name) }, "Preview again")));
