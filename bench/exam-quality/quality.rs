@@ -56,9 +56,13 @@ fn main() {
         let (sentences, _) = generator::analysis::text::sentences(&pages);
         let terms = generator::analysis::terms::Terms::collect(&sentences);
         let ps = generator::passages::passages(&sentences, &terms);
-        for (rank, i) in generator::passages::reading_order(&ps, 12).into_iter().enumerate() {
+        let order = generator::passages::reading_order(&ps, 12);
+        for (rank, &i) in order.iter().enumerate() {
             let p = &ps[i];
             println!("#{rank:<3} p{:<3} score {:.2} {} words [{}]\n{}\n", p.page, p.score, p.words, p.title, p.text);
+        }
+        for (i, p) in ps.iter().enumerate().filter(|(i, _)| !order.contains(i)) {
+            println!("left out #{i} p{:<3} score {:.2} {} words [{}]\n{}\n", p.page, p.score, p.words, p.title, p.text);
         }
         return;
     }

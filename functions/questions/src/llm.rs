@@ -26,6 +26,9 @@ use crate::candidate::{Candidate, SourceReport};
 use crate::passages::Passage;
 use crate::Request;
 
+/// Most facts asked of one passage.
+pub const MAX_FACTS_PER_PASSAGE: usize = 5;
+
 /// Why a chat completion gave nothing usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChatError {
@@ -112,13 +115,17 @@ impl<C: Chat> LlmSource<C> {
         let mut report = SourceReport { name: format!("llm:{}", self.settings.model), ..Default::default() };
         let mut failures = 0;
         let mut last_error = None;
+        // A lecture of few passages gets more facts asked of each.
+        let total = req.n_mcq + req.n_tfq;
+        let per_passage = (total * 3).div_ceil(2 * order.len().max(1)).clamp(self.settings.facts_per_passage, MAX_FACTS_PER_PASSAGE);
         let ask = |i: usize| async move {
             let now = Instant::now();
             if now >= deadline {
                 return (i, None);
             }
             let timeout = self.settings.request_timeout.min(deadline - now);
-            let body = prompt::request(&self.settings.model, title, &passages[i], self.settings.facts_per_passage, req.n_options);
+            let n = per_passage.min(1 + passages[i].words / 20);
+            let body = prompt::request(&self.settings.model, title, &passages[i], n, req.n_options);
             (i, Some(self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content))))
         };
         let mut answers = futures::stream::iter(order.iter().copied()).map(ask).buffered(self.settings.parallel.max(1));

@@ -44,8 +44,20 @@ fn usable(s: &Sentence) -> bool {
         Class::Prose | Class::Dependent => true,
         // Slide bullets without a verb still carry the slide's facts.
         Class::Fragment => s.item && s.words() >= 3,
+        // A table of commands with what each does ("\textsc{} small caps,
+        // used for persons") is what a software or LaTeX course teaches:
+        // code with as many plain words as symbols is read too.
+        Class::Code | Class::Reference | Class::Table => explained(&s.text),
         _ => false,
     }
+}
+
+/// Whether a code or table line explains itself in words: at least eight
+/// words, half of its tokens plain lower-case words.
+fn explained(text: &str) -> bool {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let plain = tokens.iter().filter(|t| t.len() > 2 && t.chars().all(|c| c.is_ascii_lowercase() || c == ',' || c == '.')).count();
+    plain >= 8 && plain * 2 >= tokens.len()
 }
 
 fn title_of(s: &Sentence) -> Option<String> {
@@ -159,8 +171,9 @@ fn make(sentences: &[Sentence], terms: &Terms, idx: Vec<usize>, title: &str, tot
 /// The order in which to read passages: the lecture is cut into `bands`
 /// stretches of equal length; the best passage of each stretch comes first,
 /// then the second best of each, and so on, so that any prefix of the order
-/// covers the lecture. Passages scoring under half the median are left
-/// out.
+/// covers the lecture. Passages scoring under half the median come last,
+/// best first: they are read only when the others did not give enough
+/// (a short lecture).
 pub fn reading_order(passages: &[Passage], bands: usize) -> Vec<usize> {
     if passages.is_empty() {
         return Vec::new();
@@ -194,6 +207,9 @@ pub fn reading_order(passages: &[Passage], bands: usize) -> Vec<usize> {
         }
         round += 1;
     }
+    let mut weak: Vec<usize> = (0..passages.len()).filter(|&i| passages[i].score < floor).collect();
+    weak.sort_by(|&x, &y| passages[y].score.total_cmp(&passages[x].score).then(x.cmp(&y)));
+    order.extend(weak);
     order
 }
 
@@ -242,8 +258,11 @@ mod tests {
             position,
             score,
         };
-        // Two bands: the best of the first half, the best of the second, then the rest.
+        // Two bands: the best of the first half, the best of the second, then
+        // the rest; a passage under half the median score comes last.
         let ps = vec![mk(0.1, 1.0), mk(0.2, 3.0), mk(0.6, 2.0), mk(0.7, 0.5), mk(0.9, 0.01)];
-        assert_eq!(reading_order(&ps, 2), vec![1, 2, 0, 3]);
+        assert_eq!(reading_order(&ps, 2), vec![1, 2, 0, 3, 4]);
+        let ps = vec![mk(0.1, 0.02), mk(0.2, 3.0), mk(0.6, 2.0), mk(0.7, 0.5), mk(0.9, 0.01)];
+        assert_eq!(reading_order(&ps, 2), vec![1, 2, 3, 0, 4]);
     }
 }

@@ -96,6 +96,8 @@ pub struct Settings {
     pub also_true: f64,
     /// Cosine from which a distractor is a near-synonym of the key.
     pub synonym_cos: f32,
+    /// Under this cosine to every sentence of its passage, a statement needs review.
+    pub meaning_review: f32,
     /// Cosine under which a false statement's swapped words are of another
     /// kind than the words they replace (an absurd statement).
     pub swap_min_cos: f32,
@@ -103,7 +105,7 @@ pub struct Settings {
 
 impl Settings {
     pub fn new(n_options: usize) -> Self {
-        Self { n_options, support: 0.75, support_review: 0.5, also_true: 0.8, synonym_cos: 0.86, swap_min_cos: 0.2 }
+        Self { n_options, support: 0.75, support_review: 0.5, also_true: 0.8, synonym_cos: 0.86, meaning_review: 0.45, swap_min_cos: 0.2 }
     }
 }
 
@@ -143,6 +145,20 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
         review.push(format!("its passage holds only {:.0} % of the statement's words: check that the lecture says it", supported * 100.0));
     }
     score += 0.3 * supported;
+    // In meaning too: the statement is close to a sentence of its passage.
+    if let (Some(e), false) = (&lecture.embed, candidate.grounding.passage.is_empty()) {
+        let mut texts: Vec<&str> = vec![statement.as_str()];
+        let sentences: Vec<&str> = split_sentences(&candidate.grounding.passage);
+        texts.extend(sentences.iter().copied());
+        let v = e.embed(&texts);
+        if let Some((first, rest)) = v.split_first() {
+            let best = rest.iter().map(|s| cos(first, s)).fold(f32::MIN, f32::max);
+            if !rest.is_empty() && best < settings.meaning_review {
+                review.push(format!("its statement is far in meaning from every sentence of its passage (cosine {best:.2})"));
+            }
+            score += 0.2 * best.max(0.0) as f64;
+        }
+    }
 
     match candidate.kind {
         QuestionType::TrueFalse => match true_false_ok(candidate, lecture, settings, &passage) {
@@ -164,6 +180,28 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
     } else {
         Verdict::Review { score: score * 0.8, reason: review.join("; ") }
     }
+}
+
+/// The sentences of a passage (split at sentence ends and line breaks).
+fn split_sentences(passage: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = passage.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = b == b'\n' || (matches!(b, b'.' | b'?' | b'!') && bytes.get(i + 1).is_none_or(|n| *n == b' ' || *n == b'\n'));
+        if end {
+            let s = passage[start..=i].trim();
+            if s.split_whitespace().count() >= 3 {
+                out.push(s);
+            }
+            start = i + 1;
+        }
+    }
+    let tail = passage[start..].trim();
+    if tail.split_whitespace().count() >= 3 {
+        out.push(tail);
+    }
+    out
 }
 
 /// Numbers a text states.
