@@ -1,54 +1,123 @@
 #!/usr/bin/env bash
-# The exam-quality benchmark (bench/exam-quality/README.md): installs the
-# corpus and the embedding model into the per-user cache, generates the exam
-# of every lecture (12 multiple-choice + 8 true/false, 4 options) without and
-# with the model, times each lecture and the whole run's peak memory, and
-# scores both runs and the pre-#15 generator's exams against the hand labels.
+# The exam-quality benchmark (bench/exam-quality/README.md): every lecture of
+# the corpus through exam-gen's writing path (analysis → rule-based source →
+# language model → verifier → selector; bench/exam-quality/write.rs), 12
+# multiple-choice (4 options) + 8 true/false asked each, twice:
 #
-#   bash bench/exam-quality/run.sh          # writes bench/exam-quality/results/
+#   llm    with the local model: llama.cpp's llama-server and
+#          Qwen2.5-Coder-1.5B-Instruct, started with the flags `examfn up` uses;
+#   rules  with the rule-based source only (what exam-gen writes without a model).
+#
+# Each lecture is timed (the model's budget per exam: BUDGET_MS, default 240000
+# as exam-gen's LLM_BUDGET_MS), the harness's and the server's peak memory are
+# recorded, and both runs are scored against the blind hand labels in labels/
+# (score.py) and by the surface-cue scripts (cues.py). Results in results/.
+#
+#   bash bench/exam-quality/run.sh                  # both runs, ≈ 2 h on 2 cores
+#   bash bench/exam-quality/run.sh --only lshort,r-intro
+#   bash bench/exam-quality/run.sh --rules-only     # ≈ 1 min
+#
+# Needs the per-user cache's tools (installed when missing): the corpus
+# (corpus.sh), all-MiniLM-L6-v2, llama-server and the Qwen model
+# (platform/install-llm.sh). Run it on idle cores: the model's speed, and so
+# the number of questions it verifies within its budget, falls several-fold
+# when a build shares the machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cache=${EXAMFN_CACHE:-$HOME/.cache/examfn}
 out=$here/results
+only=()
+rules_only=0
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --only) only=(--only "$2"); shift 2 ;;
+        --rules-only) rules_only=1; shift ;;
+        *) echo "usage: run.sh [--only ID,ID] [--rules-only]" >&2; exit 2 ;;
+    esac
+done
+budget=${BUDGET_MS:-240000}
+alias_name=qwen2.5-coder-1.5b-instruct
 mkdir -p "$out"
 
 bash "$here/corpus.sh" >&2
 cp "$here/corpus.tsv" "$cache/corpus-v1/corpus.tsv"
-model=$(bash "$root/functions/embed/install-model.sh")
-(cd "$root" && cargo build --release --locked -p examfn-questions --example quality >&2)
-bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/quality
+embed=$(bash "$root/functions/embed/install-model.sh")
+(cd "$root" && cargo build --release --locked -p examfn-exam-gen --example write >&2)
+bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/write
 
-run() { # NAME [ENV...]: one generation run, its peak RSS in NAME.rss
-  local name=$1; shift
-  env "$@" /usr/bin/time -f '%M' -o "$out/$name.rss" "$bin" gen "$cache/corpus-v1" "$out/$name.json" 2> "$out/$name.log"
-}
-run lexical
-run model EXAMFN_EMBED_MODEL_DIR="$model"
+echo "== rules only" >&2
+EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/rules.rss" \
+    "$bin" "$cache/corpus-v1" "$out/rules.json" "${only[@]}" 2> "$out/rules.log"
+grep ' pages ' "$out/rules.log" >&2 || true
 
+if [[ $rules_only == 0 ]]; then
+    server=$(bash "$root/platform/install-llm.sh" server)
+    gguf=$(bash "$root/platform/install-llm.sh" model qwen)
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    # The flags `examfn up` starts the server with (src/llm.rs).
+    OMP_WAIT_POLICY=PASSIVE "$server" -m "$gguf" --host 127.0.0.1 --port "$port" -t "$(nproc)" -c 8192 -np 1 \
+        --alias "$alias_name" --no-webui > "$out/llm-server.log" 2>&1 &
+    server_pid=$!
+    trap 'kill $server_pid 2>/dev/null || true' EXIT
+    for _ in $(seq 1 600); do
+        curl -fs "http://127.0.0.1:$port/health" > /dev/null 2>&1 && break
+        sleep 0.2
+    done
+    # The server's peak resident memory, sampled every second.
+    (peak=0; while kill -0 $server_pid 2>/dev/null; do
+        rss=$(awk '/VmRSS/ {print $2}' /proc/$server_pid/status 2>/dev/null || echo 0)
+        (( rss > peak )) && peak=$rss && echo "$peak" > "$out/llm-server.rss"
+        sleep 1
+    done) &
+    echo "== with the model ($alias_name, budget ${budget} ms per exam)" >&2
+    EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/llm.rss" \
+        "$bin" "$cache/corpus-v1" "$out/llm.json" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
+        --budget-ms "$budget" "${only[@]}" 2> "$out/llm.log"
+    grep ' pages ' "$out/llm.log" >&2 || true
+    kill $server_pid 2>/dev/null || true
+fi
+
+# Scores: the blind labels (labels/strict-*.jsonl with their key) and the older ones.
 labels=("$here"/labels/*.jsonl)
-python3 "$here/score.py" "$here/labels/before-generated.json" "${labels[@]}" --title "before #15 (the generator at 56cef0c)" --md "$out/before.md"
-python3 "$here/score.py" "$out/model.json" "${labels[@]}" --title "after #15, with all-MiniLM-L6-v2" --md "$out/model.md"
-python3 "$here/score.py" "$out/lexical.json" "${labels[@]}" --title "after #15, without the model (lexical ranking)" --md "$out/lexical.md"
-python3 - "$out" <<'PY'
+key=()
+[[ -f $here/labels/strict-key.json ]] && key=(--key "$here/labels/strict-key.json")
+runs=(rules)
+[[ $rules_only == 0 ]] && runs=(llm rules)
+: > "$out/latest.md"
+for run in "${runs[@]}"; do
+    python3 "$here/score.py" "$out/$run.json" "${labels[@]}" "${key[@]}" --title "$run" --md "$out/$run.md" > /dev/null
+    cat "$out/$run.md" >> "$out/latest.md"
+done
+python3 - "$out" "${runs[@]}" <<'PY' >> "$out/latest.md"
 import json, statistics, sys, pathlib
 out = pathlib.Path(sys.argv[1])
-rows = []
-for name in ("lexical", "model"):
+print("\n### Time and memory per lecture (release build, 12 + 8 questions asked)\n")
+print("| run | kind | lectures | written / asked | need review | write s (median) | write s (max) |")
+print("|---|---|---|---|---|---|---|")
+for name in sys.argv[2:]:
     d = json.load(open(out / f"{name}.json"))
-    docs = [x for x in d["docs"] if "error" not in x]
-    gen = [x["generate_ms"] for x in docs]
-    ext = [x["extract_ms"] for x in docs]
-    emb = [x["stats"].get("embedded", 0) for x in docs]
+    asked = d["request"]["n_mcq"] + d["request"]["n_tfq"]
+    kinds = {}
+    for x in d["docs"]:
+        kinds.setdefault(x["kind"], []).append(x)
+    for kind, docs in sorted(kinds.items()) + [("all", [x for x in d["docs"]])]:
+        ok = [x for x in docs if "error" not in x]
+        gen = [x["generate_ms"] / 1000 for x in ok]
+        written = sum(len(x["questions"]) for x in ok)
+        review = sum(x.get("needs_review", 0) for x in ok)
+        print(f"| {name} | {kind} | {len(docs)} | {written} / {asked * len(docs)} | {review} | {statistics.median(gen) if gen else 0:.1f} | {max(gen) if gen else 0:.1f} |")
+for name in sys.argv[2:]:
     rss = int(open(out / f"{name}.rss").read().split()[-1]) / 1024
-    rows.append(f"| {name} | {statistics.median(ext):.0f} | {statistics.median(gen):.0f} | {max(gen):.0f} | {statistics.median(emb):.0f} | {rss:.0f} |")
-text = "### time and memory per lecture (16 lectures, release build)\n\n| ranking | extract ms (median) | generate ms (median) | generate ms (max) | texts embedded (median) | peak RSS of the run (MiB) |\n|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n"
-(out / "timing.md").write_text(text)
-print(text)
+    print(f"\nPeak RSS of the harness ({name}): {rss:.0f} MiB.", end="")
+srv = out / "llm-server.rss"
+if srv.exists():
+    print(f" Peak RSS of llama-server: {int(srv.read_text().split()[0]) / 1024:.0f} MiB.", end="")
+print()
 PY
-cat "$out/before.md" "$out/model.md" "$out/lexical.md" "$out/timing.md" > "$out/latest.md"
-echo "results: $out/latest.md" >&2
-# Surface cues (cues.py, rubric section 2) of both runs and the pre-#15 exams, per kind and per exam.
-python3 "$here/cues.py" "$out/model.json" "$out/lexical.json" "$here/labels/before-generated.json" --per-doc --md "$out/cues.md" > /dev/null
+run_files=()
+for r in "${runs[@]}"; do run_files+=("$out/$r.json"); done
+python3 "$here/cues.py" "${run_files[@]}" --md "$out/cues.md" > /dev/null
 cat "$out/cues.md" >> "$out/latest.md"
 python3 -m unittest discover -s "$here" -p 'test_*.py' >&2
+echo "results: $out/latest.md" >&2
