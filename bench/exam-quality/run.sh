@@ -16,6 +16,9 @@
 #   bash bench/exam-quality/run.sh                  # both runs, ≈ 2 h on 2 cores
 #   bash bench/exam-quality/run.sh --only lshort,r-intro
 #   bash bench/exam-quality/run.sh --rules-only     # ≈ 1 min
+#   bash bench/exam-quality/run.sh --only vegan-diversity --merge
+#                          # these lectures again, into the results of the others
+#   bash bench/exam-quality/run.sh --score-only     # score the results again
 #
 # Needs the per-user cache's tools (installed when missing): the corpus
 # (corpus.sh), all-MiniLM-L6-v2, llama-server and the Qwen model
@@ -29,13 +32,36 @@ cache=${EXAMFN_CACHE:-$HOME/.cache/examfn}
 out=$here/results
 only=()
 rules_only=0
+merge=0
+score_only=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --only) only=(--only "$2"); shift 2 ;;
         --rules-only) rules_only=1; shift ;;
-        *) echo "usage: run.sh [--only ID,ID] [--rules-only]" >&2; exit 2 ;;
+        --merge) merge=1; shift ;;
+        --score-only) score_only=1; shift ;;
+        *) echo "usage: run.sh [--only ID,ID [--merge]] [--rules-only] [--score-only]" >&2; exit 2 ;;
     esac
 done
+[[ $score_only == 1 && ! -f $out/llm.json ]] && rules_only=1
+# With --merge a run writes NAME.part.json, whose lectures then replace or
+# join those of NAME.json.
+part() { if [[ $merge == 1 ]]; then echo "$out/$1.part.json"; else echo "$out/$1.json"; fi; }
+merge_into() {
+    [[ $merge == 1 ]] || return 0
+    python3 - "$out/$1.json" "$out/$1.part.json" <<'PY'
+import json, pathlib, sys
+whole, part = pathlib.Path(sys.argv[1]), json.loads(pathlib.Path(sys.argv[2]).read_text())
+if whole.exists():
+    d = json.loads(whole.read_text())
+    ids = {x["id"] for x in part["docs"]}
+    d["docs"] = [x for x in d["docs"] if x["id"] not in ids] + part["docs"]
+else:
+    d = part
+whole.write_text(json.dumps(d, indent=2))
+PY
+    rm -f "$out/$1.part.json"
+}
 budget=${BUDGET_MS:-240000}
 alias_name=qwen2.5-coder-1.5b-instruct
 mkdir -p "$out"
@@ -46,12 +72,15 @@ embed=$(bash "$root/functions/embed/install-model.sh")
 (cd "$root" && cargo build --release --locked -p examfn-exam-gen --example write >&2)
 bin=${CARGO_TARGET_DIR:-$root/target}/release/examples/write
 
+if [[ $score_only == 0 ]]; then
 echo "== rules only" >&2
 EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/rules.rss" \
-    "$bin" "$cache/corpus-v1" "$out/rules.json" "${only[@]}" 2> "$out/rules.log"
+    "$bin" "$cache/corpus-v1" "$(part rules)" "${only[@]}" 2> "$out/rules.log"
 grep ' pages ' "$out/rules.log" >&2 || true
+merge_into rules
+fi
 
-if [[ $rules_only == 0 ]]; then
+if [[ $rules_only == 0 && $score_only == 0 ]]; then
     server=$(bash "$root/platform/install-llm.sh" server)
     gguf=$(bash "$root/platform/install-llm.sh" model qwen)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -72,10 +101,11 @@ if [[ $rules_only == 0 ]]; then
     done) &
     echo "== with the model ($alias_name, budget ${budget} ms per exam)" >&2
     EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/llm.rss" \
-        "$bin" "$cache/corpus-v1" "$out/llm.json" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
+        "$bin" "$cache/corpus-v1" "$(part llm)" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
         --budget-ms "$budget" "${only[@]}" 2> "$out/llm.log"
     grep ' pages ' "$out/llm.log" >&2 || true
     kill $server_pid 2>/dev/null || true
+    merge_into llm
 fi
 
 # Scores: the blind labels (labels/strict-*.jsonl with their key) and the older ones.
