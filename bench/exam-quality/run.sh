@@ -109,9 +109,17 @@ if [[ $rules_only == 0 && $score_only == 0 ]]; then
 fi
 
 # Scores: the blind labels (labels/strict-*.jsonl with their key) and the older ones.
-labels=("$here"/labels/*.jsonl)
+shopt -s nullglob
+labels=("$here"/labels/strict-*.jsonl)
+(( ${#labels[@]} )) || labels=("$here"/labels/*.jsonl)
+shopt -u nullglob
 key=()
-[[ -f $here/labels/strict-key.json ]] && key=(--key "$here/labels/strict-key.json")
+if [[ -f $here/labels/strict-key.json ]]; then
+    # The strict labels score the lectures they cover (the counts, time and
+    # cues below cover every lecture of the run).
+    labelled=$(python3 -c 'import json,sys; print(",".join(sorted({v["doc"] for v in json.load(open(sys.argv[1]))["items"].values()})))' "$here/labels/strict-key.json")
+    key=(--key "$here/labels/strict-key.json" --only "$labelled")
+fi
 runs=(rules)
 [[ $rules_only == 0 ]] && runs=(llm rules)
 : > "$out/latest.md"

@@ -3,9 +3,11 @@
 the exam rubric in shared/exam-rubric.md).
 
     score.py RUN.json LABELS.jsonl [LABELS.jsonl ...] [--key DIR/key.json]
-             [--md OUT.md] [--title T] [--no-cues]
+             [--md OUT.md] [--title T] [--no-cues] [--only ID,ID]
 
-RUN.json is what `quality gen` writes. Two label formats are read:
+RUN.json is what `quality gen` or `write` (run.sh) writes; --only scores
+those lectures alone (the labelled ones, when not every lecture is). Two
+label formats are read:
 
 - blind labels (LABELLING.md), made from `blind.py make` batches and
   usually merged with `blind.py merge`: {"doc", "item", "verdict", "class",
@@ -228,7 +230,8 @@ def main(argv):
     key = None
     with_cues = "--no-cues" not in argv
     argv = [a for a in argv if a != "--no-cues"]
-    for flag in ("--md", "--title", "--key"):
+    only = None
+    for flag in ("--md", "--title", "--key", "--only"):
         if flag in argv:
             i = argv.index(flag)
             val = argv[i + 1]
@@ -237,12 +240,17 @@ def main(argv):
                 md = val
             elif flag == "--title":
                 title = val
+            elif flag == "--only":
+                only = set(val.split(","))
             else:
                 key = val
     if len(argv) < 2:
         print(__doc__)
         return 2
     run = load_json(argv[0])
+    if only is not None:
+        # Score these lectures only (those labelled, when not all are).
+        run["docs"] = [d for d in run["docs"] if d["id"] in only]
     labels = load_labels(argv[1:], key)
     text = table(run, argv[0], labels, title, with_cues)
     print(text)
