@@ -20,6 +20,11 @@
 #                          # these lectures again, into the results of the others
 #   bash bench/exam-quality/run.sh --score-only     # score the results again
 #
+# CHAT_CACHE=DIR keeps each answer of the model in DIR and answers from it on
+# a later run (the same prompt): a change of the verifier or the selector is
+# then measured on the same answers in minutes; the times of such a run are
+# not the model's.
+#
 # Needs the per-user cache's tools (installed when missing): the corpus
 # (corpus.sh), all-MiniLM-L6-v2, llama-server and the Qwen model
 # (platform/install-llm.sh). Run it on idle cores: the model's speed, and so
@@ -102,7 +107,7 @@ if [[ $rules_only == 0 && $score_only == 0 ]]; then
     echo "== with the model ($alias_name, budget ${budget} ms per exam)" >&2
     EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/llm.rss" \
         "$bin" "$cache/corpus-v1" "$(part llm)" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
-        --budget-ms "$budget" "${only[@]}" 2> "$out/llm.log"
+        --budget-ms "$budget" "${only[@]}" ${CHAT_CACHE:+--cache "$CHAT_CACHE"} 2> "$out/llm.log"
     grep ' pages ' "$out/llm.log" >&2 || true
     kill $server_pid 2>/dev/null || true
     merge_into llm

@@ -3,7 +3,11 @@
 //!
 //! 1. Verified candidates first, best score first; a candidate the verifier
 //!    wants reviewed only when verified ones run out (it stays marked
-//!    `needs_review` with the reason); a shortfall only when both run out.
+//!    `needs_review` with the reason); then, the last resort, one the checks
+//!    refused for a fault a teacher mends in a few words (`Mendable`: a
+//!    pointing phrase, a key longer than its distractors; never a wrong or
+//!    unsupported key), marked `needs_review` with the fault; a shortfall
+//!    only when all of these run out.
 //! 2. One question per fact and per lecture sentence, none a near-duplicate
 //!    of another (shared content words, or close sentence embeddings), none
 //!    whose key another question gives away.
@@ -56,7 +60,9 @@ struct Pick<'a> {
 /// Choose the exam. `seed` decides ties, option order and which true/false
 /// items are false (a hash of the lecture: the same lecture gives the same exam).
 pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn Embed>) -> Selection {
-    let usable: Vec<&Checked> = checked.iter().filter(|c| !c.verdict.is_rejected()).collect();
+    // Verified, then wanting review, then (the last resort) refused for a
+    // fault a teacher mends in a few words.
+    let usable: Vec<&Checked> = checked.iter().filter(|c| tier(c) < 3).collect();
     let vecs: Vec<Option<Vec<f32>>> = match embed {
         Some(e) if !usable.is_empty() => {
             let texts: Vec<&str> = usable.iter().map(|c| fact_text(&c.candidate)).collect();
@@ -67,8 +73,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     let mut order: Vec<usize> = (0..usable.len()).collect();
     let tie = |i: usize| mix(seed, fnv(usable[i].candidate.question.as_bytes()));
     order.sort_by(|&a, &b| {
-        let (va, vb) = (verified(usable[a]), verified(usable[b]));
-        vb.cmp(&va).then(usable[b].verdict.score().total_cmp(&usable[a].verdict.score())).then(tie(a).cmp(&tie(b)))
+        tier(usable[a]).cmp(&tier(usable[b])).then(usable[b].verdict.score().total_cmp(&usable[a].verdict.score())).then(tie(a).cmp(&tie(b)))
     });
 
     let mut chosen: Vec<Pick> = Vec::new();
@@ -79,9 +84,9 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     let n_false = if req.n_tfq % 2 == 1 && seed % 2 == 1 { req.n_tfq / 2 + 1 } else { req.n_tfq / 2 };
     // Passes: verified only, then with those that need review; both with
     // half the true/false items false; then (verified first again) any
-    // truth value for the true/false items still missing.
-    for (pass, with_review, balanced) in [(0, false, true), (1, true, true), (2, false, false), (3, true, false)] {
-        let _ = pass;
+    // truth value for the true/false items still missing; last, the same
+    // two with the mendable ones.
+    for (max_tier, balanced) in [(0, true), (1, true), (0, false), (1, false), (2, true), (2, false)] {
         let want = |kind: QuestionType, answer: &str| -> usize {
             match kind {
                 QuestionType::MultipleChoice => req.n_mcq,
@@ -94,7 +99,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
-                if !with_review && !verified(c) {
+                if tier(c) > max_tier {
                     continue;
                 }
                 let cand = &c.candidate;
@@ -200,6 +205,16 @@ fn verified(c: &Checked) -> bool {
     matches!(c.verdict, Verdict::Verified { .. })
 }
 
+/// 0 verified, 1 wants review, 2 mendable, 3 rejected.
+fn tier(c: &Checked) -> u8 {
+    match c.verdict {
+        Verdict::Verified { .. } => 0,
+        Verdict::Review { .. } => 1,
+        Verdict::Mendable { .. } => 2,
+        Verdict::Rejected { .. } => 3,
+    }
+}
+
 /// The text that says what a candidate is about (its fact).
 fn fact_text(c: &Candidate) -> &str {
     if c.statement.is_empty() {
@@ -267,6 +282,7 @@ fn written(c: &Checked, seed: u64, key_at: Option<usize>) -> Written {
     };
     let needs_review = match &c.verdict {
         Verdict::Review { reason, .. } => Some(reason.clone()),
+        Verdict::Mendable { reason, .. } => Some(format!("the checks refused it as written ({reason}): mend it or replace it")),
         _ => None,
     };
     Written {

@@ -67,16 +67,27 @@ pub enum Verdict {
     Verified { score: f64 },
     /// Usable only after a teacher's review: why.
     Review { score: f64, reason: String },
+    /// Refused as written, for a fault a teacher mends in a few words (see
+    /// [`editable`]), every other check passed: used only when nothing else
+    /// fills the exam, marked for review.
+    Mendable { score: f64, reason: String },
     Rejected { reason: String },
 }
 
 impl Verdict {
     pub fn is_rejected(&self) -> bool {
-        matches!(self, Verdict::Rejected { .. })
+        matches!(self, Verdict::Rejected { .. } | Verdict::Mendable { .. })
+    }
+    /// Why it was refused, if it was.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            Verdict::Rejected { reason } | Verdict::Mendable { reason, .. } => Some(reason),
+            _ => None,
+        }
     }
     pub fn score(&self) -> f64 {
         match self {
-            Verdict::Verified { score } | Verdict::Review { score, .. } => *score,
+            Verdict::Verified { score } | Verdict::Review { score, .. } | Verdict::Mendable { score, .. } => *score,
             Verdict::Rejected { .. } => 0.0,
         }
     }
@@ -117,8 +128,20 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
     let mut review: Vec<String> = Vec::new();
     let mut score = 0.5 + 0.5 * candidate.prior.clamp(0.0, 1.0);
 
+    // The first fault a teacher could mend; the other checks still run.
+    let mut fault: Option<String> = None;
+    let refuse = |why: String, fault: &mut Option<String>| -> Option<Verdict> {
+        if editable(&why) {
+            fault.get_or_insert(why);
+            None
+        } else {
+            Some(Verdict::Rejected { reason: why })
+        }
+    };
     if let Err(why) = stem_ok(candidate) {
-        return Verdict::Rejected { reason: why };
+        if let Some(v) = refuse(why, &mut fault) {
+            return v;
+        }
     }
     // A model's statement must be a sentence: the classifier that keeps
     // fragments, code, tables, references and boilerplate out of the
@@ -128,7 +151,9 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
     if candidate.origin != Origin::Rules && !candidate.statement.is_empty() {
         let class = classify(&candidate.statement);
         if matches!(class, Class::Fragment | Class::Code | Class::Table | Class::Reference | Class::Caption | Class::Boilerplate | Class::Footnote) {
-            return Verdict::Rejected { reason: format!("its statement is not plain prose ({})", class.label()) };
+            if let Some(v) = refuse(format!("its statement is not plain prose ({})", class.label()), &mut fault) {
+                return v;
+            }
         }
     }
     // The fact itself: its statement must be what the passage says.
@@ -162,7 +187,11 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
 
     match candidate.kind {
         QuestionType::TrueFalse => match true_false_ok(candidate, lecture, settings, &passage) {
-            Err(why) => return Verdict::Rejected { reason: why },
+            Err(why) => {
+                if let Some(v) = refuse(why, &mut fault) {
+                    return v;
+                }
+            }
             Ok(Some(why)) => review.push(why),
             Ok(None) => {}
         },
@@ -170,16 +199,56 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
             if candidate.fixed_options.is_none() {
                 match options_ok(candidate, lecture, settings, &passage_words) {
                     Ok(s) => score += s,
-                    Err(why) => return Verdict::Rejected { reason: why },
+                    // Only once the distractors were chosen (they are then
+                    // the candidate's) is a fault of the options mendable.
+                    Err((why, chosen)) => {
+                        if !chosen {
+                            return Verdict::Rejected { reason: why };
+                        }
+                        if let Some(v) = refuse(why, &mut fault) {
+                            return v;
+                        }
+                    }
                 }
             }
         }
     }
-    if review.is_empty() {
+    if let Some(reason) = fault {
+        Verdict::Mendable { score: score * 0.5, reason }
+    } else if review.is_empty() {
         Verdict::Verified { score }
     } else {
         Verdict::Review { score: score * 0.8, reason: review.join("; ") }
     }
+}
+
+/// Refusals that leave a question wrong, unsupported by its lecture, or
+/// unreadable: such a candidate is never handed out, not even for review.
+const NEVER: &[&str] = &[
+    "the number ",
+    "its passage does not state it",
+    "no key",
+    "the key is \"",
+    "the question holds markup or code",
+    "the true statement is not what its passage says",
+    "a false statement needs the true statement",
+    "the false statement is the true one",
+    "the false statement differs from the true one in no fact",
+    "the lecture may state the \"false\" statement",
+    "its passage holds every word of the \"false\" statement",
+    "a true/false key must be",
+    "the false statement changes a negation",
+];
+
+/// Whether a refused candidate may still fill an exam that verified
+/// candidates and those wanting review cannot fill, marked for review: its
+/// fault is one a teacher mends in a few words (a pointing phrase, a key
+/// longer than its distractors, an article before the blank), never a wrong
+/// or unsupported key.
+pub fn editable(reason: &str) -> bool {
+    // "the key \"…\" is not in its passage" too.
+    // A false statement made absurd by its swap needs another swap.
+    !NEVER.iter().any(|n| reason.starts_with(n)) && !reason.ends_with("is not in its passage") && !reason.ends_with("makes an absurd statement")
 }
 
 /// The sentences of a passage (split at sentence ends and line breaks).
@@ -426,27 +495,27 @@ fn shape(o: &str) -> Shape {
 
 /// Options of a multiple-choice candidate: returns a score bonus, keeps the
 /// best distractors.
-fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage_words: &[String]) -> Result<f64, String> {
+fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage_words: &[String]) -> Result<f64, (String, bool)> {
     let need = settings.n_options.saturating_sub(1);
     let key = c.answer.trim().trim_end_matches('.').to_string();
     if key.is_empty() {
-        return Err("no key".into());
+        return Err(("no key".into(), false));
     }
     let key_norm = lexicon::norm_option(&key);
     if lexicon::FORM_ANSWERS.contains(&key_norm.as_str()) {
-        return Err(format!("the key is \"{key}\", which answers by the exam's form"));
+        return Err((format!("the key is \"{key}\", which answers by the exam's form"), false));
     }
     let key_stems: Vec<String> = words(&key).iter().map(|w| stem(w)).collect();
     let key_content = content_stems(&key);
     if key_stems.len() > 5 && matches!(c.form.as_str(), "question" | "cloze") {
-        return Err(format!("the key has {} words: a question asks for a term, a name or a number", key_stems.len()));
+        return Err((format!("the key has {} words: a question asks for a term, a name or a number", key_stems.len()), false));
     }
     // The key is found in its passage (as a whole, or every content word of it).
     let passage_all: Vec<String> = words(&c.grounding.passage).iter().map(|w| stem(w)).collect();
     let in_passage = lexicon::contains_seq(&passage_all, &key_stems);
     let passage_set: HashSet<String> = passage_words.iter().cloned().collect();
     if !in_passage && !(key_content.len() >= 1 && coverage(&key_content, &passage_set) >= 0.999) {
-        return Err(format!("the key \"{key}\" is not in its passage"));
+        return Err((format!("the key \"{key}\" is not in its passage"), false));
     }
     // The stem does not give the key away.
     let stem_words: HashSet<String> = words(&c.question).iter().map(|w| stem(w)).collect();
@@ -485,14 +554,22 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
         kept.push((d, q));
     }
     if kept.len() < need {
-        return Err(format!(
-            "{} good distractors, {need} needed{}",
-            kept.len(),
-            if dropped.is_empty() { String::new() } else { format!(" (dropped: {})", dropped.join("; ")) }
+        return Err((
+            format!(
+                "{} good distractors, {need} needed{}",
+                kept.len(),
+                if dropped.is_empty() { String::new() } else { format!(" (dropped: {})", dropped.join("; ")) }
+            ),
+            false,
         ));
     }
     kept.sort_by(|a, b| b.1.total_cmp(&a.1));
     kept.truncate(need);
+    let bonus = kept.iter().map(|(_, q)| q).sum::<f64>() / need.max(1) as f64 * 0.1;
+    let kept: Vec<String> = kept.into_iter().map(|(d, _)| d).collect();
+    c.distractors = kept.clone();
+    c.answer = key.clone();
+    let kept: Vec<(String, ())> = kept.into_iter().map(|d| (d, ())).collect();
     // The key's words in the stem, unless every option shares them.
     let shared: HashSet<String> = key_content
         .iter()
@@ -500,33 +577,30 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
         .cloned()
         .collect();
     if let Some(w) = key_content.iter().find(|k| stem_words.contains(*k) && !shared.contains(*k)) {
-        return Err(format!("the stem gives the key away (\"{w}\")"));
+        return Err((format!("the stem gives the key away (\"{w}\")"), true));
     }
     // A negation in some options but not in the others marks them.
     let negated = |o: &str| words(o).iter().any(|w| is_negation(w));
     if kept.iter().any(|(d, _)| negated(d) != negated(&key)) {
-        return Err("a negation in some options and not in others gives the key away".into());
+        return Err(("a negation in some options and not in others gives the key away".into(), true));
     }
     // The key must not stand out by its length.
     let longest_other = kept.iter().map(|(d, _)| d.chars().count()).max().unwrap_or(0);
     let lk = key.chars().count();
     if lk > 12 && lk as f64 > 1.7 * longest_other as f64 {
-        return Err("the key is much longer than every distractor".into());
+        return Err(("the key is much longer than every distractor".into(), true));
     }
     let (kw, dw) = (words(&key).len(), kept.iter().map(|(d, _)| words(d).len()).max().unwrap_or(0));
     if kw >= 4 && kw > 2 * dw {
-        return Err("the key has many more words than every distractor".into());
+        return Err(("the key has many more words than every distractor".into(), true));
     }
     // A/an before a blank must fit every option.
     if let Some(article) = article_before_blank(&c.question) {
         let fits = |o: &str| starts_with_vowel_sound(o) == (article == "an");
         if fits(&key) != kept.iter().all(|(d, _)| fits(d)) || !fits(&key) {
-            return Err(format!("\"{article}\" before the blank fits only some options"));
+            return Err((format!("\"{article}\" before the blank fits only some options"), true));
         }
     }
-    let bonus = kept.iter().map(|(_, q)| q).sum::<f64>() / need.max(1) as f64 * 0.1;
-    c.distractors = kept.into_iter().map(|(d, _)| d).collect();
-    c.answer = key;
     Ok(bonus)
 }
 

@@ -175,12 +175,16 @@ impl Writer {
         for mut c in candidates {
             let verdict = verify::verify(&mut c, &self.lecture.check, &self.settings);
             match &verdict {
-                Verdict::Rejected { reason } => {
+                Verdict::Rejected { reason } | Verdict::Mendable { reason, .. } => {
                     if self.rejected_samples.len() < MAX_REJECTED_SAMPLES {
                         self.rejected_samples.push(Rejected { origin: c.origin.label(), form: c.form.clone(), question: c.question.clone(), answer: c.answer.clone(), reason: reason.clone() });
                     }
                     let class = reason.split(['(', '"']).next().unwrap_or(reason).trim().to_string();
                     *self.rejected.entry(class).or_default() += 1;
+                    // A mendable one is kept: the last resort of the selector.
+                    if matches!(verdict, Verdict::Mendable { .. }) {
+                        self.checked.push(Checked { candidate: c, verdict });
+                    }
                     continue;
                 }
                 Verdict::Verified { .. } => {

@@ -123,3 +123,29 @@ fn the_exam_is_spread_over_the_lecture() {
     let late = s.questions.iter().filter(|q| q.generated.page > 20).count();
     assert!(late >= 4, "questions from the later lecture: {late}");
 }
+
+#[test]
+fn mendable_candidates_fill_an_exam_only_when_nothing_else_can_and_say_why() {
+    let mendable = |n: usize| Checked { verdict: Verdict::Mendable { score: 5.0, reason: "the question points at something the student cannot see (\"here\")".into() }, ..mcq(n, 1.0, false) };
+    let mut all: Vec<Checked> = (0..2).map(|n| mcq(n, 1.0, false)).collect();
+    all.push(mcq(2, 0.5, true));
+    all.extend((3..6).map(mendable));
+    all.push(Checked { verdict: Verdict::Rejected { reason: "the number 7 is not in its passage".into() }, ..mcq(7, 9.0, false) });
+    // Three asked: the verified two and the one wanting review, none mendable.
+    let s = select(&all, &req(3, 0), 3, None);
+    assert_eq!(s.questions.len(), 3);
+    assert!(s.questions.iter().all(|q| !q.generated.question.question.contains("w3x") && !q.generated.question.question.contains("w4x")));
+    // Five asked: two mendable ones fill the rest, marked with their fault.
+    let s = select(&all, &req(5, 0), 3, None);
+    assert_eq!(s.questions.len(), 5);
+    let mended: Vec<&Written> = s.questions.iter().filter(|q| q.needs_review.as_deref().is_some_and(|r| r.contains("points at"))).collect();
+    assert_eq!(mended.len(), 2, "{:#?}", s.questions);
+    assert!(s.notes.iter().any(|n| n.contains("3 questions could not be verified")), "{:?}", s.notes);
+    // Seven asked: six at most, never the rejected one, and the shortfall is said.
+    let s = select(&all, &req(7, 0), 3, None);
+    assert_eq!(s.questions.len(), 6);
+    assert!(!s.questions.iter().any(|q| q.generated.question.question.contains("w7x")));
+    assert!(s.notes.iter().any(|n| n.contains("6 of 7 multiple-choice")), "{:?}", s.notes);
+    // Spares are verified ones only.
+    assert!(s.spares.iter().all(|q| q.needs_review.is_none()));
+}
