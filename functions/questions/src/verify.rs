@@ -170,8 +170,9 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
         review.push(format!("its passage holds only {:.0} % of the statement's words: check that the lecture says it", supported * 100.0));
     }
     score += 0.3 * supported;
-    // In meaning too: the statement is close to a sentence of its passage.
-    if let (Some(e), false) = (&lecture.embed, candidate.grounding.passage.is_empty()) {
+    // In meaning too: a model's statement is close to a sentence of its
+    // passage (the rules' statements are the lecture's sentences).
+    if let (Some(e), false, false) = (&lecture.embed, candidate.grounding.passage.is_empty(), candidate.origin == Origin::Rules) {
         let mut texts: Vec<&str> = vec![statement.as_str()];
         let sentences: Vec<&str> = split_sentences(&candidate.grounding.passage);
         texts.extend(sentences.iter().copied());
@@ -183,6 +184,8 @@ pub fn verify(candidate: &mut Candidate, lecture: &Lecture, settings: &Settings)
             }
             score += 0.2 * best.max(0.0) as f64;
         }
+    } else if candidate.origin == Origin::Rules {
+        score += 0.2;
     }
 
     match candidate.kind {
