@@ -9,10 +9,12 @@
 //!    (`LLM_BUDGET_MS`) is spent; progress is reported after each passage.
 //! 3. On a blocking thread: the selector fills exactly the count asked.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use examfn_questions::candidate::{Candidate, Writing};
+use examfn_questions::candidate::{Candidate, SourceReport, Writing};
+use futures::FutureExt;
 use examfn_questions::llm::{Chat, LlmSource, Settings};
 use examfn_questions::source::{QuestionSource, RulesSource};
 use examfn_questions::write::{Lecture, Writer};
@@ -112,7 +114,17 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
                     progress(Update { stage: "writing", written: fill.written, total, eta_seconds: eta });
                     flow
                 };
-                let report = source.propose(&lecture, &req, deadline, &mut take).await;
+                // A panic in the source (a bug met by some model output) ends
+                // the model's part, not the exam: the rules' questions and
+                // what the model gave before are kept.
+                let report = match AssertUnwindSafe(source.propose(&lecture, &req, deadline, &mut take)).catch_unwind().await {
+                    Ok(report) => report,
+                    Err(panic) => {
+                        let why = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                        tracing::error!(error = %why, "the language model source panicked");
+                        SourceReport { name: format!("llm:{}", backend.config.model), stopped: Some(format!("the language model source failed: {why}")), ..Default::default() }
+                    }
+                };
                 if report.candidates == 0 {
                     notes.llm_fallback = Some(report.stopped.clone().unwrap_or_else(|| "the language model wrote no question".into()));
                 }

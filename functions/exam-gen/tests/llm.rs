@@ -256,3 +256,38 @@ async fn without_a_usable_model_the_rules_write_the_exam_and_say_why() {
         assert!(r.took < Duration::from_secs(30), "{model}: {:?}", r.took);
     }
 }
+
+/// A chat endpoint whose answers make the model source panic (a bug some
+/// model output met once): the model's part ends, the exam does not.
+#[derive(Clone)]
+struct Panics;
+
+impl examfn_questions::llm::Chat for Panics {
+    async fn complete(&self, _body: String, _timeout: Duration) -> Result<String, examfn_questions::llm::ChatError> {
+        panic!("a bug in the model source")
+    }
+}
+
+#[tokio::test]
+async fn a_panic_in_the_model_source_leaves_the_rules_exam_and_says_why() {
+    use examfn_exam_gen::llm::{LlmBackend, LlmConfig};
+    use examfn_exam_gen::writer::write_exam_with;
+    let (base, _) = endpoint().await;
+    let backend = LlmBackend::new(LlmConfig {
+        base_url: base,
+        model: "good".into(),
+        api_key: None,
+        timeout: Duration::from_secs(5),
+        budget: Duration::from_secs(20),
+        parallel: 1,
+    })
+    .unwrap();
+    let pages = examfn_questions::extract::pdf::extract(&lecture_pdf()).unwrap().pages;
+    let req = examfn_questions::Request { n_mcq: 2, n_tfq: 2, n_options: 4 };
+    let ranker = examfn_exam_gen::Ranker::lexical("tests");
+    let (writing, notes) = write_exam_with(pages, req, &ranker, Some((&backend, &Panics)), &|_| {}).await.expect("the exam is written");
+    assert!(!writing.questions.is_empty(), "the rules wrote the exam");
+    assert!(writing.questions.iter().all(|q| q.origin == "rules"));
+    let why = notes.llm_fallback.expect("the reason");
+    assert!(why.contains("failed") && why.contains("a bug in the model source"), "{why}");
+}

@@ -91,14 +91,15 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
 fn without_pointers(s: &str) -> String {
     let mut t = s.trim().to_string();
     for lead in ["according to the passage,", "according to the text,", "according to the lecture,", "in the passage,", "in the text,", "based on the passage,", "based on the text,"] {
-        if t.len() > lead.len() && t[..lead.len()].eq_ignore_ascii_case(lead) {
+        // By bytes (the phrases are ASCII): a curly quote at the cut is no char boundary.
+        if t.len() > lead.len() && t.as_bytes()[..lead.len()].eq_ignore_ascii_case(lead.as_bytes()) {
             t = capitalize(t[lead.len()..].trim_start());
         }
     }
     for tail in [", according to the passage", " according to the passage", ", according to the text", " according to the text", " in the passage", " in the text", " mentioned in the passage"] {
         for end in ["?", "."] {
             let with = format!("{tail}{end}");
-            if t.to_lowercase().ends_with(&with) {
+            if t.len() >= with.len() && t.as_bytes()[t.len() - with.len()..].eq_ignore_ascii_case(with.as_bytes()) {
                 t = format!("{}{end}", &t[..t.len() - with.len()]);
             }
         }
@@ -250,6 +251,13 @@ mod tests {
         assert_eq!(without_pointers("Which package is mentioned in the passage?"), "Which package is mentioned?");
         assert_eq!(without_pointers("Which tool builds packages, according to the text?"), "Which tool builds packages?");
         assert_eq!(without_pointers("What does the passage imply?"), "What does the passage imply?");
+        // Curly quotes and accents where a phrase would be cut: no panic (a
+        // model's answer on a lab guide crashed the writer here).
+        let s = "The ‘vars’ section above contains variables that you can change if you’d like.";
+        assert_eq!(without_pointers(s), s);
+        assert_eq!(without_pointers("Où ‘é’ est-il défini dans le texte ?"), "Où ‘é’ est-il défini dans le texte ?");
+        assert_eq!(without_pointers("‘é’"), "‘é’");
+        assert_eq!(without_pointers("Which file is named ‘vars’, according to the text?"), "Which file is named ‘vars’?");
     }
 
     #[test]
