@@ -214,10 +214,21 @@ impl Ranker {
     pub fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
         Ok(Self { model: Some(Arc::new(load_model(dir)?)), dir: None, without: String::new() })
     }
-    /// Check at start-up that the model in `dir` loads, then load it again
-    /// for each exam.
+    /// Check at start-up that `dir` holds the model's files (its config
+    /// read), then load it for each exam. Loading it here too took ≈ 270 ms
+    /// of every cold start and left ≈ 8 MB of freed heap in the idle
+    /// process; a model whose weights no longer load ranks that exam
+    /// lexically, saying why.
     pub fn on_demand(dir: &std::path::Path) -> anyhow::Result<Self> {
-        drop(load_model(dir)?);
+        for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+            let path = dir.join(file);
+            let meta = std::fs::metadata(&path).map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: {file}: {e}", dir.display()))?;
+            if meta.len() == 0 {
+                anyhow::bail!("EMBED_MODEL_DIR={}: {file} is empty", dir.display());
+            }
+        }
+        let config = std::fs::read(dir.join("config.json"))?;
+        serde_json::from_slice::<serde_json::Value>(&config).map_err(|e| anyhow::anyhow!("EMBED_MODEL_DIR={}: config.json: {e}", dir.display()))?;
         Ok(Self { model: None, dir: Some(dir.to_path_buf()), without: String::new() })
     }
     /// The model as the writer's embedding model, if there is one (loaded
@@ -733,6 +744,24 @@ mod tests {
         ];
         v.extend_from_slice(pairs);
         Env::from_pairs(v)
+    }
+
+    #[test]
+    fn an_on_demand_model_is_checked_by_its_files_at_start_and_a_broken_one_ranks_lexically() {
+        let dir = std::env::temp_dir().join(format!("examfn-ranker-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let err = Ranker::on_demand(&dir).unwrap_err().to_string();
+        assert!(err.contains("config.json"), "{err}");
+        std::fs::write(dir.join("config.json"), b"{\"hidden_act\": \"gelu\"}").unwrap();
+        std::fs::write(dir.join("tokenizer.json"), b"{}").unwrap();
+        std::fs::write(dir.join("model.safetensors"), b"not weights").unwrap();
+        let ranker = Ranker::on_demand(&dir).expect("the files are there");
+        let (model, why) = ranker.embed();
+        assert!(model.is_none());
+        assert!(why.contains("could not be loaded"), "{why}");
+        std::fs::write(dir.join("config.json"), b"{").unwrap();
+        assert!(Ranker::on_demand(&dir).is_err(), "an unreadable config stops the function");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
