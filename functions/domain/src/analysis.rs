@@ -85,8 +85,15 @@ pub fn csv_field(s: &str) -> String {
 /// result, then one column per exam question (`Q1: <text>`) holding the
 /// answer given (empty when the attempt did not have that question).
 pub fn results_csv(exam: &[Question], attempts: &[Attempt]) -> String {
+    results_csv_with(exam, &[], attempts.iter().map(|a| (a, Vec::new())))
+}
+
+/// [`results_csv`] with more columns after `result`: their names in `extra`,
+/// each attempt's cells beside it.
+pub fn results_csv_with<'a>(exam: &[Question], extra: &[&str], attempts: impl IntoIterator<Item = (&'a Attempt, Vec<String>)>) -> String {
     let mut header: Vec<String> =
         ["student", "attempt_id", "submitted_at", "score", "total", "percentage", "result"].map(String::from).to_vec();
+    header.extend(extra.iter().map(|e| e.to_string()));
     header.extend(exam.iter().enumerate().map(|(i, q)| format!("Q{}: {}", i + 1, q.question)));
     let mut out = String::new();
     let mut row = |cells: Vec<String>| {
@@ -94,7 +101,7 @@ pub fn results_csv(exam: &[Question], attempts: &[Attempt]) -> String {
         out.push_str("\r\n");
     };
     row(header);
-    for a in attempts {
+    for (a, more) in attempts {
         let mut cells = vec![
             a.student.clone(),
             a.attempt_id.clone(),
@@ -104,6 +111,7 @@ pub fn results_csv(exam: &[Question], attempts: &[Attempt]) -> String {
             a.percentage.to_string(),
             a.result.clone(),
         ];
+        cells.extend(more);
         cells.extend(match_answers(exam, a).into_iter().map(|d| d.map(|d| d.user_answer.clone()).unwrap_or_default()));
         row(cells);
     }

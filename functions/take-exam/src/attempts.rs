@@ -401,27 +401,17 @@ impl Attempts {
 
     /// The student's attempts of this exam not submitted yet.
     pub async fn unsubmitted(&self, email: &str, exam: &ExamName) -> Result<Vec<Attempt>, FnError> {
-        let docs: Vec<Document> = self
-            .coll()
-            .find(doc! {"email": email, "exam": exam.as_str(), "submitted_key": ""})
-            .await
-            .map_err(classify)?
-            .try_collect()
-            .await
-            .map_err(classify)?;
-        Ok(docs.iter().map(Attempt::from_doc).collect())
+        self.find(doc! {"email": email, "exam": exam.as_str(), "submitted_key": ""}).await
     }
 
     /// Every unsubmitted attempt at this exam (all students).
     pub async fn unsubmitted_for_exam(&self, exam: &ExamName) -> Result<Vec<Attempt>, FnError> {
-        let docs: Vec<Document> = self
-            .coll()
-            .find(doc! {"exam": exam.as_str(), "submitted_key": ""})
-            .await
-            .map_err(classify)?
-            .try_collect()
-            .await
-            .map_err(classify)?;
+        self.find(doc! {"exam": exam.as_str(), "submitted_key": ""}).await
+    }
+
+    /// The attempts that match `filter`.
+    async fn find(&self, filter: Document) -> Result<Vec<Attempt>, FnError> {
+        let docs: Vec<Document> = self.coll().find(filter).await.map_err(classify)?.try_collect().await.map_err(classify)?;
         Ok(docs.iter().map(Attempt::from_doc).collect())
     }
 
@@ -459,12 +449,8 @@ impl Attempts {
         open.insert("deadline", doc! {"$ne": Bson::Null});
         let mut pending = scope.filter();
         pending.insert("auto_pending", true);
-        let mut out = Vec::new();
-        for f in [open, pending] {
-            let docs: Vec<Document> =
-                self.coll().find(f).await.map_err(classify)?.try_collect().await.map_err(classify)?;
-            out.extend(docs.iter().map(Attempt::from_doc));
-        }
+        let mut out = self.find(open).await?;
+        out.extend(self.find(pending).await?);
         Ok(out)
     }
 

@@ -14,7 +14,7 @@ use mongodb::bson::{doc, Document};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use examfn_domain::analysis::{csv_field, item_analysis, match_answers, Attempt};
+use examfn_domain::analysis::{item_analysis, match_answers, results_csv_with, Attempt};
 use examfn_domain::export::{content_disposition, export as export_exam, file_stem, Format};
 use examfn_domain::grading::{Detail, ExamName};
 use examfn_domain::names::SCORE_COLLECTION;
@@ -172,31 +172,8 @@ async fn exam_and_attempts(
 /// <text>`) holding the answer given (empty when unanswered or when the
 /// attempt did not have the question).
 pub fn attempts_csv(exam: &[examfn_domain::exam::Question], attempts: &[(Attempt, bool)]) -> String {
-    let mut header: Vec<String> = ["student", "attempt_id", "submitted_at", "score", "total", "percentage", "result", "submitted_by"]
-        .map(String::from)
-        .to_vec();
-    header.extend(exam.iter().enumerate().map(|(i, q)| format!("Q{}: {}", i + 1, q.question)));
-    let mut out = String::new();
-    let mut row = |cells: Vec<String>| {
-        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
-    };
-    row(header);
-    for (a, automatic) in attempts {
-        let mut cells = vec![
-            a.student.clone(),
-            a.attempt_id.clone(),
-            a.submitted_at.clone(),
-            a.score.to_string(),
-            a.details.len().to_string(),
-            a.percentage.to_string(),
-            a.result.clone(),
-            if *automatic { SUBMITTED_AUTOMATICALLY.to_string() } else { "student".to_string() },
-        ];
-        cells.extend(match_answers(exam, a).into_iter().map(|d| d.map(|d| d.user_answer.clone()).unwrap_or_default()));
-        row(cells);
-    }
-    out
+    let who = |automatic: bool| if automatic { SUBMITTED_AUTOMATICALLY } else { "student" }.to_string();
+    results_csv_with(exam, &["submitted_by"], attempts.iter().map(|(a, automatic)| (a, vec![who(*automatic)])))
 }
 
 /// `GET /educator/exams/{name}/results.csv`: one row per attempt.
