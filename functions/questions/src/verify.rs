@@ -569,14 +569,15 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
     kept.sort_by(|a, b| b.1.total_cmp(&a.1));
     kept.truncate(need);
     let bonus = kept.iter().map(|(_, q)| q).sum::<f64>() / need.max(1) as f64 * 0.1;
-    let kept: Vec<String> = kept.into_iter().map(|(d, _)| d).collect();
-    c.distractors = kept.clone();
+    // The chosen distractors are the candidate's from here on, also when a
+    // check below refuses it (a mendable candidate keeps them).
+    c.distractors = kept.into_iter().map(|(d, _)| d).collect();
     c.answer = key.clone();
-    let kept: Vec<(String, ())> = kept.into_iter().map(|d| (d, ())).collect();
+    let kept = &c.distractors;
     // The key's words in the stem, unless every option shares them.
     let shared: HashSet<String> = key_content
         .iter()
-        .filter(|k| kept.iter().all(|(d, _)| content_stems(d).contains(k)))
+        .filter(|k| kept.iter().all(|d| content_stems(d).contains(k)))
         .cloned()
         .collect();
     if let Some(w) = key_content.iter().find(|k| stem_words.contains(*k) && !shared.contains(*k)) {
@@ -584,23 +585,23 @@ fn options_ok(c: &mut Candidate, lecture: &Lecture, settings: &Settings, passage
     }
     // A negation in some options but not in the others marks them.
     let negated = |o: &str| words(o).iter().any(|w| is_negation(w));
-    if kept.iter().any(|(d, _)| negated(d) != negated(&key)) {
+    if kept.iter().any(|d| negated(d) != negated(&key)) {
         return Err(("a negation in some options and not in others gives the key away".into(), true));
     }
     // The key must not stand out by its length.
-    let longest_other = kept.iter().map(|(d, _)| d.chars().count()).max().unwrap_or(0);
+    let longest_other = kept.iter().map(|d| d.chars().count()).max().unwrap_or(0);
     let lk = key.chars().count();
     if lk > 12 && lk as f64 > 1.7 * longest_other as f64 {
         return Err(("the key is much longer than every distractor".into(), true));
     }
-    let (kw, dw) = (words(&key).len(), kept.iter().map(|(d, _)| words(d).len()).max().unwrap_or(0));
+    let (kw, dw) = (words(&key).len(), kept.iter().map(|d| words(d).len()).max().unwrap_or(0));
     if kw >= 4 && kw > 2 * dw {
         return Err(("the key has many more words than every distractor".into(), true));
     }
     // A/an before a blank must fit every option.
     if let Some(article) = article_before_blank(&c.question) {
         let fits = |o: &str| starts_with_vowel_sound(o) == (article == "an");
-        if fits(&key) != kept.iter().all(|(d, _)| fits(d)) || !fits(&key) {
+        if fits(&key) != kept.iter().all(|d| fits(d)) || !fits(&key) {
             return Err((format!("\"{article}\" before the blank fits only some options"), true));
         }
     }
