@@ -315,7 +315,7 @@ mod tests {
         assert!(Cli::try_parse_from(["examfn", "up", "--llm-model", "gpt"]).is_err());
         // exam-gen learns the server's address from the start, or nothing with --no-llm.
         let env = platform::llm_env(&up(&["--port-offset", "300"]));
-        assert_eq!(env, vec![("LLM_BASE_URL", "http://127.0.0.1:8390/v1".to_string()), ("LLM_MODEL", "qwen2.5-coder-1.5b-instruct".to_string())]);
+        assert_eq!(env, vec![("LLM_BASE_URL", "http://127.0.0.1:8390/v1".to_string()), ("LLM_MODEL", "qwen2.5-coder-1.5b-instruct".to_string()), ("LLM_PARALLEL", "2".to_string())]);
         assert!(platform::llm_env(&up(&["--no-llm"])).is_empty());
     }
 

@@ -69,7 +69,7 @@ impl UpOptions {
 /// back to its rules meanwhile); nothing with `--no-llm`.
 pub fn llm_env(o: &UpOptions) -> Vec<(&'static str, String)> {
     match o.llm_model {
-        Some(m) => vec![("LLM_BASE_URL", llm::base_url(o.llm_port)), ("LLM_MODEL", m.alias().to_string())],
+        Some(m) => vec![("LLM_BASE_URL", llm::base_url(o.llm_port)), ("LLM_MODEL", m.alias().to_string()), ("LLM_PARALLEL", llm::SLOTS.to_string())],
         None => Vec::new(),
     }
 }

@@ -90,7 +90,7 @@ if [[ $rules_only == 0 && $score_only == 0 ]]; then
     gguf=$(bash "$root/platform/install-llm.sh" model qwen)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     # The flags `examfn up` starts the server with (src/llm.rs).
-    OMP_WAIT_POLICY=PASSIVE "$server" -m "$gguf" --host 127.0.0.1 --port "$port" -t "$(nproc)" -c 8192 -np 1 \
+    OMP_WAIT_POLICY=PASSIVE "$server" -m "$gguf" --host 127.0.0.1 --port "$port" -t "$(nproc)" -c 16384 -np 2 \
         --alias "$alias_name" --no-webui > "$out/llm-server.log" 2>&1 &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null || true' EXIT
@@ -107,7 +107,7 @@ if [[ $rules_only == 0 && $score_only == 0 ]]; then
     echo "== with the model ($alias_name, budget ${budget} ms per exam)" >&2
     EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/llm.rss" \
         "$bin" "$cache/corpus-v1" "$(part llm)" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
-        --budget-ms "$budget" "${only[@]}" ${CHAT_CACHE:+--cache "$CHAT_CACHE"} 2> "$out/llm.log"
+        --budget-ms "$budget" --parallel 2 "${only[@]}" ${CHAT_CACHE:+--cache "$CHAT_CACHE"} 2> "$out/llm.log"
     grep ' pages ' "$out/llm.log" >&2 || true
     kill $server_pid 2>/dev/null || true
     merge_into llm

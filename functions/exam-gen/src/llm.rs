@@ -27,6 +27,9 @@ pub struct LlmConfig {
     pub budget: Duration,
     /// Requests in flight at once (`LLM_PARALLEL`; the server's slots, llama-server `-np`).
     pub parallel: usize,
+    /// Whether the model answers its own questions, passage in hand, before
+    /// they go on (`LLM_CHECK`, on by default; see `examfn_questions::llm::check`).
+    pub check: bool,
 }
 
 impl std::fmt::Debug for LlmConfig {
@@ -37,6 +40,7 @@ impl std::fmt::Debug for LlmConfig {
             .field("timeout", &self.timeout)
             .field("budget", &self.budget)
             .field("parallel", &self.parallel)
+            .field("check", &self.check)
             .finish_non_exhaustive()
     }
 }

@@ -97,6 +97,7 @@ pub async fn write_exam_with<C: Chat + Clone + Send + Sync>(
                 let mut settings = Settings::new(backend.config.model.clone());
                 settings.request_timeout = backend.config.timeout;
                 settings.parallel = backend.config.parallel;
+                settings.check = backend.config.check;
                 let source = LlmSource::new(chat.clone(), settings);
                 progress(Update { stage: "writing", written: rules_fill, total, eta_seconds: None });
                 // The model reads passages until the exam is filled with verified

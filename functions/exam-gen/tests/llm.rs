@@ -47,11 +47,16 @@ async fn chat(State(seen): State<Seen>, headers: axum::http::HeaderMap, Json(bod
     let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
     let model = body["model"].as_str().unwrap_or_default().to_string();
     let user = body["messages"][1]["content"].as_str().unwrap_or_default().to_string();
+    let checking = body["response_format"]["json_schema"]["name"] == "exam_check";
     seen.bodies.lock().unwrap().push((auth, body));
-    let items: Vec<Value> = facts().into_iter().filter(|(k, _)| user.contains(k)).map(|(_, v)| v).collect();
-    let answer = json!({ "items": items }).to_string();
+    let answer = if checking {
+        check_answer(&user, model == "contrary")
+    } else {
+        let items: Vec<Value> = facts().into_iter().filter(|(k, _)| user.contains(k)).map(|(_, v)| v).collect();
+        json!({ "items": items }).to_string()
+    };
     match model.as_str() {
-        "good" => Json(reply(&answer)).into_response(),
+        "good" | "contrary" => Json(reply(&answer)).into_response(),
         "fenced" => Json(reply(&format!("Sure! Here are the items:\n```json\n{answer}\n```\nLet me know [if] you need more."))).into_response(),
         "garbage" => Json(reply("I am sorry, I cannot read this lecture.")).into_response(),
         "error" => (axum::http::StatusCode::TOO_MANY_REQUESTS, "slow down").into_response(),
@@ -61,6 +66,26 @@ async fn chat(State(seen): State<Seen>, headers: axum::http::HeaderMap, Json(bod
         }
         _ => (axum::http::StatusCode::NOT_FOUND, "no such model").into_response(),
     }
+}
+
+/// The check of a passage's questions ("1. question" then "A) option"
+/// lines): the letter of each question's key, as a model that reads well
+/// would answer, or (`contrary`) the letter of a wrong answer.
+fn check_answer(user: &str, contrary: bool) -> String {
+    let facts = facts();
+    let mut answer = serde_json::Map::new();
+    let mut current: Option<(String, String)> = None;
+    for line in user.lines() {
+        if let Some((n, q)) = line.split_once(". ").filter(|(n, _)| n.parse::<usize>().is_ok()) {
+            let key = facts.iter().find(|(_, f)| f["question"] == q).map(|(_, f)| f["answer"].as_str().unwrap().to_string());
+            current = key.map(|k| (n.to_string(), k));
+        } else if let (Some((n, key)), Some((letter, option))) = (&current, line.split_once(") ")) {
+            if (option == key) != contrary {
+                answer.insert(n.clone(), json!(letter));
+            }
+        }
+    }
+    Value::Object(answer).to_string()
 }
 
 async fn endpoint() -> (String, Seen) {
@@ -220,13 +245,31 @@ async fn the_model_writes_grounded_questions_that_the_verifier_checks() {
     assert!(r.status.get_str("generator").unwrap().starts_with("llm:good"));
     let notice = r.notice.expect("an exam-ready notice");
     assert!(notice["text"].as_str().unwrap().contains("It took"), "{notice}");
+    // The model answered its own questions, passage in hand, and kept them.
+    let check = &llm["check"];
+    assert!(check["facts"].as_u64().unwrap() >= 1 && check["refused"] == 0 && check["failed"] == 0, "{llm}");
     // What the server received: the key, the schema, the passage.
     let bodies = seen.bodies.lock().unwrap();
+    assert!(bodies.iter().any(|(_, b)| b["response_format"]["json_schema"]["name"] == "exam_check"));
     let (auth, body) = &bodies[0];
     assert_eq!(auth.as_deref(), Some("Bearer sk-test"));
     assert_eq!(body["response_format"]["type"], "json_schema");
     assert_eq!(body["temperature"], 0);
     assert!(body["messages"][1]["content"].as_str().unwrap().contains("Passage:"));
+}
+
+#[tokio::test]
+async fn questions_whose_key_the_model_does_not_choose_are_dropped() {
+    let (base, _) = endpoint().await;
+    let r = run("rivers-contrary", &llm_env(&base, "contrary", 5000), 3, 2).await;
+    let sources = r.meta["sources"].as_array().unwrap();
+    let llm = sources.iter().find(|s| s["name"] == "llm:contrary").expect("the model's report");
+    let check = &llm["check"];
+    assert!(check["facts"].as_u64().unwrap() >= 1, "{llm}");
+    assert_eq!(check["refused"], check["facts"], "every fact refused: {llm}");
+    assert_eq!(llm["candidates"], 0, "{llm}");
+    let qs = questions(&r.meta);
+    assert!(!qs.is_empty() && qs.iter().all(|q| q["origin"] == "rules"), "the rules wrote the exam: {:#}", r.meta);
 }
 
 #[tokio::test]
@@ -280,6 +323,7 @@ async fn a_panic_in_the_model_source_leaves_the_rules_exam_and_says_why() {
         timeout: Duration::from_secs(5),
         budget: Duration::from_secs(20),
         parallel: 1,
+        check: true,
     })
     .unwrap();
     let pages = examfn_questions::extract::pdf::extract(&lecture_pdf()).unwrap().pages;

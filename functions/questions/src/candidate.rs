@@ -131,10 +131,29 @@ pub struct SourceReport {
     /// Why the source stopped early or was not used (absent when it ran to the end).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// What the language model's check of its own questions did (absent
+    /// for other sources, or when the check is off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<CheckReport>,
     /// What the source found in the text (the rule-based source: definitions,
     /// texts embedded), merged into the exam's stats.
     #[serde(skip)]
     pub stats: Option<Stats>,
+}
+
+/// The language model's check of its own questions (see `llm::check`),
+/// summed over the passages read.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CheckReport {
+    /// Facts the model was asked to answer.
+    pub facts: usize,
+    /// Of those, dropped: the model, holding the passage, did not choose the key.
+    pub refused: usize,
+    /// Wrong answers dropped: the model chose them as correct too.
+    pub distractors_dropped: usize,
+    /// Passages whose check failed (no answer in time, or garbage): their
+    /// facts went on unchecked.
+    pub failed: usize,
 }
 
 /// A written exam with its sidecar's content.

@@ -14,6 +14,7 @@
 //! The HTTP call is the caller's ([`Chat`]); this module builds the requests
 //! and reads the answers.
 
+pub mod check;
 pub mod facts;
 pub mod prompt;
 
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::candidate::{Candidate, SourceReport};
+use crate::candidate::{Candidate, CheckReport, SourceReport};
 use crate::passages::Passage;
 use crate::Request;
 
@@ -63,6 +64,9 @@ pub struct Settings {
     pub max_failures: usize,
     /// Requests in flight at once (the server's slots: llama-server `-np`).
     pub parallel: usize,
+    /// Whether the model answers its own questions before they go on
+    /// ([`check`]).
+    pub check: bool,
 }
 
 impl Settings {
@@ -73,6 +77,7 @@ impl Settings {
             request_timeout: Duration::from_secs(90),
             max_failures: 3,
             parallel: 1,
+            check: true,
         }
     }
 }
@@ -126,15 +131,51 @@ impl<C: Chat> LlmSource<C> {
             let timeout = self.settings.request_timeout.min(deadline - now);
             let n = per_passage.min(1 + passages[i].words / 20);
             let body = prompt::request(&self.settings.model, title, &passages[i], n, req.n_options);
-            (i, Some(self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content))))
+            let items = match self.chat.complete(body, timeout).await.and_then(|content| prompt::parse(&content)) {
+                Ok(items) => items,
+                Err(e) => return (i, Some((Err(e), None))),
+            };
+            if !self.settings.check {
+                return (i, Some((Ok(items), None)));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return (i, Some((Ok(items), Some(Err(ChatError::Timeout(0))))));
+            }
+            let body = check::request(&self.settings.model, title, &passages[i], &items);
+            let timeout = self.settings.request_timeout.min(deadline - now);
+            let n_facts = items.len();
+            match self.chat.complete(body, timeout).await.and_then(|content| check::parse(&content, &items)) {
+                Ok(picks) => {
+                    let (kept, outcome) = check::apply(items, &picks);
+                    (i, Some((Ok(kept), Some(Ok((n_facts, outcome))))))
+                }
+                Err(e) => (i, Some((Ok(items), Some(Err(e))))),
+            }
         };
-        let mut answers = futures::stream::iter(order.iter().copied()).map(ask).buffered(self.settings.parallel.max(1));
+        // A title slide, an outline, a "this tutorial covers …" paragraph:
+        // what the model writes of them is about the document, so its time
+        // goes to the others.
+        let order: Vec<usize> = order.iter().copied().filter(|&i| !about_the_document(&passages[i], title)).collect();
+        let mut answers = futures::stream::iter(order).map(ask).buffered(self.settings.parallel.max(1));
         while let Some((i, answer)) = answers.next().await {
             let Some(answer) = answer else {
                 report.stopped = Some("the time for the language model was used up".into());
                 break;
             };
             report.passages += 1;
+            let (answer, checked) = answer;
+            if let Some(checked) = checked {
+                let r = report.check.get_or_insert_with(CheckReport::default);
+                match checked {
+                    Ok((n, outcome)) => {
+                        r.facts += n;
+                        r.refused += outcome.refused;
+                        r.distractors_dropped += outcome.dropped;
+                    }
+                    Err(_) => r.failed += 1,
+                }
+            }
             match answer {
                 Ok(items) => {
                     failures = 0;
@@ -162,6 +203,18 @@ impl<C: Chat> LlmSource<C> {
     }
 }
 
+/// Whether most sentences of `p` are about the document itself: they name
+/// it (its title, "tutorial", "lecture", …).
+fn about_the_document(p: &Passage, title: &str) -> bool {
+    let title = title.trim().to_lowercase();
+    let sentences: Vec<&str> = if p.texts.is_empty() { vec![p.text.as_str()] } else { p.texts.iter().map(String::as_str).collect() };
+    let about = sentences
+        .iter()
+        .filter(|s| crate::verify::cues::about_the_document(s).is_some() || title.split_whitespace().count() >= 2 && s.to_lowercase().contains(&title))
+        .count();
+    about * 2 >= sentences.len().max(1)
+}
+
 /// One fact as the model writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Item {
@@ -170,4 +223,30 @@ pub struct Item {
     pub answer: String,
     #[serde(default)]
     pub distractors: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(texts: &[&str]) -> Passage {
+        Passage {
+            page: 1,
+            title: String::new(),
+            sentences: vec![],
+            texts: texts.iter().map(|t| t.to_string()).collect(),
+            text: texts.join(" "),
+            words: 20,
+            position: 0.0,
+            score: 1.0,
+        }
+    }
+
+    #[test]
+    fn passages_about_the_document_are_not_read() {
+        let title = "Debian Packaging Tutorial";
+        assert!(about_the_document(&passage(&["Debian Packaging Tutorial Lucas Nussbaum.", "Outline of the lecture."]), title));
+        assert!(about_the_document(&passage(&["This tutorial covers the most important points."]), title));
+        assert!(!about_the_document(&passage(&["Lintian checks packages for errors.", "The rules file says how to build the package.", "See the tutorial."]), title));
+    }
 }

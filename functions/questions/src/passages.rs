@@ -40,6 +40,11 @@ pub struct Passage {
 }
 
 fn usable(s: &Sentence) -> bool {
+    // A citation the PDF printed as "?" (its reference unresolved) leaves
+    // a sentence no one can ask about ("Both ? and ? analysed …").
+    if has_placeholder(&s.text) {
+        return false;
+    }
     match s.class {
         Class::Prose | Class::Dependent => true,
         // Slide bullets without a verb still carry the slide's facts.
@@ -50,6 +55,15 @@ fn usable(s: &Sentence) -> bool {
         Class::Code | Class::Reference | Class::Table => explained(&s.text),
         _ => false,
     }
+}
+
+/// Whether `text` holds a "?" standing for an unresolved citation or
+/// reference: a "?" token of its own ("by ?", "(?)", "[?; ?]") anywhere but
+/// at the end of a question.
+pub fn has_placeholder(text: &str) -> bool {
+    let t = text.trim_end();
+    let body = t.strip_suffix('?').unwrap_or(t);
+    body.split_whitespace().any(|tok| tok.trim_matches(|c: char| "()[],;.:".contains(c)) == "?" || tok.contains("(?") || tok.contains("?)"))
 }
 
 /// Whether a code or table line explains itself in words: at least eight
@@ -244,6 +258,15 @@ mod tests {
         assert!(ps[1].text.contains("Calvin cycle"));
         assert!(ps.iter().all(|p| p.words >= MIN_WORDS && p.words <= MAX_WORDS && p.score > 0.0));
         assert!(ps[0].position < ps[1].position);
+    }
+
+    #[test]
+    fn unresolved_citations_are_seen() {
+        assert!(has_placeholder("Both ? and ? made use of the report by ?."));
+        assert!(has_placeholder("The earlier studies were ignored (?)."));
+        assert!(has_placeholder("As shown by [?; ?], smoking raises the risk."));
+        assert!(!has_placeholder("Which package provides the comment environment?"));
+        assert!(!has_placeholder("What does ?help show in R?"));
     }
 
     #[test]

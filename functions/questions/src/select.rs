@@ -51,6 +51,17 @@ pub struct Selection {
     pub notes: Vec<String>,
 }
 
+/// How a pass of the selector fills the true/false places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// Half of them false, the multiple-choice places as asked.
+    Even,
+    /// Half of them false; places an even split leaves empty go to multiple choice.
+    ToChoice,
+    /// Any truth value.
+    Any,
+}
+
 struct Pick<'a> {
     c: &'a Checked,
     stems: HashSet<String>,
@@ -82,20 +93,29 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     let mut notes = Vec::new();
     let bands = BANDS.min((req.n_mcq + req.n_tfq).max(1));
     let n_false = if req.n_tfq % 2 == 1 && seed % 2 == 1 { req.n_tfq / 2 + 1 } else { req.n_tfq / 2 };
+    let total = req.n_mcq + req.n_tfq;
     // Passes: verified only, then with those that need review; both with
-    // half the true/false items false; then (verified first again) any
-    // truth value for the true/false items still missing; last, the same
-    // two with the mendable ones.
-    for (max_tier, balanced) in [(0, true), (1, true), (0, false), (1, false), (2, true), (2, false)] {
-        let want = |kind: QuestionType, answer: &str| -> usize {
-            match kind {
-                QuestionType::MultipleChoice => req.n_mcq,
-                QuestionType::TrueFalse if !balanced => req.n_tfq,
-                QuestionType::TrueFalse if answer == "False" => n_false,
-                QuestionType::TrueFalse => req.n_tfq - n_false,
+    // half the true/false items false. Then the true/false places that an
+    // even split leaves empty go to multiple choice (a surplus of true
+    // statements would give their key away), first verified, then wanting
+    // review, then mendable. Only then any truth value.
+    use Fill::*;
+    for (max_tier, fill) in [(0, Even), (1, Even), (0, ToChoice), (1, ToChoice), (2, Even), (2, ToChoice), (0, Any), (1, Any), (2, Any)] {
+        let want = |kind: QuestionType, answer: &str, chosen: &[Pick]| -> usize {
+            let tf_have = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse).count();
+            match (kind, fill) {
+                (QuestionType::MultipleChoice, Even) => req.n_mcq,
+                (QuestionType::MultipleChoice, _) => total.saturating_sub(tf_have),
+                (QuestionType::TrueFalse, Any) => req.n_tfq,
+                (QuestionType::TrueFalse, _) if answer == "False" => n_false,
+                (QuestionType::TrueFalse, _) => req.n_tfq - n_false,
             }
         };
+        let balanced = fill != Any;
         loop {
+            if chosen.len() >= total {
+                break;
+            }
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
@@ -107,7 +127,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
                     .iter()
                     .filter(|p| p.c.candidate.kind == cand.kind && (cand.kind == QuestionType::MultipleChoice || !balanced || p.c.candidate.answer == cand.answer))
                     .count();
-                if have >= want(cand.kind, &cand.answer) || facts.contains(&cand.fact) {
+                if have >= want(cand.kind, &cand.answer, &chosen) || facts.contains(&cand.fact) {
                     continue;
                 }
                 let sentence_key = lexicon::norm_option(&cand.grounding.sentence);
@@ -155,11 +175,19 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     }
     let count = |kind| chosen.iter().filter(|p| p.c.candidate.kind == kind).count();
     let (mcq, tfq) = (count(QuestionType::MultipleChoice), count(QuestionType::TrueFalse));
-    if mcq < req.n_mcq {
-        notes.push(format!("{mcq} of {} multiple-choice questions: the lecture's text supports no more that pass the checks", req.n_mcq));
-    }
-    if tfq < req.n_tfq {
-        notes.push(format!("{tfq} of {} true/false questions: the lecture's text supports no more that pass the checks", req.n_tfq));
+    if mcq + tfq < total {
+        if mcq < req.n_mcq {
+            notes.push(format!("{mcq} of {} multiple-choice questions: the lecture's text supports no more that pass the checks", req.n_mcq));
+        }
+        if tfq < req.n_tfq {
+            notes.push(format!("{tfq} of {} true/false questions: the lecture's text supports no more that pass the checks", req.n_tfq));
+        }
+    } else if tfq < req.n_tfq {
+        notes.push(format!(
+            "{} of the {} true/false questions asked are multiple choice: too few false statements passed the checks for an even split",
+            req.n_tfq - tfq,
+            req.n_tfq
+        ));
     }
 
     // Exam order: multiple choice, then true/false, each in lecture order.

@@ -514,6 +514,7 @@ pub const CHECK_IMPERATIVES: &[&str] = &[
     "see", "note", "try", "run", "type", "click", "open", "select", "enter", "install", "add", "create", "make",
     "go", "check", "compare", "draw", "explain", "describe", "list", "give", "repeat", "fit", "estimate", "apply",
     "press", "choose", "navigate", "copy", "paste", "save", "download", "edit", "remember", "recall", "look",
+    "skip", "modify", "avoid", "keep", "put", "specify", "replace", "insert", "remove", "delete", "follow", "change",
 ];
 
 

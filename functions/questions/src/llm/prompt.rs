@@ -32,7 +32,9 @@ Example answer:
 {"statement": "Enzymes are proteins that speed up chemical reactions in cells without being used up.", "question": "Which proteins speed up chemical reactions in cells without being used up?", "answer": "Enzymes", "distractors": ["Antibodies", "Hormones", "Collagens", "Histones"]},
 {"statement": "An enzyme binds its substrate at a region called the active site.", "question": "At which region of an enzyme does its substrate bind?", "answer": "active site", "distractors": ["allosteric site", "hydrophobic core", "peptide backbone", "signal sequence"]},
 {"statement": "Most human enzymes work best at about 37 °C.", "question": "At about which temperature do most human enzymes work best?", "answer": "37 °C", "distractors": ["25 °C", "50 °C", "65 °C", "15 °C"]}
-]}"#;
+]}
+
+When you are asked to check questions instead, answer each numbered question as a careful student who has only the passage: give the letter of the option that the passage shows to be correct. Use only the passage."#;
 
 /// The JSON schema of the answer, as JSON text whose keys come in the
 /// order to write them (`serde_json`'s maps sort their keys).
@@ -56,14 +58,7 @@ const SCHEMA_SLOT: &str = "\\u0000schema";
 /// each with `n_options` wrong answers (one more than an exam needs, for the
 /// verifier to choose from).
 pub fn request(model: &str, title: &str, passage: &Passage, n_items: usize, n_options: usize) -> String {
-    let mut user = String::new();
-    if !title.trim().is_empty() {
-        user.push_str(&format!("Lecture: {}\n", title.trim()));
-    }
-    if !passage.title.trim().is_empty() {
-        user.push_str(&format!("Section: {}\n", passage.title.trim()));
-    }
-    user.push_str(&format!("\nPassage:\n{}\n\nWrite {n_items} items, each about a different fact of this passage.", passage.text.trim()));
+    let user = format!("{}Write {n_items} items, each about a different fact of this passage.", passage_header(title, passage));
     let n_distractors = n_options.max(2);
     let body = json!({
         "model": model,
@@ -79,6 +74,22 @@ pub fn request(model: &str, title: &str, passage: &Passage, n_items: usize, n_op
         }
     });
     body.to_string().replacen(&format!("\"{SCHEMA_SLOT}\""), &schema(n_items, n_distractors), 1)
+}
+
+/// The start of every request about a passage: the lecture's title, the
+/// section's, the passage. Requests about one passage share it (and the
+/// system prompt), so a server that caches prompt prefixes reads the passage
+/// once for writing its facts and checking them.
+pub fn passage_header(title: &str, passage: &Passage) -> String {
+    let mut user = String::new();
+    if !title.trim().is_empty() {
+        user.push_str(&format!("Lecture: {}\n", title.trim()));
+    }
+    if !passage.title.trim().is_empty() {
+        user.push_str(&format!("Section: {}\n", passage.title.trim()));
+    }
+    user.push_str(&format!("\nPassage:\n{}\n\n", passage.text.trim()));
+    user
 }
 
 /// `choices[0].message.content` of a chat-completions reply.

@@ -149,3 +149,22 @@ fn mendable_candidates_fill_an_exam_only_when_nothing_else_can_and_say_why() {
     // Spares are verified ones only.
     assert!(s.spares.iter().all(|q| q.needs_review.is_none()));
 }
+
+#[test]
+fn true_false_places_an_even_split_cannot_fill_go_to_multiple_choice() {
+    // Six true statements, one false, plenty of multiple choice: 4 + 4 asked.
+    let mut all: Vec<Checked> = (0..6).map(|n| tf(n, "True")).collect();
+    all.push(tf(6, "False"));
+    all.extend((10..20).map(|n| mcq(n, 1.0, false)));
+    let s = select(&all, &req(4, 4), 5, None);
+    let count = |kind| s.questions.iter().filter(|q| q.generated.kind == kind).count();
+    assert_eq!(s.questions.len(), 8, "the count asked");
+    assert_eq!(count(QuestionType::TrueFalse), 3, "two true (half of those asked), one false: {:?}", s.notes);
+    assert_eq!(count(QuestionType::MultipleChoice), 5);
+    assert!(s.notes.iter().any(|n| n.starts_with("1 of the 4 true/false questions asked are multiple choice")), "{:?}", s.notes);
+    // With nothing else to ask, the true statements still fill the exam.
+    let only_tf: Vec<Checked> = (0..6).map(|n| tf(n, "True")).chain([tf(6, "False")]).collect();
+    let s = select(&only_tf, &req(0, 4), 5, None);
+    assert_eq!(s.questions.len(), 4);
+    assert!(s.notes.iter().any(|n| n.contains("3 of the true/false statements are true and 1 false")), "{:?}", s.notes);
+}

@@ -145,8 +145,8 @@ fn true_false_items_are_false_through_a_fact_never_through_not_alone() {
     assert!(matches!(verify(&mut swapped, &l, &s), Verdict::Verified { .. }), "{:?}", verify(&mut swapped.clone(), &l, &s));
     let mut negated = tf("The comment environment is not provided by the verbatim package.", "False", STATEMENT);
     match verify(&mut negated, &l, &s) {
-        Verdict::Review { reason, .. } => assert!(reason.contains("not"), "{reason}"),
-        other => panic!("a negation is kept for review only: {other:?}"),
+        Verdict::Mendable { reason, .. } => assert!(reason.contains("not"), "{reason}"),
+        other => panic!("a negation is the last resort, for review only: {other:?}"),
     }
     let mut both = tf("The comment environment is not provided by the graphicx package.", "False", STATEMENT);
     assert!(rejected(&verify(&mut both, &l, &s)).contains("negation"));
