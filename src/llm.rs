@@ -376,13 +376,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_server_serves_the_model_on_loopback_under_its_alias_with_one_slot() {
+    fn the_server_serves_the_model_on_loopback_under_its_alias_with_two_slots() {
         let args = server_args(Path::new("/c/models/q/model.gguf"), 8390, 2, "qwen2.5-coder-1.5b-instruct");
         let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         let line = args.join(" ");
         assert_eq!(
             line,
-            "-m /c/models/q/model.gguf --host 127.0.0.1 --port 8390 -t 2 -c 8192 -np 1 --alias qwen2.5-coder-1.5b-instruct --no-webui"
+            "-m /c/models/q/model.gguf --host 127.0.0.1 --port 8390 -t 2 -c 16384 -np 2 --alias qwen2.5-coder-1.5b-instruct --no-webui"
         );
         // Never zero threads (llama-server would take -1 = its own guess).
         assert!(server_args(Path::new("m"), 1, 0, "a").iter().any(|a| a == "1"));

@@ -20,6 +20,9 @@
 #                          # these lectures again, into the results of the others
 #   bash bench/exam-quality/run.sh --score-only     # score the results again
 #
+# LLM_CHECK=true writes with the model's check of its own questions
+# (exam-gen's LLM_CHECK, off by default), to measure what the check does.
+#
 # CHAT_CACHE=DIR keeps each answer of the model in DIR and answers from it on
 # a later run (the same prompt): a change of the verifier or the selector is
 # then measured on the same answers in minutes; the times of such a run are
@@ -107,7 +110,7 @@ if [[ $rules_only == 0 && $score_only == 0 ]]; then
     echo "== with the model ($alias_name, budget ${budget} ms per exam)" >&2
     EXAMFN_EMBED_MODEL_DIR=$embed /usr/bin/time -f '%M' -o "$out/llm.rss" \
         "$bin" "$cache/corpus-v1" "$(part llm)" --llm "http://127.0.0.1:$port/v1" --model "$alias_name" \
-        --budget-ms "$budget" --parallel 2 "${only[@]}" ${CHAT_CACHE:+--cache "$CHAT_CACHE"} 2> "$out/llm.log"
+        --budget-ms "$budget" --parallel 2 "${only[@]}" ${LLM_CHECK:+$([[ $LLM_CHECK == true ]] && echo --check)} ${CHAT_CACHE:+--cache "$CHAT_CACHE"} 2> "$out/llm.log"
     grep ' pages ' "$out/llm.log" >&2 || true
     kill $server_pid 2>/dev/null || true
     merge_into llm
@@ -127,6 +130,9 @@ if [[ -f $here/labels/strict-key.json ]]; then
 fi
 runs=(rules)
 [[ $rules_only == 0 ]] && runs=(llm rules)
+# A run with the model's check of its own questions (LLM_CHECK=true), kept
+# as results/llm-check.* beside the default run, is scored with them.
+[[ $rules_only == 0 && -f $out/llm-check.json && -f $out/llm-check.rss ]] && runs+=(llm-check)
 : > "$out/latest.md"
 for run in "${runs[@]}"; do
     python3 "$here/score.py" "$out/$run.json" "${labels[@]}" "${key[@]}" --title "$run" --md "$out/$run.md" > /dev/null

@@ -3,7 +3,7 @@
 //! model → verifier → selector), timed per lecture.
 //!
 //!     write CORPUS_DIR OUT.json [--llm BASE_URL --model NAME] [--only ID,ID]
-//!           [--cache DIR] [--budget-ms MS] [--no-check] [--mcq 12 --tfq 8 --options 4]
+//!           [--cache DIR] [--budget-ms MS] [--check] [--mcq 12 --tfq 8 --options 4]
 //!
 //! Without `--llm` only the rule-based source writes. `EXAMFN_EMBED_MODEL_DIR`
 //! ranks with all-MiniLM-L6-v2. `--cache DIR` keeps each chat answer in DIR
@@ -51,7 +51,7 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 {
-        eprintln!("usage: write CORPUS_DIR OUT.json [--llm BASE_URL --model NAME] [--only ID,ID] [--cache DIR] [--budget-ms MS] [--no-check]");
+        eprintln!("usage: write CORPUS_DIR OUT.json [--llm BASE_URL --model NAME] [--only ID,ID] [--cache DIR] [--budget-ms MS] [--check]");
         std::process::exit(2);
     }
     let dir = PathBuf::from(&args[1]);
@@ -70,7 +70,7 @@ async fn main() {
             timeout: Duration::from_secs(180),
             budget: Duration::from_millis(num("--budget-ms", 240_000) as u64),
             parallel: num("--parallel", 1),
-            check: !args.iter().any(|a| a == "--no-check"),
+            check: args.iter().any(|a| a == "--check"),
         })
         .expect("http client")
     });

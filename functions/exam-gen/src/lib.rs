@@ -113,7 +113,7 @@ impl Config {
                 if !(1..=16).contains(&parallel) {
                     return Err(ConfigError::invalid("LLM_PARALLEL", parallel.to_string(), "must be between 1 and 16"));
                 }
-                let check = env.flag("LLM_CHECK", true)?;
+                let check = env.flag("LLM_CHECK", false)?;
                 Some(LlmConfig {
                     base_url,
                     model: env.string_or("LLM_MODEL", "qwen2.5-coder-1.5b-instruct"),

@@ -205,6 +205,13 @@ fn llm_env(base: &str, model: &str, timeout_ms: u64) -> Vec<(&'static str, Strin
     ]
 }
 
+/// [`llm_env`] with the model's check of its own questions on (`LLM_CHECK`).
+fn checked_env(base: &str, model: &str, timeout_ms: u64) -> Vec<(&'static str, String)> {
+    let mut env = llm_env(base, model, timeout_ms);
+    env.push(("LLM_CHECK", "true".to_string()));
+    env
+}
+
 fn questions(meta: &Value) -> &Vec<Value> {
     meta["questions"].as_array().expect("questions in the sidecar")
 }
@@ -212,7 +219,7 @@ fn questions(meta: &Value) -> &Vec<Value> {
 #[tokio::test]
 async fn the_model_writes_grounded_questions_that_the_verifier_checks() {
     let (base, seen) = endpoint().await;
-    let r = run("rivers-good", &llm_env(&base, "good", 5000), 3, 2).await;
+    let r = run("rivers-good", &checked_env(&base, "good", 5000), 3, 2).await;
     let qs = questions(&r.meta);
     assert_eq!(qs.len(), 5, "exactly the count asked: {:#}", r.meta);
     assert!(r.meta["generator"].as_str().unwrap().starts_with("llm:good"), "{}", r.meta["generator"]);
@@ -261,7 +268,7 @@ async fn the_model_writes_grounded_questions_that_the_verifier_checks() {
 #[tokio::test]
 async fn questions_whose_key_the_model_does_not_choose_are_dropped() {
     let (base, _) = endpoint().await;
-    let r = run("rivers-contrary", &llm_env(&base, "contrary", 5000), 3, 2).await;
+    let r = run("rivers-contrary", &checked_env(&base, "contrary", 5000), 3, 2).await;
     let sources = r.meta["sources"].as_array().unwrap();
     let llm = sources.iter().find(|s| s["name"] == "llm:contrary").expect("the model's report");
     let check = &llm["check"];
@@ -274,9 +281,13 @@ async fn questions_whose_key_the_model_does_not_choose_are_dropped() {
 
 #[tokio::test]
 async fn fenced_answers_are_read() {
-    let (base, _) = endpoint().await;
+    let (base, seen) = endpoint().await;
     let r = run("rivers-fenced", &llm_env(&base, "fenced", 5000), 2, 2).await;
     assert!(r.meta["generator"].as_str().unwrap().starts_with("llm:fenced"), "{:#}", r.meta);
+    // The model's check of its own questions is off unless LLM_CHECK asks for it.
+    let llm = r.meta["sources"].as_array().unwrap().iter().find(|s| s["name"] == "llm:fenced").cloned().unwrap();
+    assert!(llm.get("check").is_none(), "{llm}");
+    assert!(seen.bodies.lock().unwrap().iter().all(|(_, b)| b["response_format"]["json_schema"]["name"] != "exam_check"));
 }
 
 /// Garbage, an error status, a slow server and no server: the exam is still

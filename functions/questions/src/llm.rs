@@ -65,7 +65,7 @@ pub struct Settings {
     /// Requests in flight at once (the server's slots: llama-server `-np`).
     pub parallel: usize,
     /// Whether the model answers its own questions before they go on
-    /// ([`check`]).
+    /// ([`check`]; off unless asked for: see its measurement there).
     pub check: bool,
 }
 
@@ -77,7 +77,7 @@ impl Settings {
             request_timeout: Duration::from_secs(90),
             max_failures: 3,
             parallel: 1,
-            check: true,
+            check: false,
         }
     }
 }

@@ -17,6 +17,12 @@
 //! The request starts like the one that wrote the facts (same system prompt,
 //! same passage header), so a server that caches prompt prefixes reads only
 //! the questions.
+//!
+//! Off unless asked for (`Settings::check`, exam-gen's `LLM_CHECK`): on ten
+//! lectures, labelled strictly and blind (2026-12-07), it dropped 92 of 269
+//! facts and cut the questions labelled wrong from 29 to 20, but the exams
+//! were shorter (138 questions of 200 asked instead of 150) and held fewer
+//! usable as written (11 instead of 15).
 
 use serde_json::{json, Value};
 
