@@ -14,7 +14,9 @@
 //! 3. Spread: over the lecture (its length cut into stretches, each with its
 //!    share of questions) and over question forms (a form used already weighs
 //!    less).
-//! 4. True/false: half false (the odd one decided by the lecture's text).
+//! 4. True/false: half false (the odd one decided by the lecture's text);
+//!    places an even split cannot fill go to multiple choice (when the exam
+//!    asks for any), and only as the last resort to an uneven split.
 //! 5. Options: in an order from a hash of the text, and the key's position
 //!    spread evenly over the exam's questions (ordered option sets, such as
 //!    True/False and "I only … Neither", keep their order).
@@ -104,6 +106,8 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
         let want = |kind: QuestionType, answer: &str, chosen: &[Pick]| -> usize {
             let tf_have = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse).count();
             match (kind, fill) {
+                // An exam of true/false only gets no multiple choice.
+                (QuestionType::MultipleChoice, _) if req.n_mcq == 0 => 0,
                 (QuestionType::MultipleChoice, Even) => req.n_mcq,
                 (QuestionType::MultipleChoice, _) => total.saturating_sub(tf_have),
                 (QuestionType::TrueFalse, Any) => req.n_tfq,

@@ -166,5 +166,9 @@ fn true_false_places_an_even_split_cannot_fill_go_to_multiple_choice() {
     let only_tf: Vec<Checked> = (0..6).map(|n| tf(n, "True")).chain([tf(6, "False")]).collect();
     let s = select(&only_tf, &req(0, 4), 5, None);
     assert_eq!(s.questions.len(), 4);
+    // An exam of true/false only gets no multiple choice, even when there is some.
+    let mixed: Vec<Checked> = only_tf.iter().cloned().chain((10..14).map(|n| mcq(n, 1.0, false))).collect();
+    let s = select(&mixed, &req(0, 4), 5, None);
+    assert!(s.questions.iter().all(|q| q.generated.kind == QuestionType::TrueFalse) && s.questions.len() == 4, "{:?}", s.notes);
     assert!(s.notes.iter().any(|n| n.contains("3 of the true/false statements are true and 1 false")), "{:?}", s.notes);
 }
