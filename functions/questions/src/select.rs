@@ -103,8 +103,8 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     // review, then mendable. Only then any truth value.
     use Fill::*;
     for (max_tier, fill) in [(0, Even), (1, Even), (0, ToChoice), (1, ToChoice), (2, Even), (2, ToChoice), (0, Any), (1, Any), (2, Any)] {
-        let want = |kind: QuestionType, answer: &str, chosen: &[Pick]| -> usize {
-            let tf_have = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse).count();
+        // `tf_have`: the true/false items chosen so far.
+        let want = |kind: QuestionType, answer: &str, tf_have: usize| -> usize {
             match (kind, fill) {
                 // An exam of true/false only gets no multiple choice.
                 (QuestionType::MultipleChoice, _) if req.n_mcq == 0 => 0,
@@ -120,6 +120,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             if chosen.len() >= total {
                 break;
             }
+            let tf_have = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse).count();
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
@@ -131,7 +132,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
                     .iter()
                     .filter(|p| p.c.candidate.kind == cand.kind && (cand.kind == QuestionType::MultipleChoice || !balanced || p.c.candidate.answer == cand.answer))
                     .count();
-                if have >= want(cand.kind, &cand.answer, &chosen) || facts.contains(&cand.fact) {
+                if have >= want(cand.kind, &cand.answer, tf_have) || facts.contains(&cand.fact) {
                     continue;
                 }
                 let sentence_key = lexicon::norm_option(&cand.grounding.sentence);

@@ -24,9 +24,9 @@
 //! were shorter (138 questions of 200 asked instead of 150) and held fewer
 //! usable as written (11 instead of 15).
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::prompt::{json_in, passage_header, SYSTEM};
+use super::prompt::{chat_body, json_in, passage_header};
 use super::{ChatError, Item};
 use crate::analysis::text::fnv;
 use crate::passages::Passage;
@@ -81,20 +81,7 @@ pub fn request(model: &str, title: &str, passage: &Passage, items: &[Item]) -> S
         properties.join(","),
         serde_json::to_string(&required).expect("keys are JSON")
     );
-    let body = json!({
-        "model": model,
-        "temperature": 0,
-        "max_tokens": 20 + items.len() * 16,
-        "messages": [
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": user}
-        ],
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": "exam_check", "schema": "\u{0}schema"}
-        }
-    });
-    body.to_string().replacen("\"\\u0000schema\"", &schema, 1)
+    chat_body(model, &user, 20 + items.len() * 16, "exam_check", &schema)
 }
 
 /// The letters chosen for each of `items`, as indices into `[answer,
@@ -160,7 +147,9 @@ pub fn apply(items: Vec<Item>, picks: &[Option<Vec<usize>>]) -> (Vec<Item>, Outc
 
 #[cfg(test)]
 mod tests {
+    use super::super::prompt::SYSTEM;
     use super::*;
+    use serde_json::json;
 
     fn item(q: &str, a: &str, ds: &[&str]) -> Item {
         Item { statement: format!("{a} is it."), question: q.into(), answer: a.into(), distractors: ds.iter().map(|d| d.to_string()).collect() }

@@ -60,20 +60,27 @@ const SCHEMA_SLOT: &str = "\\u0000schema";
 pub fn request(model: &str, title: &str, passage: &Passage, n_items: usize, n_options: usize) -> String {
     let user = format!("{}Write {n_items} items, each about a different fact of this passage.", passage_header(title, passage));
     let n_distractors = n_options.max(2);
+    chat_body(model, &user, 60 + n_items * (70 + 14 * n_distractors), "exam_items", &schema(n_items, n_distractors))
+}
+
+/// A chat-completions body (JSON text): the [`SYSTEM`] prompt, `user`, at
+/// temperature 0, the answer constrained by `schema` (JSON text, put in as
+/// written so its keys keep their order) under `name`.
+pub fn chat_body(model: &str, user: &str, max_tokens: usize, name: &str, schema: &str) -> String {
     let body = json!({
         "model": model,
         "temperature": 0,
-        "max_tokens": 60 + n_items * (70 + 14 * n_distractors),
+        "max_tokens": max_tokens,
         "messages": [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": user}
         ],
         "response_format": {
             "type": "json_schema",
-            "json_schema": {"name": "exam_items", "schema": "\u{0}schema"}
+            "json_schema": {"name": name, "schema": "\u{0}schema"}
         }
     });
-    body.to_string().replacen(&format!("\"{SCHEMA_SLOT}\""), &schema(n_items, n_distractors), 1)
+    body.to_string().replacen(&format!("\"{SCHEMA_SLOT}\""), schema, 1)
 }
 
 /// The start of every request about a passage: the lecture's title, the
