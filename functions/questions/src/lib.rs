@@ -10,6 +10,8 @@
 //!   terms, definitions, glossaries, sentence embeddings;
 //! - [`rules`]: the rule-based question source (question forms built from the
 //!   analysed text);
+//! - [`bank`]: wrong answers from the lecture's terms of a key's category,
+//!   for a fact any source found;
 //! - [`passages`]: the lecture's passages, ranked and in a reading order that
 //!   covers the lecture;
 //! - [`llm`]: the language-model question source (grounded per passage),
@@ -24,6 +26,7 @@
 //! Nothing here performs I/O except through the traits callers implement.
 
 pub mod analysis;
+pub mod bank;
 pub mod candidate;
 pub mod extract;
 pub mod lexicon;

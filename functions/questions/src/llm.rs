@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use crate::bank::WrongAnswers;
 use crate::candidate::{Candidate, CheckReport, SourceReport};
 use crate::passages::Passage;
 use crate::Request;
@@ -113,6 +114,7 @@ impl<C: Chat> LlmSource<C> {
         order: &[usize],
         req: &Request,
         deadline: Instant,
+        bank: &dyn WrongAnswers,
         take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
     ) -> SourceReport {
         use futures::StreamExt;
@@ -179,7 +181,7 @@ impl<C: Chat> LlmSource<C> {
             match answer {
                 Ok(items) => {
                     failures = 0;
-                    let cands = facts::candidates(&items, &passages[i], &self.settings.model);
+                    let cands = facts::candidates(&items, &passages[i], &self.settings.model, bank);
                     report.candidates += cands.len();
                     if take(cands) == Flow::Stop {
                         break;

@@ -52,6 +52,7 @@
 
 mod answers;
 mod distractors;
+pub(crate) use distractors::{category_options, Sim};
 mod falsify;
 mod forms;
 mod gate;

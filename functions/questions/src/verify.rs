@@ -323,6 +323,9 @@ fn sentence_problem(text: &str, passage: &str) -> Option<String> {
     if let Some(w) = ws.iter().find(|w| lexicon::PERSONAL.contains(&w.as_str())) {
         return Some(format!("it speaks to the reader (\"{w}\")"));
     }
+    if let Some(w) = ws.iter().skip(1).find(|w| lexicon::DEMONSTRATIVES.contains(&w.as_str())) {
+        return Some(format!("it points back at what came before (\"{w}\")"));
+    }
     if let Some(pair) = ws.windows(2).find(|p| lexicon::PART_NOUNS.contains(&p[0].as_str()) && p[1].chars().next().is_some_and(|c| c.is_ascii_digit())) {
         return Some(format!("it points at a part of the document (\"{} {}\")", pair[0], pair[1]));
     }
@@ -385,6 +388,9 @@ fn stem_ok(c: &Candidate) -> Result<(), String> {
     }
     match c.kind {
         QuestionType::TrueFalse => {
+            if let Some(h) = hedge(core(q)) {
+                return Err(format!("a hedged or judging statement (\"{h}\"): a student answers it by common sense"));
+            }
             if !q.ends_with('.') || q.ends_with("..") {
                 return Err("a true/false statement must be one sentence ending with a full stop".into());
             }
@@ -400,6 +406,22 @@ fn stem_ok(c: &Candidate) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The word that hedges or judges `statement` ([`lexicon::HEDGES`], "rather"
+/// but not "rather than", "in some cases", "can help"), if one does.
+fn hedge(statement: &str) -> Option<String> {
+    let ws = words(statement);
+    for (i, w) in ws.iter().enumerate() {
+        let next = ws.get(i + 1).map(String::as_str).unwrap_or("");
+        if lexicon::HEDGES.contains(&w.as_str()) || (w == "rather" && next != "than") {
+            return Some(w.clone());
+        }
+        if (w == "some" && matches!(next, "cases" | "situations")) || (w == "can" && next == "help") {
+            return Some(format!("{w} {next}"));
+        }
+    }
+    None
 }
 
 /// A true/false candidate: a true one is the lecture's fact; a false one

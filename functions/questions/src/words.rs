@@ -518,6 +518,19 @@ pub const CHECK_IMPERATIVES: &[&str] = &[
 ];
 
 
+/// Words that hedge or judge a statement, so that a student answers it True
+/// by common sense ("one might like to …", "… are quite convenient"). Fewer
+/// than the rules' [`HEDGES`]: a model states "most" and "often" facts.
+pub const CHECK_HEDGES: &[&str] = &[
+    "might", "probably", "possibly", "perhaps", "maybe", "quite", "fairly", "somewhat", "lot", "lots", "sometimes",
+    "useful", "convenient", "helpful", "nice", "good", "great", "easy", "powerful", "versatile", "popular", "excellent",
+    "elegant", "straightforward",
+];
+
+/// Words anywhere in a statement that point at what came before it ("each
+/// step in this process", "the latter group").
+pub const CHECK_DEMONSTRATIVES: &[&str] = &["this", "these", "those", "latter", "former", "aforementioned"];
+
 /// First words that make a stem depend on what came before.
 pub const CHECK_POINTING_OPENERS: &[&str] =
     &["it", "its", "this", "these", "that", "those", "they", "them", "he", "she", "such", "here", "thus", "hence", "therefore", "however", "also", "then"];

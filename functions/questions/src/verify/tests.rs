@@ -222,11 +222,24 @@ fn statements_a_model_garbles_are_refused() {
         ("Comments: the comment environment is provided by the verbatim package.", "colon"),
         ("The comment environment is provided by the verbatim package and the.", "cut off"),
         ("The comment environment is provided by the verbatim package结果.", "character"),
+        ("Each comment in this environment is provided by the verbatim package.", "points back"),
+        ("The latter environment is provided by the verbatim package.", "points back"),
+        ("The comment environment of the verbatim package is quite convenient.", "hedged"),
+        ("In some cases, one might use the comment environment of the verbatim package.", "hedged"),
+        ("The verbatim package can help with the comment environment.", "hedged"),
     ] {
         let mut c = tf(&format!("True or false: {shown}"), "True", shown);
         let got = rejected(&verify(&mut c, &l, &s));
         assert!(why.split('|').any(|w| got.contains(w)), "{shown}: {got}");
     }
+}
+
+#[test]
+fn a_plain_statement_is_no_hedge_and_rather_than_is_no_hedge() {
+    assert_eq!(hedge("The comment environment is provided by the verbatim package."), None);
+    assert_eq!(hedge("Embellishments span several symbols rather than one."), None);
+    assert_eq!(hedge("Most human enzymes work best at about 37 °C."), None);
+    assert_eq!(hedge("The range of sizes has rather large jumps.").as_deref(), Some("rather"));
 }
 
 #[test]
