@@ -10,8 +10,6 @@
 //!   terms, definitions, glossaries, sentence embeddings;
 //! - [`rules`]: the rule-based question source (question forms built from the
 //!   analysed text);
-//! - [`bank`]: wrong answers from the lecture's terms of a key's category,
-//!   for a fact any source found;
 //! - [`passages`]: the lecture's passages, ranked and in a reading order that
 //!   covers the lecture;
 //! - [`llm`]: the language-model question source (grounded per passage),
@@ -26,7 +24,6 @@
 //! Nothing here performs I/O except through the traits callers implement.
 
 pub mod analysis;
-pub mod bank;
 pub mod candidate;
 pub mod extract;
 pub mod lexicon;

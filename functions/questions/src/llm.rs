@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::bank::WrongAnswers;
 use crate::candidate::{Candidate, CheckReport, SourceReport};
 use crate::passages::Passage;
 use crate::Request;
@@ -114,7 +113,6 @@ impl<C: Chat> LlmSource<C> {
         order: &[usize],
         req: &Request,
         deadline: Instant,
-        bank: &dyn WrongAnswers,
         take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
     ) -> SourceReport {
         use futures::StreamExt;
@@ -181,7 +179,7 @@ impl<C: Chat> LlmSource<C> {
             match answer {
                 Ok(items) => {
                     failures = 0;
-                    let cands = facts::candidates(&items, &passages[i], &self.settings.model, bank);
+                    let cands = facts::candidates(&items, &passages[i], &self.settings.model);
                     report.candidates += cands.len();
                     if take(cands) == Flow::Stop {
                         break;

@@ -52,7 +52,6 @@
 
 mod answers;
 mod distractors;
-pub(crate) use distractors::{category_options, Sim};
 mod falsify;
 mod forms;
 mod gate;

@@ -132,6 +132,6 @@ impl<C: Chat> QuestionSource for LlmSource<C> {
         deadline: Instant,
         take: &mut (dyn FnMut(Vec<Candidate>) -> Flow + Send),
     ) -> impl Future<Output = SourceReport> + Send {
-        self.read_passages(&lecture.title, &lecture.passages, &lecture.order, req, deadline, &lecture.bank, take)
+        self.read_passages(&lecture.title, &lecture.passages, &lecture.order, req, deadline, take)
     }
 }

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use crate::analysis::prose::Class;
 use crate::analysis::semantic::Embed;
 use crate::analysis::terms::Terms;
-use crate::bank::TermBank;
 use crate::analysis::text::{self, fnv, mix, Sentence};
 use crate::candidate::{Candidate, SourceReport, Writing};
 use crate::llm::Flow;
@@ -39,8 +38,6 @@ pub struct Lecture {
     /// The order to read passages in ([`passages::reading_order`]).
     pub order: Vec<usize>,
     pub embed: Option<Arc<dyn Embed>>,
-    /// The lecture's terms as wrong answers for any source's facts.
-    pub bank: TermBank,
     /// How sentences are ranked (`embedding:<model>` or `lexical: <why>`).
     pub ranking: String,
     /// Why there is no embedding model (for the rule-based source).
@@ -89,8 +86,7 @@ impl Lecture {
             None => format!("lexical: {without}"),
         };
         let check = verify::Lecture::new(sentences.iter().map(|s| s.text.clone()), embed.clone());
-        let bank = TermBank::new(terms, embed.clone(), seed);
-        Self { pages, title, sentences, passages, order, embed, bank, ranking, without: without.to_string(), stats, seed, by_sentence, check }
+        Self { pages, title, sentences, passages, order, embed, ranking, without: without.to_string(), stats, seed, by_sentence, check }
     }
 
     /// The passage holding `sentence` (its text and position), or the

@@ -7,16 +7,9 @@
 //!   of the wrong answers — false through a changed fact, the sentence
 //!   otherwise the true one's (never an inserted "not").
 //!
-//! Where the answer is a term of the lecture with enough others of its
-//! category ([`WrongAnswers`]), those are the wrong answers of the multiple-
-//! choice forms and of the false statements instead of the model's own (its
-//! weak part: near-synonyms, things of another kind); such candidates rank
-//! first.
-//!
 //! All of a fact's candidates share its id: the selector asks about a fact once.
 
 use crate::analysis::text::fnv;
-use crate::bank::WrongAnswers;
 use crate::candidate::{Candidate, Grounding, Origin};
 use crate::lexicon::{self, content_stems, coverage, words};
 use crate::passages::Passage;
@@ -27,23 +20,17 @@ use super::Item;
 /// False variants made per fact (each with another wrong answer).
 const FALSE_VARIANTS: usize = 2;
 
-/// Wrong answers a multiple-choice form needs (an exam of 4 options), and
-/// how many are asked of the lecture's terms (one to spare for the verifier).
-const NEED: usize = 3;
-const SPARE: usize = 4;
-
 /// How good a source the forms are, as strict labellers found them
-/// (bench/exam-quality): the model's multiple-choice questions with its own
-/// wrong answers were the weakest; the lecture's terms as wrong answers, as
-/// the rule-based source builds them, the strongest.
-const PRIOR_QUESTION_OWN: f64 = 0.5;
-const PRIOR_CLOZE_OWN: f64 = 0.5;
-const PRIOR_QUESTION_LECTURE: f64 = 0.62;
-const PRIOR_CLOZE_LECTURE: f64 = 0.68;
+/// (bench/exam-quality): the model's multiple-choice questions and clozes,
+/// with its own wrong answers, were its weakest (none and 8 % of those
+/// written usable as written, 2026-12-07), below the rule-based source's
+/// multiple choice, whose wrong answers are the lecture's own terms (its
+/// priors 0.6–0.65).
+const PRIOR_QUESTION: f64 = 0.5;
+const PRIOR_CLOZE: f64 = 0.5;
 
-/// The candidates of one passage's facts; `bank` offers the lecture's own
-/// wrong answers.
-pub fn candidates(items: &[Item], passage: &Passage, model: &str, bank: &dyn WrongAnswers) -> Vec<Candidate> {
+/// The candidates of one passage's facts.
+pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candidate> {
     let origin = Origin::Llm { model: model.to_string() };
     let mut out = Vec::new();
     for item in items {
@@ -58,31 +45,23 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str, bank: &dyn Wro
         };
         let answer_kind = kind_of(&item.answer);
         let found = find_word_span(&statement, &item.answer);
-        // The lecture's terms of the answer's category, where it has enough.
-        let lecture = match found {
-            Some(_) => bank.wrong_answers(&item.answer, &format!("{statement} {}", item.question), passage.page, SPARE),
-            None => Vec::new(),
-        };
-        let from_lecture = lecture.len() >= NEED;
-        let distractors = if from_lecture { lecture } else { item.distractors.clone() };
         let base = Candidate {
             kind: QuestionType::MultipleChoice,
             form: "question".into(),
             question: item.question.clone(),
             answer: item.answer.clone(),
-            distractors: distractors.clone(),
+            distractors: item.distractors.clone(),
             statement: statement.clone(),
             answer_kind: answer_kind.clone(),
             grounding,
             origin: origin.clone(),
             fact,
-            prior: if from_lecture { PRIOR_QUESTION_LECTURE } else { PRIOR_QUESTION_OWN },
+            prior: PRIOR_QUESTION,
             fixed_options: None,
         };
         if let Some((at, len)) = found {
             let blanked = format!("{}_____{}", &statement[..at], &statement[at + len..]);
-            let prior = if from_lecture { PRIOR_CLOZE_LECTURE } else { PRIOR_CLOZE_OWN };
-            out.push(Candidate { form: "cloze".into(), question: format!("Fill in the blank: {blanked}"), prior, ..base.clone() });
+            out.push(Candidate { form: "cloze".into(), question: format!("Fill in the blank: {blanked}"), prior: PRIOR_CLOZE, ..base.clone() });
         }
         out.push(Candidate {
             kind: QuestionType::TrueFalse,
@@ -95,7 +74,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str, bank: &dyn Wro
             ..base.clone()
         });
         if let Some((at, len)) = found {
-            for d in distractors.iter().filter(|d| !d.trim().is_empty()).take(FALSE_VARIANTS) {
+            for d in item.distractors.iter().filter(|d| !d.trim().is_empty()).take(FALSE_VARIANTS) {
                 let changed = swap(&statement, at, len, d);
                 if changed != statement {
                     out.push(Candidate {
@@ -235,7 +214,6 @@ fn kind_of(answer: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bank::NoBank;
 
     fn passage() -> Passage {
         Passage {
@@ -261,7 +239,7 @@ mod tests {
             answer: "verbatim package".into(),
             distractors: vec!["graphicx package".into(), "amsmath package".into(), "hyperref package".into(), "url package".into()],
         };
-        let cs = candidates(&[item], &passage(), "qwen", &NoBank);
+        let cs = candidates(&[item], &passage(), "qwen");
         let forms: Vec<(&str, &str)> = cs.iter().map(|c| (c.form.as_str(), c.answer.as_str())).collect();
         assert_eq!(
             forms,
@@ -274,53 +252,8 @@ mod tests {
         assert_eq!(format!("True or false: {}", cs[2].statement), cs[1].question, "a false item keeps the true statement it was made from");
         assert_eq!(cs[4].grounding.sentence, passage().texts[1]);
         assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
-    }
-
-    /// A lecture with three other packages for "verbatim package".
-    struct Packages;
-    impl WrongAnswers for Packages {
-        fn wrong_answers(&self, answer: &str, sentence: &str, _: usize, k: usize) -> Vec<String> {
-            assert!(sentence.contains("comment environment"), "the bank sees the sentence: {sentence}");
-            if answer != "verbatim package" {
-                return Vec::new();
-            }
-            ["graphicx package", "hyperref package", "babel package", "geometry package"].iter().take(k).map(|s| s.to_string()).collect()
-        }
-    }
-
-    #[test]
-    fn the_lectures_terms_replace_the_models_wrong_answers_and_rank_first() {
-        let item = Item {
-            statement: "The comment environment is provided by the verbatim package.".into(),
-            question: "Which package provides the comment environment?".into(),
-            answer: "verbatim package".into(),
-            distractors: vec!["comments package".into(), "remarks package".into(), "notes package".into(), "verbatim environment".into()],
-        };
-        let own = candidates(std::slice::from_ref(&item), &passage(), "qwen", &NoBank);
-        let lecture = candidates(std::slice::from_ref(&item), &passage(), "qwen", &Packages);
-        let mc = |cs: &[Candidate], form: &str| cs.iter().find(|c| c.form == form).cloned().unwrap();
-        assert_eq!(mc(&lecture, "cloze").distractors, ["graphicx package", "hyperref package", "babel package", "geometry package"]);
-        assert_eq!(mc(&lecture, "question").distractors, mc(&lecture, "cloze").distractors);
-        assert_eq!(mc(&own, "cloze").distractors, item.distractors);
-        assert!(mc(&lecture, "cloze").prior > mc(&own, "cloze").prior && mc(&lecture, "question").prior > mc(&own, "question").prior);
-        // The false statements swap in the lecture's terms too.
-        let falses: Vec<&str> = lecture.iter().filter(|c| c.answer == "False").map(|c| c.question.as_str()).collect();
-        assert_eq!(
-            falses,
-            [
-                "True or false: The comment environment is provided by the graphicx package.",
-                "True or false: The comment environment is provided by the hyperref package."
-            ]
-        );
-        // Too few of the lecture's (fewer than an exam of four options needs): the model's stay.
-        struct Two;
-        impl WrongAnswers for Two {
-            fn wrong_answers(&self, _: &str, _: &str, _: usize, _: usize) -> Vec<String> {
-                vec!["graphicx package".into(), "babel package".into()]
-            }
-        }
-        let two = candidates(std::slice::from_ref(&item), &passage(), "qwen", &Two);
-        assert_eq!(mc(&two, "cloze").distractors, item.distractors);
+        // The model's multiple choice ranks below the rule-based source's (priors 0.6–0.65).
+        assert!(cs.iter().filter(|c| c.kind == QuestionType::MultipleChoice).all(|c| c.prior < 0.6));
     }
 
     #[test]
@@ -361,7 +294,7 @@ mod tests {
             answer: "%".into(),
             distractors: vec!["#".into(), "&".into(), "$".into()],
         };
-        let forms: Vec<String> = candidates(&[item], &passage(), "m", &NoBank).into_iter().map(|c| format!("{}/{}", c.form, c.answer)).collect();
+        let forms: Vec<String> = candidates(&[item], &passage(), "m").into_iter().map(|c| format!("{}/{}", c.form, c.answer)).collect();
         assert_eq!(forms, ["true_false/True", "question/%"]);
     }
 }

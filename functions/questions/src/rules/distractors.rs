@@ -7,7 +7,7 @@ use super::answers::key_term;
 use super::grammar::{head_of, mentions, modifiers, terms_plural};
 use super::Gen;
 use crate::analysis::semantic;
-use crate::analysis::terms::{Kind, Term, Terms};
+use crate::analysis::terms::{Kind, Term};
 use crate::analysis::text;
 use crate::words::{CATEGORY_NOUNS, WEAK_MODIFIERS};
 
@@ -37,9 +37,42 @@ fn swap_modifiers_ok(key: &str) -> bool {
 }
 
 impl Gen<'_> {
-    /// Whether `o` is of the same category as the answer `t` ([`same_category`]).
+    /// Whether `o` is of the same category as the answer `t`: a term with the
+    /// same head (`verbatim environment` for `tabular environment`), a term
+    /// the lecture also defines, or a name or acronym the model finds alike.
     pub(super) fn same_category(&self, t: &Term, o: &Term) -> bool {
-        same_category(t, o, &|a: &str, b: &str| self.sim(a, b))
+        if t.kind != o.kind || !key_term(o) {
+            return false;
+        }
+        if terms_plural(&o.key) != terms_plural(&t.key) && !t.kind.is_number() {
+            return false;
+        }
+        // With the model: a term close to the answer in meaning (plausible)
+        // but not a synonym of it.
+        let close = |min: f32| self.sim(&t.display, &o.display).is_some_and(|x| (min..semantic::SYNONYM).contains(&x));
+        match t.kind {
+            Kind::Concept if t.words > 1 => {
+                // `class option`, `layout option`: a category, not one of its kind.
+                let specific = |k: &str| modifiers(k).iter().all(|m| !CATEGORY_NOUNS.contains(&m.as_str()) && !WEAK_MODIFIERS.contains(&m.as_str()) && !text::is_generic(m));
+                specific(&o.key)
+                    && specific(&t.key)
+                    && o.words > 1
+                    && (head_of(&o.key) == head_of(&t.key) || (close(0.45) && o.freq >= 3))
+                    // `graphical parameters` / `graphics parameters`: one term twice.
+                    && !(head_of(&o.key) == head_of(&t.key)
+                        && modifiers(&o.key).iter().zip(modifiers(&t.key).iter()).any(|(a, b)| a.chars().take(5).eq(b.chars().take(5))))
+                    && (o.freq >= 2 || o.defined_in.is_some() || o.family >= 3)
+            }
+            Kind::Concept => o.words == 1 && (o.defined_in.is_some() || (close(0.45) && o.freq >= 4 && o.nounish())),
+            // Names of one sort (programs for a program, not formats): only
+            // the model can tell, so without it names get no distractors.
+            Kind::Name | Kind::Acronym => {
+                self.sim(&t.display, &o.display).is_some_and(|x| (0.45..semantic::SYNONYM).contains(&x))
+                    && (o.freq >= 2 || o.defined_in.is_some())
+                    && !o.display.starts_with("The ")
+            }
+            _ => true,
+        }
     }
 
     /// Whether the stem gives the answer away: a stem word starts like one of
@@ -82,91 +115,34 @@ impl Gen<'_> {
     /// Distractors for a blank or a definition: same category, same number,
     /// not named in the stem; None when there are fewer than `k`.
     pub(super) fn category_distractors(&self, t: &Term, k: usize, stem_lower: &str, page: usize, tie: u64) -> Option<Vec<String>> {
-        let sim = |a: &str, b: &str| self.sim(a, b);
-        let d = category_options(self.terms, t, k, stem_lower, page, tie, self.vecs.is_some().then_some(&sim as &Sim));
+        let pool: Vec<String> = self
+            .terms
+            .distractors(t, k + 60, stem_lower, page, tie, &[])
+            .into_iter()
+            .filter(|o| match self.terms.lookup(&o.to_lowercase()) {
+                Some(ot) => {
+                    (t.kind.is_number() || (self.same_category(t, ot) && (ot.kind != Kind::Concept || swap_modifiers_ok(&ot.key))))
+                        && !modifiers(&ot.key).iter().any(|m| m.len() >= 4 && mentions(stem_lower, m))
+                }
+                None => t.kind.is_number(),
+            })
+            .collect();
+        let d = self.rerank(&t.display, pool, k);
         (d.len() >= k).then_some(d)
     }
 
     /// Re-rank lexical distractor candidates by closeness to the answer
     /// (plausible), dropping synonyms; keep `k`.
-    pub(super) fn rerank(&self, answer: &str, cands: Vec<String>, k: usize) -> Vec<String> {
-        let sim = |a: &str, b: &str| self.sim(a, b);
-        rerank(answer, cands, k, self.vecs.is_some().then_some(&sim as &Sim))
-    }
-}
-
-/// The embedding model's likeness of two texts (None: one of them was not embedded).
-pub type Sim<'a> = dyn Fn(&str, &str) -> Option<f32> + 'a;
-
-/// Whether `o` is of the same category as the answer `t`: a term with the
-/// same head (`verbatim environment` for `tabular environment`), a term
-/// the lecture also defines, or a name or acronym the model (`sim`) finds alike.
-pub(crate) fn same_category(t: &Term, o: &Term, sim: &Sim) -> bool {
-    if t.kind != o.kind || !key_term(o) {
-        return false;
-    }
-    if terms_plural(&o.key) != terms_plural(&t.key) && !t.kind.is_number() {
-        return false;
-    }
-    // With the model: a term close to the answer in meaning (plausible)
-    // but not a synonym of it.
-    let close = |min: f32| sim(&t.display, &o.display).is_some_and(|x| (min..semantic::SYNONYM).contains(&x));
-    match t.kind {
-        Kind::Concept if t.words > 1 => {
-            // `class option`, `layout option`: a category, not one of its kind.
-            let specific = |k: &str| modifiers(k).iter().all(|m| !CATEGORY_NOUNS.contains(&m.as_str()) && !WEAK_MODIFIERS.contains(&m.as_str()) && !text::is_generic(m));
-            specific(&o.key)
-                && specific(&t.key)
-                && o.words > 1
-                && (head_of(&o.key) == head_of(&t.key) || (close(0.45) && o.freq >= 3))
-                // `graphical parameters` / `graphics parameters`: one term twice.
-                && !(head_of(&o.key) == head_of(&t.key)
-                    && modifiers(&o.key).iter().zip(modifiers(&t.key).iter()).any(|(a, b)| a.chars().take(5).eq(b.chars().take(5))))
-                && (o.freq >= 2 || o.defined_in.is_some() || o.family >= 3)
+    pub(super) fn rerank(&self, answer: &str, mut cands: Vec<String>, k: usize) -> Vec<String> {
+        if self.vecs.is_some() {
+            cands.retain(|c| self.sim(answer, c).is_none_or(|x| x < semantic::SYNONYM));
+            let mut scored: Vec<(f32, usize, String)> =
+                cands.into_iter().enumerate().map(|(i, c)| (self.sim(answer, &c).unwrap_or(0.0), i, c)).collect();
+            // Embedded candidates by similarity, then the others in lexical order.
+            scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            cands = scored.into_iter().map(|(_, _, c)| c).collect();
         }
-        Kind::Concept => o.words == 1 && (o.defined_in.is_some() || (close(0.45) && o.freq >= 4 && o.nounish())),
-        // Names of one sort (programs for a program, not formats): only
-        // the model can tell, so without it names get no distractors.
-        Kind::Name | Kind::Acronym => {
-            sim(&t.display, &o.display).is_some_and(|x| (0.45..semantic::SYNONYM).contains(&x))
-                && (o.freq >= 2 || o.defined_in.is_some())
-                && !o.display.starts_with("The ")
-        }
-        _ => true,
+        cands.truncate(k);
+        cands
     }
-}
-
-/// Up to `k` wrong answers for the term `t` in a sentence (`stem_lower`):
-/// the lecture's terms of its category, same number, not named in the
-/// sentence, closest in meaning first when there is a model (`sim`).
-pub(crate) fn category_options(terms: &Terms, t: &Term, k: usize, stem_lower: &str, page: usize, tie: u64, sim: Option<&Sim>) -> Vec<String> {
-    let none = |_: &str, _: &str| None;
-    let likeness: &Sim = sim.unwrap_or(&none);
-    let pool: Vec<String> = terms
-        .distractors(t, k + 60, stem_lower, page, tie, &[])
-        .into_iter()
-        .filter(|o| match terms.lookup(&o.to_lowercase()) {
-            Some(ot) => {
-                (t.kind.is_number() || (same_category(t, ot, likeness) && (ot.kind != Kind::Concept || swap_modifiers_ok(&ot.key))))
-                    && !modifiers(&ot.key).iter().any(|m| m.len() >= 4 && mentions(stem_lower, m))
-            }
-            None => t.kind.is_number(),
-        })
-        .collect();
-    rerank(&t.display, pool, k, sim)
-}
-
-/// Re-rank lexical distractor candidates by closeness to the answer
-/// (plausible), dropping synonyms; keep `k`. Without a model (`sim` None)
-/// the lexical order stays.
-fn rerank(answer: &str, mut cands: Vec<String>, k: usize, sim: Option<&Sim>) -> Vec<String> {
-    if let Some(sim) = sim {
-        cands.retain(|c| sim(answer, c).is_none_or(|x| x < semantic::SYNONYM));
-        let mut scored: Vec<(f32, usize, String)> = cands.into_iter().enumerate().map(|(i, c)| (sim(answer, &c).unwrap_or(0.0), i, c)).collect();
-        // Embedded candidates by similarity, then the others in lexical order.
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        cands = scored.into_iter().map(|(_, _, c)| c).collect();
-    }
-    cands.truncate(k);
-    cands
 }
