@@ -26,7 +26,9 @@ unlabelled question counts as not usable and is listed.
 
 Per document kind and overall it reports: asked (questions requested),
 written, labelled, usable as written, usable after at most a small edit, and
-the unusable ones by class, with the rates quoted of those asked; then the
+the unusable ones by class, with the rates quoted of those asked; the same
+per source and form (the model's questions, clozes, true and false
+statements; the rules' forms), of those written; then the
 surface-cue scores (cues.py), and time and memory when the run has them
 (extract_ms / generate_ms per lecture; peak RSS from the run's `peak_rss_kb`
 or a NAME.rss file beside NAME.json, as run.sh writes it).
@@ -152,6 +154,52 @@ def score(run, run_path, labels):
     return rows, unlabelled
 
 
+def form_of(q):
+    """A question's source and form: `llm question`, `rules cloze`, `llm true_false True`, …"""
+    origin = q.get("origin") or "?"
+    form = q.get("form") or q.get("type", "?")
+    if q.get("type") == "true_false":
+        return f"{origin} true/false {q.get('correct_answer')}"
+    return f"{origin} {form}"
+
+
+def by_form(run, labels):
+    """Per source and form: written, usable, ≤ edit, unusable by class, needs review."""
+    by_ident, by_short = labels[0], labels[1]
+    rows = defaultdict(new_row)
+    for d in run["docs"]:
+        for q in d.get("questions", []) or []:
+            ident = (d["id"], q["question"], q["correct_answer"], tuple(sorted(q["options"])))
+            lab = by_ident.get(ident) or by_short.get(ident[:3])
+            r = rows[form_of(q)]
+            r["written"] += 1
+            r["needs_review"] += bool(q.get("needs_review"))
+            if lab is None:
+                r["unlabelled"] += 1
+            elif lab["verdict"] == "usable":
+                r["usable"] += 1
+            elif lab["verdict"] == "edit":
+                r["edit"] += 1
+            else:
+                r["classes"][lab["class"]] += 1
+    return rows
+
+
+def form_table(run, labels):
+    rows = by_form(run, labels)
+    if not rows:
+        return []
+    out = ["", "By source and form (of the questions written; a source's false statements and true ones apart):", ""]
+    head = ["source and form", "written", "usable", "≤ edit", "usable / written"] + CLASSES + ["needs review", "unlabelled"]
+    out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in sorted(rows, key=lambda n: (-rows[n]["written"], n)):
+        r = rows[name]
+        cells = [name, r["written"], r["usable"], r["usable"] + r["edit"], pct(r["usable"], r["written"])]
+        cells += [r["classes"].get(c, 0) for c in CLASSES] + [r["needs_review"], r["unlabelled"]]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return out
+
+
 def pct(n, d):
     return f"{100.0 * n / d:.0f} %" if d else "—"
 
@@ -177,6 +225,7 @@ def table(run, run_path, labels, title, with_cues=True):
         cells += [r["classes"].get(c, 0) for c in CLASSES] + [r["old_classes"].get(c, 0) for c in old_cols]
         cells += [f"{r['needs_review']} ({r['review_passed']})", r["unlabelled"]]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
+    out += form_table(run, labels)
     if rows["all"]["one_labeller"]:
         out += ["", f"{rows['all']['one_labeller']} labelled question(s) have one blind labeller only: the rubric asks for two before a rate is quoted."]
     if any(rows[k]["generate"] for k in kinds):
