@@ -41,6 +41,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cues  # noqa: E402
+from blind import identity  # noqa: E402
 from cues import load_json, read_lines  # noqa: E402
 
 VERDICTS = ["unusable", "edit", "usable"]
@@ -106,8 +107,16 @@ def new_row():
     return {"docs": 0, "asked": 0, "written": 0, "labelled": 0, "usable": 0, "edit": 0, "classes": defaultdict(int), "old_classes": defaultdict(int), "needs_review": 0, "review_passed": 0, "one_labeller": 0, "unlabelled": 0, "extract": [], "generate": []}
 
 
+def label_of(labels, doc, q):
+    """The (strictest) label of a question of `doc`, or None: by its identity, or by
+    lecture, stem and key for the old labels that name no options."""
+    by_ident, by_short = labels[0], labels[1]
+    ident = identity(doc, q)
+    return by_ident.get(ident) or by_short.get(ident[:3])
+
+
 def score(run, run_path, labels):
-    by_ident, by_short, _, _, n_items = labels
+    n_items = labels[4]
     req = run.get("request", {})
     per_doc = int(req.get("n_mcq", 0)) + int(req.get("n_tfq", 0))
     rows = defaultdict(new_row)
@@ -126,8 +135,8 @@ def score(run, run_path, labels):
         if "error" in d:
             continue
         for q in d.get("questions", []) or []:
-            ident = cues_ident = (d["id"], q["question"], q["correct_answer"], tuple(sorted(q["options"])))
-            lab = by_ident.get(ident) or by_short.get(cues_ident[:3])
+            ident = identity(d["id"], q)
+            lab = label_of(labels, d["id"], q)
             if lab is None:
                 unlabelled.append((d["id"], q["question"]))
             for key in (d["kind"], "all"):
@@ -165,12 +174,10 @@ def form_of(q):
 
 def by_form(run, labels):
     """Per source and form: written, usable, ≤ edit, unusable by class, needs review."""
-    by_ident, by_short = labels[0], labels[1]
     rows = defaultdict(new_row)
     for d in run["docs"]:
         for q in d.get("questions", []) or []:
-            ident = (d["id"], q["question"], q["correct_answer"], tuple(sorted(q["options"])))
-            lab = by_ident.get(ident) or by_short.get(ident[:3])
+            lab = label_of(labels, d["id"], q)
             r = rows[form_of(q)]
             r["written"] += 1
             r["needs_review"] += bool(q.get("needs_review"))
