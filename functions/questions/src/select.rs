@@ -95,24 +95,38 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     let mut notes = Vec::new();
     let bands = BANDS.min((req.n_mcq + req.n_tfq).max(1));
     let n_false = if req.n_tfq % 2 == 1 && seed % 2 == 1 { req.n_tfq / 2 + 1 } else { req.n_tfq / 2 };
+    // Never more true statements than false ones plus one, nor the other way
+    // round: a student who answers every statement True (or False) would
+    // score above chance. The caps come from the facts that have a statement
+    // of each truth value, so places an even split cannot fill go to
+    // multiple choice early.
+    let facts_of = |answer: &str| usable.iter().filter(|c| c.candidate.kind == QuestionType::TrueFalse && c.candidate.answer == answer).map(|c| c.candidate.fact).collect::<HashSet<u64>>().len();
+    let (n_true, n_false) = ((req.n_tfq - n_false).min(facts_of("False") + 1), n_false.min(facts_of("True") + 1));
     let total = req.n_mcq + req.n_tfq;
     // Passes: verified only, then with those that need review; both with
     // half the true/false items false. Then the true/false places that an
     // even split leaves empty go to multiple choice (a surplus of true
     // statements would give their key away), first verified, then wanting
-    // review, then mendable. Only then any truth value.
+    // review, then mendable. Only then an uneven split, and never by more
+    // than one.
     use Fill::*;
     for (max_tier, fill) in [(0, Even), (1, Even), (0, ToChoice), (1, ToChoice), (2, Even), (2, ToChoice), (0, Any), (1, Any), (2, Any)] {
         // `tf_have`: the true/false items chosen so far.
-        let want = |kind: QuestionType, answer: &str, tf_have: usize| -> usize {
+        let want = |kind: QuestionType, answer: &str, (trues, falses): (usize, usize)| -> usize {
+            let tf_have = trues + falses;
             match (kind, fill) {
                 // An exam of true/false only gets no multiple choice.
                 (QuestionType::MultipleChoice, _) if req.n_mcq == 0 => 0,
                 (QuestionType::MultipleChoice, Even) => req.n_mcq,
                 (QuestionType::MultipleChoice, _) => total.saturating_sub(tf_have),
-                (QuestionType::TrueFalse, Any) => req.n_tfq,
+                // Any split of the places, but never two more of one truth value.
+                (QuestionType::TrueFalse, Any) if tf_have >= req.n_tfq => 0,
+                (QuestionType::TrueFalse, Any) => {
+                    let (same, other) = if answer == "False" { (falses, trues) } else { (trues, falses) };
+                    if same > other { 0 } else { usize::MAX }
+                }
                 (QuestionType::TrueFalse, _) if answer == "False" => n_false,
-                (QuestionType::TrueFalse, _) => req.n_tfq - n_false,
+                (QuestionType::TrueFalse, _) => n_true,
             }
         };
         let balanced = fill != Any;
@@ -120,7 +134,8 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             if chosen.len() >= total {
                 break;
             }
-            let tf_have = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse).count();
+            let tf_count = |answer: &str| chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == answer).count();
+            let tf_have = (tf_count("True"), tf_count("False"));
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
@@ -163,6 +178,17 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             chosen.push(Pick { c, stems: content_stems(fact_text(&c.candidate)).into_iter().collect(), vec: vecs[i].clone() });
         }
     }
+    // A statement of the other truth value whose fact went elsewhere can
+    // leave a surplus after all: the last chosen (the weakest) go.
+    let mut dropped_tf = 0;
+    loop {
+        let n = |answer: &str| chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == answer).count();
+        let (trues, falses) = (n("True"), n("False"));
+        let surplus = if trues > falses + 1 { "True" } else if falses > trues + 1 { "False" } else { break };
+        let last = chosen.iter().rposition(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == surplus).expect("a surplus has a member");
+        chosen.remove(last);
+        dropped_tf += 1;
+    }
     let review = chosen.iter().filter(|p| !verified(p.c)).count();
     if review > 0 {
         notes.push(format!(
@@ -173,9 +199,11 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     }
     let trues = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "True").count();
     let falses = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "False").count();
-    if trues + falses >= 2 && trues.abs_diff(falses) > 1 {
+    // The balance left places empty that statements of one truth value could fill.
+    let (few, many, n_many) = if trues < falses { ("true", "false", falses) } else { ("false", "true", trues) };
+    if chosen.len() < total && (dropped_tf > 0 || facts_of(if many == "true" { "True" } else { "False" }) > n_many) {
         notes.push(format!(
-            "{trues} of the true/false statements are true and {falses} false: the lecture gave too few that pass the checks for an even split"
+            "{trues} of the true/false statements are true and {falses} false: the lecture gave too few {few} statements that pass the checks, and more {many} ones would give their key away"
         ));
     }
     let count = |kind| chosen.iter().filter(|p| p.c.candidate.kind == kind).count();

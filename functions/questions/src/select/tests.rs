@@ -162,13 +162,28 @@ fn true_false_places_an_even_split_cannot_fill_go_to_multiple_choice() {
     assert_eq!(count(QuestionType::TrueFalse), 3, "two true (half of those asked), one false: {:?}", s.notes);
     assert_eq!(count(QuestionType::MultipleChoice), 5);
     assert!(s.notes.iter().any(|n| n.starts_with("1 of the 4 true/false questions asked are multiple choice")), "{:?}", s.notes);
-    // With nothing else to ask, the true statements still fill the exam.
+    // With nothing else to ask, the exam is short rather than give the key
+    // away: never two more true statements than false ones.
     let only_tf: Vec<Checked> = (0..6).map(|n| tf(n, "True")).chain([tf(6, "False")]).collect();
     let s = select(&only_tf, &req(0, 4), 5, None);
-    assert_eq!(s.questions.len(), 4);
+    assert_eq!(s.questions.len(), 3);
+    assert!(s.notes.iter().any(|n| n.contains("2 of the true/false statements are true and 1 false: the lecture gave too few false")), "{:?}", s.notes);
     // An exam of true/false only gets no multiple choice, even when there is some.
     let mixed: Vec<Checked> = only_tf.iter().cloned().chain((10..14).map(|n| mcq(n, 1.0, false))).collect();
     let s = select(&mixed, &req(0, 4), 5, None);
-    assert!(s.questions.iter().all(|q| q.generated.kind == QuestionType::TrueFalse) && s.questions.len() == 4, "{:?}", s.notes);
-    assert!(s.notes.iter().any(|n| n.contains("3 of the true/false statements are true and 1 false")), "{:?}", s.notes);
+    assert!(s.questions.iter().all(|q| q.generated.kind == QuestionType::TrueFalse) && s.questions.len() == 3, "{:?}", s.notes);
+    // Only true statements (a symbol table's lecture): one of them, and the
+    // other places to multiple choice.
+    let trues: Vec<Checked> = (0..8).map(|n| tf(n, "True")).chain((10..30).map(|n| mcq(n, 1.0, false))).collect();
+    let s = select(&trues, &req(12, 8), 5, None);
+    assert_eq!((count_of(&s, QuestionType::TrueFalse), count_of(&s, QuestionType::MultipleChoice)), (1, 19), "{:?}", s.notes);
+    // And the same the other way round.
+    let falses: Vec<Checked> = (0..8).map(|n| tf(n, "False")).chain([tf(8, "True")]).collect();
+    let s = select(&falses, &req(0, 8), 5, None);
+    let f = s.questions.iter().filter(|q| q.generated.question.correct_answer == "False").count();
+    assert_eq!((s.questions.len(), f), (3, 2), "{:?}", s.notes);
+}
+
+fn count_of(s: &Selection, kind: QuestionType) -> usize {
+    s.questions.iter().filter(|q| q.generated.kind == kind).count()
 }
