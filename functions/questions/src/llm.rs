@@ -219,10 +219,27 @@ fn about_the_document(p: &Passage, title: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Item {
     pub statement: String,
+    /// A question of the model's own: the schema asks for none (its answers
+    /// were never usable), but a server that adds one is read.
+    #[serde(default)]
     pub question: String,
     pub answer: String,
     #[serde(default)]
     pub distractors: Vec<String>,
+}
+
+impl Item {
+    /// What the fact asks: the model's question, else its statement with
+    /// the answer blanked.
+    pub fn asked(&self) -> String {
+        if !self.question.is_empty() {
+            return self.question.clone();
+        }
+        match facts::find_word_span(&self.statement, &self.answer) {
+            Some((at, len)) => format!("Fill in the blank: {}_____{}", &self.statement[..at], &self.statement[at + len..]),
+            None => format!("{} (answer: one of the options)", self.statement),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ pub struct Outcome {
 /// distractors…]`, the key (index 0) at a place decided by the question.
 pub fn shown(item: &Item) -> Vec<usize> {
     let n = (1 + item.distractors.len()).min(MAX_OPTIONS);
-    let key_at = (fnv(item.question.as_bytes()) % n as u64) as usize;
+    let key_at = (fnv(item.asked().as_bytes()) % n as u64) as usize;
     let mut order: Vec<usize> = (1..n).collect();
     order.insert(key_at, 0);
     order
@@ -61,7 +61,7 @@ pub fn request(model: &str, title: &str, passage: &Passage, items: &[Item]) -> S
     user.push_str("Check these questions: for each, give the letter of the option that this passage shows to be correct.\n");
     let mut properties = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        user.push_str(&format!("\n{}. {}\n", i + 1, item.question));
+        user.push_str(&format!("\n{}. {}\n", i + 1, item.asked()));
         let order = shown(item);
         for (p, &o) in order.iter().enumerate() {
             let text = if o == 0 { &item.answer } else { &item.distractors[o - 1] };

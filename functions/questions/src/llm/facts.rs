@@ -1,6 +1,7 @@
 //! From the model's facts to candidates of several forms. One fact gives:
 //!
-//! - `question`: the model's question, its answer and wrong answers (multiple choice);
+//! - `question`: the model's own question, its answer and wrong answers
+//!   (multiple choice), only when it wrote one: the schema asks for none;
 //! - `cloze`: the statement with its answer blanked, the same options (multiple choice);
 //! - `true_false`, keyed True: the statement;
 //! - `true_false`, keyed False: the statement with its answer replaced by one
@@ -90,7 +91,10 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
                 }
             }
         }
-        out.push(base);
+        // The model's own question, when it wrote one (the schema asks for none).
+        if !base.question.is_empty() {
+            out.push(base);
+        }
     }
     out
 }
@@ -254,6 +258,19 @@ mod tests {
         assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
         // The model's multiple choice ranks below the rule-based source's (priors 0.6–0.65).
         assert!(cs.iter().filter(|c| c.kind == QuestionType::MultipleChoice).all(|c| c.prior < 0.6));
+    }
+
+    #[test]
+    fn a_fact_without_a_question_is_asked_as_a_cloze_and_statements() {
+        let item = Item {
+            statement: "The comment environment is provided by the verbatim package.".into(),
+            question: String::new(),
+            answer: "verbatim package".into(),
+            distractors: vec!["graphicx package".into(), "amsmath package".into(), "hyperref package".into()],
+        };
+        assert_eq!(item.asked(), "Fill in the blank: The comment environment is provided by the _____.");
+        let forms: Vec<String> = candidates(&[item], &passage(), "m").into_iter().map(|c| format!("{}/{}", c.form, c.answer)).collect();
+        assert_eq!(forms, ["cloze/verbatim package", "true_false/True", "true_false/False", "true_false/False"]);
     }
 
     #[test]

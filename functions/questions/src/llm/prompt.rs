@@ -3,9 +3,13 @@
 //! The instructions come first and never change, so a server that caches
 //! prompt prefixes (llama.cpp does) reads them once; the passage follows.
 //! The answer is constrained by a JSON schema whose keys come in the order
-//! the model should think in: the statement, the question, the answer, then
-//! the wrong answers (a schema with sorted keys makes a small model write the
-//! answer before the question, and worse questions).
+//! the model should think in: the statement, the answer in it, then the wrong
+//! answers (a schema with sorted keys makes a small model write the answer
+//! first). The model writes no question of its own: strict labellers passed
+//! none of the 1.5B model's own questions in three runs (bench/exam-quality,
+//! 2026-12-07);
+//! the exam asks its facts as clozes and true/false statements, and the
+//! tokens go to more facts.
 
 use serde_json::{json, Value};
 
@@ -15,10 +19,9 @@ use crate::passages::Passage;
 /// The instructions, with one worked example (from another subject, so that
 /// nothing of it can leak into a lecture's questions).
 pub const SYSTEM: &str = r#"You write exam questions for university students from one passage of their lecture.
-Each item tests one important fact that the passage states: a definition, a purpose, a cause or effect, a comparison, a property, a rule, a number. Never ask about the document itself, its layout, its examples' wording, or trivia.
+Each item tests one important fact that the passage states: a definition, a purpose, a cause or effect, a comparison, a property, a rule, a number. A teacher would ask it in an exam: never an aside, a historical remark, an opinion or advice, a pointer to other reading, a figure's caption, an example's details, installation or layout notes, or what any reader knows without the lecture.
 For each item write:
-- statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never "it", "this", "they", "the passage", "the text", "the lecture", "the example", "above".
-- question: a question about that fact whose only correct answer is the answer. Do not use the answer's words in the question. End with a question mark.
+- statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never "it", "this", "they", "the rest", "above", "the passage", "the text", "the lecture", "the example". Never start with a section heading.
 - answer: a short answer of 1 to 4 words (a term, a name, a number with its unit), copied exactly from the statement. Never a whole sentence.
 - distractors: wrong answers of the same kind as the answer (all terms of one kind, or all names, or all numbers with the same unit), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never "all of the above" or "none of the above".
 Write in the third person about the subject: never "you", "we", "our", and never mention the passage, the text, the author or the document.
@@ -29,9 +32,9 @@ Enzymes are proteins that speed up chemical reactions in cells without being use
 
 Example answer:
 {"items": [
-{"statement": "Enzymes are proteins that speed up chemical reactions in cells without being used up.", "question": "Which proteins speed up chemical reactions in cells without being used up?", "answer": "Enzymes", "distractors": ["Antibodies", "Hormones", "Collagens", "Histones"]},
-{"statement": "An enzyme binds its substrate at a region called the active site.", "question": "At which region of an enzyme does its substrate bind?", "answer": "active site", "distractors": ["allosteric site", "hydrophobic core", "peptide backbone", "signal sequence"]},
-{"statement": "Most human enzymes work best at about 37 °C.", "question": "At about which temperature do most human enzymes work best?", "answer": "37 °C", "distractors": ["25 °C", "50 °C", "65 °C", "15 °C"]}
+{"statement": "Enzymes are proteins that speed up chemical reactions in cells without being used up.", "answer": "Enzymes", "distractors": ["Antibodies", "Hormones", "Collagens", "Histones"]},
+{"statement": "An enzyme binds its substrate at a region called the active site.", "answer": "active site", "distractors": ["allosteric site", "hydrophobic core", "peptide backbone", "signal sequence"]},
+{"statement": "Most human enzymes work best at about 37 °C.", "answer": "37 °C", "distractors": ["25 °C", "50 °C", "65 °C", "15 °C"]}
 ]}
 
 When you are asked to check questions instead, answer each numbered question as a careful student who has only the passage: give the letter of the option that the passage shows to be correct. Use only the passage."#;
@@ -42,9 +45,9 @@ pub fn schema(n_items: usize, n_distractors: usize) -> String {
     format!(
         concat!(
             r#"{{"type":"object","properties":{{"items":{{"type":"array","minItems":{n},"maxItems":{n},"items":{{"type":"object","#,
-            r#""properties":{{"statement":{{"type":"string","maxLength":240}},"question":{{"type":"string","maxLength":200}},"answer":{{"type":"string","maxLength":48}},"#,
+            r#""properties":{{"statement":{{"type":"string","maxLength":240}},"answer":{{"type":"string","maxLength":48}},"#,
             r#""distractors":{{"type":"array","items":{{"type":"string","maxLength":60}},"minItems":{d},"maxItems":{d}}}}},"#,
-            r#""required":["statement","question","answer","distractors"]}}}}}},"required":["items"]}}"#
+            r#""required":["statement","answer","distractors"]}}}}}},"required":["items"]}}"#
         ),
         n = n_items,
         d = n_distractors
@@ -60,7 +63,7 @@ const SCHEMA_SLOT: &str = "\\u0000schema";
 pub fn request(model: &str, title: &str, passage: &Passage, n_items: usize, n_options: usize) -> String {
     let user = format!("{}Write {n_items} items, each about a different fact of this passage.", passage_header(title, passage));
     let n_distractors = n_options.max(2);
-    chat_body(model, &user, 60 + n_items * (70 + 14 * n_distractors), "exam_items", &schema(n_items, n_distractors))
+    chat_body(model, &user, 60 + n_items * (55 + 14 * n_distractors), "exam_items", &schema(n_items, n_distractors))
 }
 
 /// A chat-completions body (JSON text): the [`SYSTEM`] prompt, `user`, at
@@ -153,7 +156,7 @@ pub fn parse(content: &str) -> Result<Vec<Item>, ChatError> {
             answer: clean(&it.answer),
             distractors: it.distractors.iter().map(|d| clean(d)).filter(|d| !d.is_empty()).collect(),
         })
-        .filter(|it| !it.statement.is_empty() && !it.question.is_empty() && !it.answer.is_empty())
+        .filter(|it| !it.statement.is_empty() && !it.answer.is_empty())
         .collect();
     if items.is_empty() {
         return Err(ChatError::Garbage("no complete item".into()));
@@ -188,8 +191,9 @@ mod tests {
     fn the_request_keeps_the_schema_order_and_the_passage() {
         let text = request("qwen", "LaTeX course", &passage(), 3, 4);
         let body: Value = serde_json::from_str(&text).expect("the body is JSON");
-        let (s, q, a, d) = (text.find("\"statement\"").unwrap(), text.find("\"question\"").unwrap(), text.find("\"answer\"").unwrap(), text.find("\"distractors\"").unwrap());
-        assert!(s < q && q < a && a < d, "{text}");
+        let (s, a, d) = (text.find("\"statement\"").unwrap(), text.find("\"answer\"").unwrap(), text.find("\"distractors\"").unwrap());
+        assert!(s < a && a < d, "{text}");
+        assert!(!text.contains("\"question\""), "the model writes no question of its own");
         assert_eq!(body["messages"][0]["content"], SYSTEM);
         let user = body["messages"][1]["content"].as_str().unwrap();
         assert!(user.contains("Lecture: LaTeX course") && user.contains("Section: Comments") && user.contains("ignores the rest"));
