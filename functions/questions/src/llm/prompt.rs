@@ -23,12 +23,12 @@ Each item tests one important fact that the passage states: a definition, a purp
 For each item write:
 - statement: one true sentence stating the fact, complete and understandable without the passage. Name things explicitly: never "it", "this", "they", "the rest", "above", "the passage", "the text", "the lecture", "the example". Never start with a section heading.
 - answer: a short answer of 1 to 4 words (a term, a name, a number with its unit), copied exactly from the statement. Never a whole sentence.
-- distractors: wrong answers of the same kind as the answer (all terms of one kind, or all names, or all numbers with the same unit), about as long as the answer. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never "all of the above" or "none of the above".
+- distractors: wrong answers of the same kind as the answer (all terms of one kind, or all names, or all numbers with the same unit), about as long as the answer. Take them from the passage first: the other terms, names or numbers it mentions for other things. Each must be clearly wrong according to the passage, and none may be a synonym, a part, or an example of the answer. Never "all of the above" or "none of the above".
 Write in the third person about the subject: never "you", "we", "our", and never mention the passage, the text, the author or the document.
 Use only facts the passage states. Different items must test different facts.
 
 Example passage:
-Enzymes are proteins that speed up chemical reactions in cells without being used up. Each enzyme binds one specific molecule, its substrate, at a region called the active site. Most human enzymes work best at about 37 °C; high temperatures change the shape of the active site.
+Enzymes are proteins that speed up chemical reactions in cells without being used up; other proteins, such as antibodies, hormones and collagens, have other roles. Each enzyme binds one specific molecule, its substrate, at a region called the active site; some enzymes also have an allosteric site, where a regulator binds. Most human enzymes work best at about 37 °C; at 25 °C they work slowly, and above 50 °C high temperatures change the shape of the active site.
 
 Example answer:
 {"items": [
