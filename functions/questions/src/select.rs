@@ -111,7 +111,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     // than one.
     use Fill::*;
     for (max_tier, fill) in [(0, Even), (1, Even), (0, ToChoice), (1, ToChoice), (2, Even), (2, ToChoice), (0, Any), (1, Any), (2, Any)] {
-        // `tf_have`: the true/false items chosen so far.
+        // `(trues, falses)`: the true and the false statements chosen so far.
         let want = |kind: QuestionType, answer: &str, (trues, falses): (usize, usize)| -> usize {
             let tf_have = trues + falses;
             match (kind, fill) {
