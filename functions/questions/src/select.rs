@@ -199,9 +199,10 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     }
     let trues = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "True").count();
     let falses = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "False").count();
-    // The balance left places empty that statements of one truth value could fill.
+    // The balance left true/false places empty that statements of one truth
+    // value could fill (not when the exam is short of multiple choice only).
     let (few, many, n_many) = if trues < falses { ("true", "false", falses) } else { ("false", "true", trues) };
-    if chosen.len() < total && (dropped_tf > 0 || facts_of(if many == "true" { "True" } else { "False" }) > n_many) {
+    if chosen.len() < total && trues + falses < req.n_tfq && (dropped_tf > 0 || facts_of(if many == "true" { "True" } else { "False" }) > n_many) {
         notes.push(format!(
             "{trues} of the true/false statements are true and {falses} false: the lecture gave too few {few} statements that pass the checks, and more {many} ones would give their key away"
         ));

@@ -184,6 +184,16 @@ fn true_false_places_an_even_split_cannot_fill_go_to_multiple_choice() {
     assert_eq!((s.questions.len(), f), (3, 2), "{:?}", s.notes);
 }
 
+#[test]
+fn an_even_split_says_nothing_of_the_balance_when_only_multiple_choice_is_short() {
+    // Six true statements, four false, two multiple-choice questions: 4 + 8 asked.
+    let all: Vec<Checked> = (0..6).map(|n| tf(n, "True")).chain((6..10).map(|n| tf(n, "False"))).chain((10..12).map(|n| mcq(n, 1.0, false))).collect();
+    let s = select(&all, &req(4, 8), 5, None);
+    assert_eq!((count_of(&s, QuestionType::TrueFalse), count_of(&s, QuestionType::MultipleChoice)), (8, 2), "{:?}", s.notes);
+    assert!(!s.notes.iter().any(|n| n.contains("would give their key away")), "{:?}", s.notes);
+    assert!(s.notes.iter().any(|n| n.contains("2 of 4 multiple-choice questions")), "{:?}", s.notes);
+}
+
 fn count_of(s: &Selection, kind: QuestionType) -> usize {
     s.questions.iter().filter(|q| q.generated.kind == kind).count()
 }
