@@ -236,7 +236,7 @@ impl Item {
             return self.question.clone();
         }
         match facts::find_word_span(&self.statement, &self.answer) {
-            Some((at, len)) => format!("Fill in the blank: {}_____{}", &self.statement[..at], &self.statement[at + len..]),
+            Some((at, len)) => facts::cloze(&self.statement, at, len),
             None => format!("{} (answer: one of the options)", self.statement),
         }
     }

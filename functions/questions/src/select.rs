@@ -134,8 +134,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             if chosen.len() >= total {
                 break;
             }
-            let tf_count = |answer: &str| chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == answer).count();
-            let tf_have = (tf_count("True"), tf_count("False"));
+            let tf_have = true_false_split(&chosen);
             let mut best: Option<(usize, f64)> = None;
             for &i in &order {
                 let c = usable[i];
@@ -182,8 +181,7 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
     // leave a surplus after all: the last chosen (the weakest) go.
     let mut dropped_tf = 0;
     loop {
-        let n = |answer: &str| chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == answer).count();
-        let (trues, falses) = (n("True"), n("False"));
+        let (trues, falses) = true_false_split(&chosen);
         let surplus = if trues > falses + 1 { "True" } else if falses > trues + 1 { "False" } else { break };
         let last = chosen.iter().rposition(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == surplus).expect("a surplus has a member");
         chosen.remove(last);
@@ -197,14 +195,15 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
             if review == 1 { "s" } else { "" }
         ));
     }
-    let trues = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "True").count();
-    let falses = chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == "False").count();
+    let (trues, falses) = true_false_split(&chosen);
     // The balance left true/false places empty that statements of one truth
     // value could fill (not when the exam is short of multiple choice only).
-    let (few, many, n_many) = if trues < falses { ("true", "false", falses) } else { ("false", "true", trues) };
-    if chosen.len() < total && trues + falses < req.n_tfq && (dropped_tf > 0 || facts_of(if many == "true" { "True" } else { "False" }) > n_many) {
+    let (few, many, n_many) = if trues < falses { ("True", "False", falses) } else { ("False", "True", trues) };
+    if chosen.len() < total && trues + falses < req.n_tfq && (dropped_tf > 0 || facts_of(many) > n_many) {
         notes.push(format!(
-            "{trues} of the true/false statements are true and {falses} false: the lecture gave too few {few} statements that pass the checks, and more {many} ones would give their key away"
+            "{trues} of the true/false statements are true and {falses} false: the lecture gave too few {} statements that pass the checks, and more {} ones would give their key away",
+            few.to_lowercase(),
+            many.to_lowercase()
         ));
     }
     let count = |kind| chosen.iter().filter(|p| p.c.candidate.kind == kind).count();
@@ -261,6 +260,12 @@ pub fn select(checked: &[Checked], req: &Request, seed: u64, embed: Option<&dyn 
         spares.push(written(c, seed, at));
     }
     Selection { questions, spares, notes }
+}
+
+/// The true and the false statements among `chosen`.
+fn true_false_split(chosen: &[Pick]) -> (usize, usize) {
+    let n = |answer: &str| chosen.iter().filter(|p| p.c.candidate.kind == QuestionType::TrueFalse && p.c.candidate.answer == answer).count();
+    (n("True"), n("False"))
 }
 
 fn verified(c: &Checked) -> bool {

@@ -61,8 +61,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
             fixed_options: None,
         };
         if let Some((at, len)) = found {
-            let blanked = format!("{}_____{}", &statement[..at], &statement[at + len..]);
-            out.push(Candidate { form: "cloze".into(), question: format!("Fill in the blank: {blanked}"), prior: PRIOR_CLOZE, ..base.clone() });
+            out.push(Candidate { form: "cloze".into(), question: cloze(&statement, at, len), prior: PRIOR_CLOZE, ..base.clone() });
         }
         out.push(Candidate {
             kind: QuestionType::TrueFalse,
@@ -97,6 +96,11 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
         }
     }
     out
+}
+
+/// The cloze of `statement` with its bytes `at..at + len` (the answer) blanked.
+pub fn cloze(statement: &str, at: usize, len: usize) -> String {
+    format!("Fill in the blank: {}_____{}", &statement[..at], &statement[at + len..])
 }
 
 /// `s` without the phrases a model adds that point at its passage
