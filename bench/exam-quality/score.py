@@ -267,8 +267,8 @@ def table(run, run_path, labels, title, with_cues=True):
             out.append(f"| {kind} | " + " | ".join(cells) + " |")
     exam_lines, key = labels[2], labels[3]
     if exam_lines and key:
-        here = os.path.abspath(run_path)
-        mine = [l for l in exam_lines if os.path.abspath(key["exams"].get(l["doc"], {}).get(l["exam_id"], "")) == here]
+        here = run_identity(run_path)
+        mine = [l for l in exam_lines if run_identity(key["exams"].get(l["doc"], {}).get(l["exam_id"], "")) == here]
         if mine:
             out += ["", "Exam as a whole (per lecture; the stricter labeller's ratings when merged):", ""]
             out += ["| lecture | coverage | variety | level | hand out |", "|---|---|---|---|---|"]
@@ -278,6 +278,16 @@ def table(run, run_path, labels, title, with_cues=True):
         out += ["", f"{len(unlabelled)} question(s) have no label yet:"]
         out += [f"- {doc}: {q}" for doc, q in unlabelled[:50]]
     return "\n".join(out)
+
+
+def run_identity(path):
+    """A run's path, the same in every clone: from bench/exam-quality/ on
+    when it lies there (the key stores the absolute path it was made with)."""
+    if not path:
+        return ""
+    full = os.path.abspath(path).replace(os.sep, "/")
+    marker = "/bench/exam-quality/"
+    return full[full.rindex(marker) + 1:] if marker in full else full
 
 
 def main(argv):

@@ -153,6 +153,14 @@ class Loop(unittest.TestCase):
         r, unl = score.score(load_json(self.old), self.old, score.load_labels([old], None))
         self.assertEqual((r["all"]["usable"], r["all"]["old_classes"]["trivial"], unl), (1, 1, []))
 
+    def test_a_run_is_the_same_run_in_another_clone(self):
+        # The key stores the absolute path the batches were made with; exam
+        # ratings still attach to the run in a clone elsewhere.
+        made = "/work/main/bench/exam-quality/results/llm.json"
+        self.assertEqual(score.run_identity(made), score.run_identity("/tmp/fresh/bench/exam-quality/results/llm.json"))
+        self.assertNotEqual(score.run_identity(made), score.run_identity("/work/main/bench/exam-quality/results/rules.json"))
+        self.assertEqual(score.run_identity(""), "")
+
 
 if __name__ == "__main__":
     unittest.main()
