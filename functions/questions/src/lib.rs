@@ -16,6 +16,7 @@
 //!   over a [`llm::Chat`] endpoint the caller provides;
 //! - [`source`]: the trait every question source implements ([`source::QuestionSource`]);
 //! - [`candidate`]: what sources propose and what the writer returns;
+//! - [`priors`]: how good each source's forms are, as strict labellers found them;
 //! - [`verify`]: the verifier every candidate passes through;
 //! - [`select`]: the selector that fills exactly the count asked;
 //! - [`write`]: the whole path — analyse, propose, verify, select;
@@ -29,6 +30,7 @@ pub mod extract;
 pub mod lexicon;
 pub mod llm;
 pub mod passages;
+pub mod priors;
 pub mod rules;
 pub mod select;
 pub mod source;

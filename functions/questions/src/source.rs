@@ -71,12 +71,7 @@ fn rules_candidates(q: &Generated, lecture: &Lecture) -> Vec<Candidate> {
         return Vec::new();
     }
     let (passage, position) = lecture.passage_of(&q.source, q.page);
-    let prior = match q.form.as_str() {
-        "term_for_definition" => 0.65,
-        "cloze" | "glossary" => 0.6,
-        "definition" => 0.55,
-        _ => 0.5,
-    };
+    let prior = crate::priors::rules(&q.form, &q.question.correct_answer);
     let question = &q.question;
     let distractors: Vec<String> = question.options.iter().filter(|o| **o != question.correct_answer).cloned().collect();
     let base = Candidate {
@@ -107,7 +102,7 @@ fn rules_candidates(q: &Generated, lecture: &Lecture) -> Vec<Candidate> {
                 distractors: Vec::new(),
                 statement: truth.clone(),
                 answer_kind: "statement".into(),
-                prior: 0.5,
+                prior: crate::priors::DERIVED_STATEMENT,
                 ..base.clone()
             };
             out.push(tf(truth.clone(), "True"));

@@ -14,6 +14,7 @@ use crate::analysis::text::fnv;
 use crate::candidate::{Candidate, Grounding, Origin};
 use crate::lexicon::{self, content_stems, coverage, words};
 use crate::passages::Passage;
+use crate::priors;
 use crate::QuestionType;
 
 use super::Item;
@@ -21,14 +22,6 @@ use super::Item;
 /// False variants made per fact (each with another wrong answer).
 const FALSE_VARIANTS: usize = 2;
 
-/// How good a source the forms are, as strict labellers found them
-/// (bench/exam-quality): the model's multiple-choice questions and clozes,
-/// with its own wrong answers, were its weakest (none and 8 % of those
-/// written usable as written, 2026-12-07), below the rule-based source's
-/// multiple choice, whose wrong answers are the lecture's own terms (its
-/// priors 0.6–0.65).
-const PRIOR_QUESTION: f64 = 0.5;
-const PRIOR_CLOZE: f64 = 0.5;
 
 /// The candidates of one passage's facts.
 pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candidate> {
@@ -57,11 +50,11 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
             grounding,
             origin: origin.clone(),
             fact,
-            prior: PRIOR_QUESTION,
+            prior: priors::LLM_QUESTION_PRIOR,
             fixed_options: None,
         };
         if let Some((at, len)) = found {
-            out.push(Candidate { form: "cloze".into(), question: cloze(&statement, at, len), prior: PRIOR_CLOZE, ..base.clone() });
+            out.push(Candidate { form: "cloze".into(), question: cloze(&statement, at, len), prior: priors::LLM_CLOZE_PRIOR, ..base.clone() });
         }
         out.push(Candidate {
             kind: QuestionType::TrueFalse,
@@ -70,7 +63,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
             answer: "True".into(),
             distractors: Vec::new(),
             answer_kind: "statement".into(),
-            prior: 0.6,
+            prior: priors::LLM_STATEMENT,
             ..base.clone()
         });
         if let Some((at, len)) = found {
@@ -84,7 +77,7 @@ pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candida
                         answer: "False".into(),
                         distractors: Vec::new(),
                         answer_kind: answer_kind.clone(),
-                        prior: 0.6,
+                        prior: priors::LLM_STATEMENT,
                         ..base.clone()
                     });
                 }
@@ -260,8 +253,8 @@ mod tests {
         assert_eq!(format!("True or false: {}", cs[2].statement), cs[1].question, "a false item keeps the true statement it was made from");
         assert_eq!(cs[4].grounding.sentence, passage().texts[1]);
         assert_eq!(cs[4].origin, Origin::Llm { model: "qwen".into() });
-        // The model's multiple choice ranks below the rule-based source's (priors 0.6–0.65).
-        assert!(cs.iter().filter(|c| c.kind == QuestionType::MultipleChoice).all(|c| c.prior < 0.6));
+        // The model's multiple choice ranks below the rule-based source's.
+        assert!(cs.iter().filter(|c| c.kind == QuestionType::MultipleChoice).all(|c| c.prior < priors::rules("cloze", "")));
     }
 
     #[test]
