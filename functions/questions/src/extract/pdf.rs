@@ -128,25 +128,29 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
         collector.finish();
         return Ok(collector.pages);
     }
-    // Slow path: page by page, keeping the pages that can be read.
+    // Slow path: page by page, keeping the pages that can be read; a page
+    // pdf-extract cannot lay out (a font whose codes it cannot decode) is
+    // read by lopdf's own text extraction, which decodes by the font's
+    // encoding or ToUnicode map and keeps the content stream's order.
     let mut pages = Vec::with_capacity(page_ids.len());
     let mut failures = 0usize;
     let mut last_error = String::new();
     for n in &page_ids {
         let mut c = Collector::new(1);
-        match catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc_page(&doc, &mut c, *n))) {
+        let error = match catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc_page(&doc, &mut c, *n))) {
             Ok(Ok(())) => {
                 c.finish();
                 pages.push(c.pages.into_iter().next().unwrap_or_default());
+                continue;
             }
-            Ok(Err(e)) => {
+            Ok(Err(e)) => e.to_string(),
+            Err(p) => panic_message(p),
+        };
+        match catch_unwind(AssertUnwindSafe(|| doc.extract_text(&[*n]))) {
+            Ok(Ok(text)) if text.split_whitespace().next().is_some() => pages.push(lopdf_lines(&text)),
+            _ => {
                 failures += 1;
-                last_error = e.to_string();
-                pages.push(String::new());
-            }
-            Err(p) => {
-                failures += 1;
-                last_error = panic_message(p);
+                last_error = error;
                 pages.push(String::new());
             }
         }
@@ -155,6 +159,12 @@ pub fn extract_raw_pages(bytes: &[u8]) -> Result<Vec<String>, PdfError> {
         return Err(PdfError::Unreadable(last_error));
     }
     Ok(pages)
+}
+
+/// lopdf's text of a page as the collector writes it: one line per line,
+/// without the spaces lopdf leaves at their ends.
+fn lopdf_lines(text: &str) -> String {
+    text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n").trim().to_string()
 }
 
 /// Fonts without a /ToUnicode map whose /Differences name their glyphs
@@ -748,6 +758,39 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(t.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    /// A page whose font maps some codes to Unicode, has no encoding for
+    /// the others, and draws one of those (as TeX's math fonts do in
+    /// lshort.pdf): pdf-extract panics on it ("missing unicode map and
+    /// encoding"); the page is read by lopdf's text extraction instead of
+    /// being dropped.
+    #[test]
+    fn a_page_pdf_extract_cannot_decode_is_read_by_lopdf() {
+        let stream = |content: &str| format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()).into_bytes();
+        let cmap = "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /T def \
+                    1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <20> <7E> <0020> endbfrange \
+                    endcmap CMapName currentdict /CMap defineresource pop end end";
+        let objects: Vec<Vec<u8>> = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            b"<< /Type /Pages /Kids [3 0 R 5 0 R] /Count 2 >>".to_vec(),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 7 0 R >> >> /Contents 4 0 R >>".to_vec(),
+            stream("BT /F1 11 Tf 72 720 Td (Cells divide into two daughter cells.) Tj ET"),
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F2 8 0 R >> >> /Contents 6 0 R >>".to_vec(),
+            stream("BT /F2 11 Tf 72 720 Td (Mitosis makes two nuclei) Tj (\\001) Tj ET"),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_vec(),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /TeXMath /ToUnicode 9 0 R >>".to_vec(),
+            stream(cmap),
+        ];
+        let pdf = assemble_pdf(&objects, "");
+        let doc = pdf_extract::Document::load_mem(&pdf).unwrap();
+        let mut c = Collector::new(1);
+        let panicked = catch_unwind(AssertUnwindSafe(|| pdf_extract::output_doc_page(&doc, &mut c, 2))).is_err();
+        assert!(panicked, "the page this test is about makes pdf-extract panic");
+        let pages = extract_raw_pages(&pdf).unwrap();
+        assert_eq!(pages.len(), 2);
+        assert!(pages[0].contains("Cells divide into two daughter cells."), "{pages:?}");
+        assert!(pages[1].contains("Mitosis makes two nuclei"), "{pages:?}");
     }
 
     fn lines(v: &[&str]) -> Vec<String> {
