@@ -22,7 +22,6 @@ use super::Item;
 /// False variants made per fact (each with another wrong answer).
 const FALSE_VARIANTS: usize = 2;
 
-
 /// The candidates of one passage's facts.
 pub fn candidates(items: &[Item], passage: &Passage, model: &str) -> Vec<Candidate> {
     let origin = Origin::Llm { model: model.to_string() };
